@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// Runs every *.test.ts under the given folders (default: src and test) with node's test runner,
+// loading TypeScript through tsx. Node 20's runner has no glob support, so we list files here.
+// It starts one throw-away PostgreSQL for the run (or uses PORTCULLIS_TEST_PG_URL).
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { startTestPostgres } from './test-postgres.mjs';
+
+const roots = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const passthrough = process.argv.slice(2).filter((a) => a.startsWith('-'));
+const files = [];
+const walk = (dir) => {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path);
+    else if (name.endsWith('.test.ts')) files.push(path);
+  }
+};
+for (const root of roots.length ? roots : ['src', 'test']) {
+  if (statSync(root, { throwIfNoEntry: false })?.isFile()) files.push(root);
+  else walk(root);
+}
+files.sort();
+if (files.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
+// One PostgreSQL for the whole run; each test file creates its own database in it.
+const pg = await startTestPostgres();
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', ...passthrough, ...files],
+  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test', PORTCULLIS_TEST_PG_URL: pg.url } },
+);
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+const code = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0))));
+await pg.stop();
+process.exit(code);

@@ -1,0 +1,35 @@
+/** Consumers: the clients that credentials (API keys, basic-auth) identify. */
+import Type from 'typebox';
+import type { BaseEntity, EntityDefinition } from './entity.js';
+import { Tags } from './common-schemas.js';
+
+export interface Consumer extends BaseEntity {
+  readonly username: string | null;
+  readonly custom_id: string | null;
+  readonly tags: readonly string[];
+}
+
+export const ConsumerInput = Type.Object(
+  {
+    username: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\x00-\\x1f\\x7f]+$' }), Type.Null()])),
+    custom_id: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 256, pattern: '^[^\\x00-\\x1f\\x7f]+$' }), Type.Null()])),
+    tags: Type.Optional(Tags),
+  },
+  { additionalProperties: false },
+);
+
+export const consumersDefinition: EntityDefinition<Consumer> = {
+  name: 'consumers',
+  singular: 'consumer',
+  endpointKey: 'username',
+  inputSchema: ConsumerInput,
+  fields: {
+    username: { kind: 'string', unique: true },
+    custom_id: { kind: 'string', unique: true },
+    tags: { kind: 'json' },
+  },
+  defaults: { username: null, custom_id: null, tags: [] },
+  check(consumer) {
+    return consumer.username || consumer.custom_id ? [] : [{ path: 'username', message: 'a consumer needs a username or a custom_id' }];
+  },
+};

@@ -1,0 +1,63 @@
+/**
+ * What an entity is to the store and the Admin API: its fields with their storage flags, the
+ * schema of its input, its alternate key for paths, and its cross-field rules. The generic DAO
+ * (`store/entity-dao.ts`) and the generated Admin API routes read only this.
+ */
+import type { TObject } from 'typebox';
+import type { FieldError } from '../errors/portcullis-error.js';
+
+export type FieldKind = 'string' | 'integer' | 'boolean' | 'json' | 'foreign' | 'timestamp';
+
+export interface FieldDef {
+  readonly kind: FieldKind;
+  /** For `foreign`: the entity referred to; stored in column `<field>_id`, shown as `{id}`. */
+  readonly foreign?: EntityName;
+  /** What deleting the referred entity does to this one. */
+  readonly onDelete?: 'cascade' | 'restrict';
+  readonly unique?: boolean;
+  /** Stored through the field cipher (AES-256-GCM with the keyring, once enabled). */
+  readonly encrypted?: boolean;
+  /** May hold a `{vault://…}` reference, resolved by the secrets resolver, never by the store. */
+  readonly referenceable?: boolean;
+  /** Never returned by the Admin API (hashes). */
+  readonly hidden?: boolean;
+}
+
+export type EntityName = 'services' | 'routes' | 'consumers' | 'plugins' | 'api_keys' | 'basicauth_credentials';
+
+/** Fields every entity has, set by the store. */
+export interface BaseEntity {
+  readonly id: string;
+  readonly created_at: number;
+  readonly updated_at: number;
+}
+
+export interface ForeignRef {
+  readonly id: string;
+}
+
+export interface EntityDefinition<E extends BaseEntity = BaseEntity> {
+  /** Plural name: table name, Admin API path segment and `cluster_events.entity`. */
+  readonly name: EntityName;
+  readonly singular: string;
+  readonly fields: Readonly<Record<string, FieldDef>>;
+  /** A unique field that may stand for the id in paths (`/services/{name}`). */
+  readonly endpointKey?: string;
+  /** Schema of a POST/PUT body (a PATCH body is the same with every field optional). */
+  readonly inputSchema: TObject;
+  /** Turns an accepted input into stored fields (e.g. a service `url` into protocol/host/port/path). */
+  readonly normalize?: (input: Record<string, unknown>) => Record<string, unknown>;
+  /** Cross-field rules checked after defaults and normalisation. */
+  readonly check?: (entity: Omit<E, keyof BaseEntity>) => FieldError[];
+  /** Field sets that must be unique together (nulls compare equal). */
+  readonly uniqueTogether?: readonly (readonly string[])[];
+  /** Default values for fields absent from a create body. */
+  readonly defaults?: Readonly<Record<string, unknown>>;
+}
+
+/** The list of a definition's field names whose kind is `foreign`. */
+export function foreignFields(def: EntityDefinition): string[] {
+  return Object.entries(def.fields)
+    .filter(([, f]) => f.kind === 'foreign')
+    .map(([name]) => name);
+}

@@ -1,0 +1,102 @@
+/**
+ * Routes: which requests go to which service. Paths are prefixes, or regular expressions when
+ * they start with `~` (Kong's convention); the longest prefix wins, then regexes by priority.
+ */
+import Type from 'typebox';
+import type { BaseEntity, EntityDefinition, ForeignRef } from './entity.js';
+import { ForeignInput, Name, Tags } from './common-schemas.js';
+import type { FieldError } from '../errors/portcullis-error.js';
+
+export interface Route extends BaseEntity {
+  readonly name: string | null;
+  readonly service: ForeignRef | null;
+  readonly protocols: readonly ('http' | 'https')[];
+  readonly paths: readonly string[];
+  readonly methods: readonly string[];
+  readonly hosts: readonly string[];
+  readonly headers: Readonly<Record<string, readonly string[]>>;
+  readonly strip_path: boolean;
+  readonly preserve_host: boolean;
+  readonly regex_priority: number;
+  readonly tags: readonly string[];
+}
+
+const PathPattern = Type.String({ minLength: 1, maxLength: 1024, pattern: '^(/[\\x21-\\x7e]*|~.+)$' });
+const Method = Type.String({ pattern: '^[A-Z]{1,16}$' });
+const HostPattern = Type.String({ maxLength: 253, pattern: '^(\\*\\.)?[A-Za-z0-9._-]+(\\.\\*)?(:[0-9]{1,5})?$' });
+
+export const RouteInput = Type.Object(
+  {
+    name: Type.Optional(Type.Union([Name, Type.Null()])),
+    service: Type.Optional(ForeignInput),
+    protocols: Type.Optional(Type.Array(Type.Union([Type.Literal('http'), Type.Literal('https')]), { minItems: 1, uniqueItems: true })),
+    paths: Type.Optional(Type.Array(PathPattern, { maxItems: 256 })),
+    methods: Type.Optional(Type.Array(Method, { maxItems: 32, uniqueItems: true })),
+    hosts: Type.Optional(Type.Array(HostPattern, { maxItems: 256 })),
+    headers: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]{1,128}$' }), Type.Array(Type.String({ maxLength: 1024 }), { minItems: 1, maxItems: 32 })),
+    ),
+    strip_path: Type.Optional(Type.Boolean()),
+    preserve_host: Type.Optional(Type.Boolean()),
+    regex_priority: Type.Optional(Type.Integer({ minimum: -1_000_000, maximum: 1_000_000 })),
+    tags: Type.Optional(Tags),
+  },
+  { additionalProperties: false },
+);
+
+export const routesDefinition: EntityDefinition<Route> = {
+  name: 'routes',
+  singular: 'route',
+  endpointKey: 'name',
+  inputSchema: RouteInput,
+  fields: {
+    name: { kind: 'string', unique: true },
+    service: { kind: 'foreign', foreign: 'services', onDelete: 'restrict' },
+    protocols: { kind: 'json' },
+    paths: { kind: 'json' },
+    methods: { kind: 'json' },
+    hosts: { kind: 'json' },
+    headers: { kind: 'json' },
+    strip_path: { kind: 'boolean' },
+    preserve_host: { kind: 'boolean' },
+    regex_priority: { kind: 'integer' },
+    tags: { kind: 'json' },
+  },
+  defaults: {
+    name: null,
+    service: null,
+    protocols: ['http', 'https'],
+    paths: [],
+    methods: [],
+    hosts: [],
+    headers: {},
+    strip_path: true,
+    preserve_host: false,
+    regex_priority: 0,
+    tags: [],
+  },
+  normalize(input) {
+    const out = { ...input };
+    if (Array.isArray(out['hosts'])) out['hosts'] = (out['hosts'] as string[]).map((h) => h.toLowerCase());
+    if (out['headers'] && typeof out['headers'] === 'object') {
+      out['headers'] = Object.fromEntries(Object.entries(out['headers'] as Record<string, string[]>).map(([k, v]) => [k.toLowerCase(), v]));
+    }
+    return out;
+  },
+  check(route) {
+    const errors: FieldError[] = [];
+    if (!route.paths.length && !route.hosts.length && !route.methods.length && !Object.keys(route.headers).length) {
+      errors.push({ path: 'paths', message: 'a route needs at least one of paths, hosts, methods or headers' });
+    }
+    route.paths.forEach((p, i) => {
+      if (!p.startsWith('~')) return;
+      try {
+        new RegExp(p.slice(1));
+      } catch {
+        errors.push({ path: `paths.${i}`, message: 'is not a valid regular expression' });
+      }
+    });
+    if (route.headers['host']) errors.push({ path: 'headers.host', message: 'use hosts to match the Host header' });
+    return errors;
+  },
+};

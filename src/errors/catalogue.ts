@@ -1,0 +1,52 @@
+/**
+ * The error catalogue: every code that can leave the Admin API or the proxy, with its HTTP status
+ * and its public message. Codes are a contract (docs/errors.md lists them; a test checks the two
+ * agree). Add codes at the end of their group; never reuse or rename one.
+ */
+export const ERROR_CATALOGUE = {
+  // Generic request errors
+  PC_VALIDATION_FAILED: { status: 400, message: 'The request is not valid' },
+  PC_BAD_REQUEST: { status: 400, message: 'The request could not be understood' },
+  PC_BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  PC_HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large' },
+  PC_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body must be JSON (application/json)' },
+  PC_NOT_FOUND: { status: 404, message: 'Not found' },
+  PC_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
+  PC_INTERNAL: { status: 500, message: 'An unexpected error occurred' },
+
+  // Admin API
+  PC_ADMIN_UNAUTHORIZED: { status: 401, message: 'A valid admin token is required' },
+  PC_ADMIN_NOT_READY: { status: 503, message: 'The node has not loaded its configuration yet' },
+  PC_ADMIN_FORBIDDEN: { status: 403, message: 'This operation is not allowed on this connection' },
+
+  // Store
+  PC_STORE_UNIQUE_VIOLATION: { status: 409, message: 'An entity with the same unique field already exists' },
+  PC_STORE_FOREIGN_KEY_VIOLATION: { status: 400, message: 'A referenced entity does not exist' },
+  PC_STORE_REFERENCED: { status: 409, message: 'The entity is still referenced by other entities' },
+  PC_STORE_UNAVAILABLE: { status: 503, message: 'The database is unavailable; try again later' },
+  PC_STORE_LIMIT_REACHED: { status: 409, message: 'A configured limit has been reached' },
+
+  // Proxy
+  PC_PROXY_NO_ROUTE: { status: 404, message: 'No route matched this request' },
+  PC_PROXY_UPSTREAM_UNAVAILABLE: { status: 502, message: 'The upstream service could not be reached' },
+  PC_PROXY_UPSTREAM_TIMEOUT: { status: 504, message: 'The upstream service did not answer in time' },
+  PC_PROXY_UPSTREAM_ERROR: { status: 502, message: 'The upstream service sent an invalid response' },
+  PC_PROXY_REQUEST_TERMINATED: { status: 503, message: 'This route is not available' },
+
+  // Authentication on the proxy: every failure of one plugin looks the same to the client.
+  PC_AUTH_KEY_INVALID: { status: 401, message: 'Unauthorized' },
+  PC_AUTH_BASIC_INVALID: { status: 401, message: 'Unauthorized' },
+  PC_AUTH_FORBIDDEN: { status: 403, message: 'Forbidden' },
+  PC_AUTH_REMOTE_ISSUER_UNAVAILABLE: { status: 503, message: 'The key issuer could not be reached' },
+
+  // API keys (Admin API)
+  PC_APIKEY_ISSUER_UNKNOWN: { status: 400, message: 'No issuer is configured for this key or prefix' },
+  PC_APIKEY_ISSUER_READ_ONLY: { status: 400, message: 'This issuer does not accept this operation' },
+  PC_APIKEY_PLAINTEXT_REFUSED: { status: 403, message: 'Plaintext keys are accepted only over a protected admin connection' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_CATALOGUE, code);
+}

@@ -1,0 +1,55 @@
+/**
+ * Prometheus metrics of one node, in a registry of its own (no global default registry), served
+ * at `/metrics` on the admin listener. Label values are bounded: a route's name or id, a status
+ * code, an error kind; never a path, a header or a key.
+ */
+import { Registry, Counter, Histogram, Gauge, collectDefaultMetrics } from 'prom-client';
+
+export interface ProxyMetrics {
+  readonly registry: Registry;
+  readonly requests: Counter<'route' | 'service' | 'status'>;
+  readonly latency: Histogram<'route'>;
+  readonly upstreamErrors: Counter<'route' | 'kind'>;
+  readonly upstreamLatency: Histogram<'route'>;
+  readonly configVersion: Gauge;
+}
+
+export function createMetrics(options: { collectProcessMetrics?: boolean } = {}): ProxyMetrics {
+  const registry = new Registry();
+  if (options.collectProcessMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'portcullis_' });
+  const buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+  return {
+    registry,
+    requests: new Counter({
+      name: 'portcullis_http_requests_total',
+      help: 'Requests answered by the proxy, by route, service and status code',
+      labelNames: ['route', 'service', 'status'],
+      registers: [registry],
+    }),
+    latency: new Histogram({
+      name: 'portcullis_request_duration_seconds',
+      help: 'Time from request received to response finished, by route',
+      labelNames: ['route'],
+      buckets,
+      registers: [registry],
+    }),
+    upstreamLatency: new Histogram({
+      name: 'portcullis_upstream_duration_seconds',
+      help: 'Time from upstream request sent to upstream response headers received, by route',
+      labelNames: ['route'],
+      buckets,
+      registers: [registry],
+    }),
+    upstreamErrors: new Counter({
+      name: 'portcullis_upstream_errors_total',
+      help: 'Failed upstream calls by route and kind (connect, timeout, reset, protocol)',
+      labelNames: ['route', 'kind'],
+      registers: [registry],
+    }),
+    configVersion: new Gauge({
+      name: 'portcullis_config_version',
+      help: 'Number of times this node rebuilt its proxy configuration',
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * The plugin interface. A plugin is a folder under `src/plugins/<name>/` exporting a
+ * `PluginDefinition`: a config schema, a priority, and a factory that prepares an instance for
+ * one configuration (expensive work happens there, once per config change, never per request).
+ * An instance implements the phases it needs. `access` returns an outcome; it throws only for the
+ * unexpected. Plugins depend on this file and on the deps passed in, never on each other.
+ */
+import type { TObject } from 'typebox';
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
+import type { Route } from '../entities/routes.js';
+import type { Service } from '../entities/services.js';
+import type { Consumer } from '../entities/consumers.js';
+import type { ErrorCode } from '../errors/catalogue.js';
+
+/** What a plugin learns about the authenticated client. */
+export interface AuthenticatedConsumer {
+  readonly consumer: Pick<Consumer, 'id' | 'username' | 'custom_id'>;
+  /** Public identifier of the credential used (an API key's id, a basic-auth credential's id). */
+  readonly credentialId?: string;
+}
+
+export type AccessOutcome =
+  /** Nothing to say: go on with the next plugin. */
+  | { readonly kind: 'continue' }
+  /** The request is authenticated as this consumer. */
+  | ({ readonly kind: 'authenticated' } & AuthenticatedConsumer)
+  /** Stop with a JSON error `{code, message}`. */
+  | { readonly kind: 'reject'; readonly status: number; readonly code: ErrorCode; readonly message?: string; readonly headers?: Readonly<Record<string, string>> }
+  /** Stop with this exact response (e.g. request-termination with a custom body, CORS preflight). */
+  | { readonly kind: 'respond'; readonly status: number; readonly headers?: Readonly<Record<string, string>>; readonly body?: string | Buffer };
+
+export const CONTINUE: AccessOutcome = Object.freeze({ kind: 'continue' });
+
+/** The per-request state plugins read and change. */
+export interface RequestContext {
+  readonly req: IncomingMessage;
+  readonly method: string;
+  /** The request path without the query string, as received. */
+  readonly path: string;
+  /** The raw query string without `?` ('' when absent). */
+  query: string;
+  readonly requestId: string;
+  readonly clientIp: string;
+  readonly route: Route;
+  readonly service: Service | null;
+  /** Headers sent upstream (lower-case names). Plugins may add, change or delete entries. */
+  readonly upstreamHeaders: Record<string, string | string[] | undefined>;
+  /** Headers added to the response sent to the client. */
+  readonly responseHeaders: Record<string, string | string[]>;
+  /** Set once an authentication plugin succeeded. */
+  authenticated: AuthenticatedConsumer | null;
+  /** Private per-request data of plugins, keyed by plugin name. */
+  readonly shared: Map<string, unknown>;
+}
+
+/** The upstream response as plugins see it in the `response` phase (headers only: bodies stream). */
+export interface ResponseHead {
+  status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+}
+
+export interface PluginInstance {
+  access?(ctx: RequestContext): AccessOutcome | Promise<AccessOutcome>;
+  response?(ctx: RequestContext, head: ResponseHead): void;
+  /** Called when the configuration is replaced or removed. */
+  close?(): void;
+}
+
+/**
+ * What a plugin factory may use: typed capabilities, each added here as the node gains it
+ * (the API-key verifier, the credential lookups …). No global facade.
+ */
+export interface PluginDeps {
+  readonly logger: Logger;
+}
+
+export interface PluginDefinition<C extends Record<string, unknown> = Record<string, unknown>> {
+  readonly name: string;
+  /** Higher runs first (Kong's numbers: auth ≈ 1000–1250, request-termination 2, cors 2000). */
+  readonly priority: number;
+  readonly configSchema: TObject;
+  /** Authentication plugins cannot be scoped to a consumer: the consumer is what they find. */
+  readonly isAuthentication?: boolean;
+  /** Whether the `access` phase runs for CORS preflight requests (OPTIONS with Origin). */
+  readonly runsOnPreflight?: (config: C) => boolean;
+  create(config: C, deps: PluginDeps): PluginInstance;
+}

@@ -1,0 +1,63 @@
+/**
+ * The `cluster_events` table: one row per write that changes what a proxy sees, inserted in the
+ * same transaction as the write (DESIGN §3.5). Nodes read rows newer than the last id they saw.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { DialectName } from './dialect.js';
+
+export type ClusterOperation = 'create' | 'update' | 'delete';
+
+export interface ClusterEvent {
+  readonly id: number;
+  readonly node_id: string;
+  readonly entity: string;
+  readonly entity_id: string;
+  readonly operation: ClusterOperation;
+  /** Small facts consumers need to invalidate caches (e.g. an API key's public id); never a secret. */
+  readonly data: Readonly<Record<string, unknown>> | null;
+  /** Milliseconds since the epoch. */
+  readonly created_at: number;
+}
+
+export type NewClusterEvent = Omit<ClusterEvent, 'id' | 'created_at' | 'node_id'>;
+
+type Executor = Kysely<any> | Transaction<any>;
+
+export async function insertClusterEvent(db: Executor, dialect: DialectName, nodeId: string, event: NewClusterEvent, now: number): Promise<ClusterEvent> {
+  const row = {
+    node_id: nodeId,
+    entity: event.entity,
+    entity_id: event.entity_id,
+    operation: event.operation,
+    data: event.data ? JSON.stringify(event.data) : null,
+    created_at: now,
+  };
+  const inserted = await db.insertInto('cluster_events').values(row).returning('id').executeTakeFirstOrThrow();
+  void dialect;
+  return { ...event, id: Number(inserted.id), node_id: nodeId, created_at: now };
+}
+
+/** Events with an id above `afterId`, oldest first, at most `limit`. */
+export async function readClusterEvents(db: Executor, afterId: number, limit = 1000): Promise<ClusterEvent[]> {
+  const rows = await db.selectFrom('cluster_events').selectAll().where('id', '>', afterId).orderBy('id').limit(limit).execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    node_id: r.node_id,
+    entity: r.entity,
+    entity_id: r.entity_id,
+    operation: r.operation,
+    data: r.data == null ? null : typeof r.data === 'string' ? JSON.parse(r.data) : r.data,
+    created_at: Number(r.created_at),
+  }));
+}
+
+export async function latestClusterEventId(db: Executor): Promise<number> {
+  const row = await db.selectFrom('cluster_events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
+  return Number(row?.max ?? 0);
+}
+
+/** Deletes events older than `beforeMs`; returns how many. */
+export async function pruneClusterEvents(db: Executor, beforeMs: number): Promise<number> {
+  const result = await db.deleteFrom('cluster_events').where('created_at', '<', beforeMs).executeTakeFirst();
+  return Number(result.numDeletedRows ?? 0);
+}

@@ -1,0 +1,114 @@
+/**
+ * What DAOs share: the current transaction (carried by AsyncLocalStorage, so a DAO called inside
+ * another DAO's write joins that transaction instead of waiting for the connection), the events
+ * recorded in it (published to listeners only after commit), error mapping, foreign-key lookups
+ * and the per-entity prepare hooks supplied by the composition root (e.g. plugin config schemas).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Kysely, Transaction } from 'kysely';
+import type { EntityName } from '../entities/entity.js';
+import type { FieldError } from '../errors/portcullis-error.js';
+import { insertClusterEvent, type ClusterEvent, type NewClusterEvent } from './cluster-events.js';
+import type { DialectName } from './dialect.js';
+import { mapStoreError } from './store-errors.js';
+import type { EntityDao } from './entity-dao.js';
+
+export type Executor = Kysely<any> | Transaction<any>;
+
+/** Adjusts or rejects an entity before it is written (returns the entity to store). */
+export type PrepareHook = (entity: Record<string, unknown>) => { entity: Record<string, unknown>; errors: FieldError[] };
+
+export interface Referrer {
+  readonly dao: EntityDao;
+  readonly field: string;
+  readonly onDelete: 'cascade' | 'restrict';
+}
+
+export interface TxScope {
+  readonly db: Transaction<any>;
+  nowSeconds(): number;
+  recordEvent(event: NewClusterEvent): void;
+  referrersOf(entity: EntityName): readonly Referrer[];
+}
+
+export interface DaoContext {
+  read<T>(fn: (db: Executor) => Promise<T>, entity: string): Promise<T>;
+  write<T>(fn: (tx: TxScope) => Promise<T>, entity: string): Promise<T>;
+  resolveForeign(entity: EntityName, ref: Record<string, string>): Promise<string | null>;
+  prepareHook(entity: EntityName, value: Record<string, unknown>): ReturnType<PrepareHook>;
+}
+
+export interface DaoContextOptions {
+  readonly db: Kysely<any>;
+  readonly dialect: DialectName;
+  readonly nodeId: string;
+  readonly now: () => number;
+  readonly hooks: Partial<Record<EntityName, PrepareHook>>;
+  readonly daos: () => ReadonlyMap<EntityName, EntityDao>;
+  readonly publish: (events: ClusterEvent[]) => void;
+}
+
+interface Scope extends TxScope {
+  readonly pending: NewClusterEvent[];
+}
+
+export function createDaoContext(options: DaoContextOptions): DaoContext {
+  const current = new AsyncLocalStorage<Scope>();
+
+  const referrersOf = (entity: EntityName): Referrer[] => {
+    const out: Referrer[] = [];
+    for (const dao of options.daos().values()) {
+      for (const [field, f] of Object.entries(dao.definition.fields)) {
+        if (f.kind === 'foreign' && f.foreign === entity) out.push({ dao, field, onDelete: f.onDelete ?? 'restrict' });
+      }
+    }
+    return out;
+  };
+
+  const ctx: DaoContext = {
+    async read(fn, entity) {
+      try {
+        return await fn(current.getStore()?.db ?? options.db);
+      } catch (err) {
+        throw mapStoreError(err, entity);
+      }
+    },
+    async write(fn, entity) {
+      const outer = current.getStore();
+      if (outer) return fn(outer);
+      const events: ClusterEvent[] = [];
+      let result: Awaited<ReturnType<typeof fn>>;
+      try {
+        result = await options.db.transaction().execute(async (trx) => {
+          const scope: Scope = {
+            db: trx,
+            pending: [],
+            nowSeconds: () => Math.floor(options.now() / 1000),
+            recordEvent: (e) => scope.pending.push(e),
+            referrersOf,
+          };
+          const value = await current.run(scope, () => fn(scope));
+          for (const e of scope.pending) events.push(await insertClusterEvent(trx, options.dialect, options.nodeId, e, options.now()));
+          return value;
+        });
+      } catch (err) {
+        throw mapStoreError(err, entity);
+      }
+      if (events.length > 0) options.publish(events);
+      return result;
+    },
+    async resolveForeign(entity, ref) {
+      const dao = options.daos().get(entity);
+      if (!dao) return null;
+      const key = ref['id'] ?? ref['name'] ?? ref['username'];
+      if (typeof key !== 'string') return null;
+      if (ref['id'] === undefined && dao.definition.endpointKey !== (ref['name'] !== undefined ? 'name' : 'username')) return null;
+      return (await dao.get(key))?.id ?? null;
+    },
+    prepareHook(entity, value) {
+      const hook = options.hooks[entity];
+      return hook ? hook(value) : { entity: value, errors: [] };
+    },
+  };
+  return ctx;
+}

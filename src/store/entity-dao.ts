@@ -1,0 +1,188 @@
+/**
+ * The generic DAO: reads and writes one entity kind from its definition. Every write runs in a
+ * transaction that also records a cluster event, resolves foreign references given by id or
+ * name, applies defaults, normalisation and checks, and cascades or refuses deletes as the
+ * referring definitions say.
+ */
+import { randomUUID } from 'node:crypto';
+import type { BaseEntity, EntityDefinition, EntityName } from '../entities/entity.js';
+import { isUuid } from '../entities/common-schemas.js';
+import { PortcullisError, type FieldError } from '../errors/portcullis-error.js';
+import { clampPageSize, decodeOffset, encodeOffset, type Page } from './pagination.js';
+import type { RowCodec } from './row-codec.js';
+import { mapStoreError } from './store-errors.js';
+import type { DaoContext } from './dao-context.js';
+
+export interface ListOptions {
+  readonly size?: number;
+  readonly offset?: string;
+  /** Equality filters by field; a foreign field compares with the referred id. */
+  readonly where?: Readonly<Record<string, string | number | boolean | null>>;
+}
+
+type Input = Record<string, unknown>;
+
+export class EntityDao<E extends BaseEntity = BaseEntity> {
+  readonly definition: EntityDefinition<E>;
+  readonly #codec: RowCodec;
+  readonly #ctx: DaoContext;
+
+  constructor(definition: EntityDefinition<E>, codec: RowCodec, ctx: DaoContext) {
+    this.definition = definition;
+    this.#codec = codec;
+    this.#ctx = ctx;
+  }
+
+  get #table(): string {
+    return this.definition.name;
+  }
+
+  /** Finds by id, or by the endpoint key (name, username) when `idOrKey` is not a UUID. */
+  async get(idOrKey: string): Promise<E | null> {
+    const key = this.definition.endpointKey;
+    const byId = isUuid(idOrKey);
+    if (!byId && !key) return null;
+    return this.#ctx.read(async (db) => {
+      const row = await db
+        .selectFrom(this.#table)
+        .selectAll()
+        .where(byId ? 'id' : key!, '=', byId ? idOrKey.toLowerCase() : idOrKey)
+        .executeTakeFirst();
+      return row ? (this.#codec.decode(row) as unknown as E) : null;
+    }, this.#table);
+  }
+
+  async getOrFail(idOrKey: string): Promise<E> {
+    const found = await this.get(idOrKey);
+    if (!found) throw new PortcullisError('PC_NOT_FOUND', { message: `No ${this.definition.singular} ${JSON.stringify(idOrKey)}` });
+    return found;
+  }
+
+  async list(options: ListOptions = {}): Promise<Page<E>> {
+    const size = clampPageSize(options.size);
+    const after = options.offset ? decodeOffset(options.offset) : null;
+    return this.#ctx.read(async (db) => {
+      let q = db.selectFrom(this.#table).selectAll().orderBy('id').limit(size + 1);
+      if (after) q = q.where('id', '>', after);
+      for (const [field, value] of Object.entries(options.where ?? {})) {
+        const column = this.#codec.column(field);
+        q = value === null ? q.where(column, 'is', null) : q.where(column, '=', value);
+      }
+      const rows = await q.execute();
+      const data = rows.slice(0, size).map((r) => this.#codec.decode(r) as unknown as E);
+      const last = data[data.length - 1];
+      return { data, offset: rows.length > size && last ? encodeOffset(last.id) : null };
+    }, this.#table);
+  }
+
+  /** Every row, page by page (for loading the proxy's state). */
+  async listAll(where?: ListOptions['where']): Promise<E[]> {
+    const all: E[] = [];
+    let offset: string | undefined;
+    do {
+      const page = await this.list({ size: 1000, ...(offset ? { offset } : {}), ...(where ? { where } : {}) });
+      all.push(...page.data);
+      offset = page.offset ?? undefined;
+    } while (offset);
+    return all;
+  }
+
+  async insert(input: Input, options: { id?: string } = {}): Promise<E> {
+    return this.#ctx.write(async (tx) => {
+      const now = tx.nowSeconds();
+      const prepared = await this.#prepare({ ...this.definition.defaults, ...input });
+      const entity = { ...prepared, id: options.id ?? randomUUID(), created_at: now, updated_at: now };
+      await tx.db.insertInto(this.#table).values(this.#codec.encode(entity)).execute();
+      tx.recordEvent({ entity: this.#table, entity_id: entity.id, operation: 'create', data: null });
+      return this.#codec.decode(this.#codec.encode(entity)) as unknown as E;
+    }, this.#table);
+  }
+
+  /** PATCH: changes the given fields of an existing entity. */
+  async update(idOrKey: string, patch: Input): Promise<E> {
+    return this.#ctx.write(async () => {
+      const current = await this.getOrFail(idOrKey);
+      return this.#replace(current, { ...current, ...patch });
+    }, this.#table);
+  }
+
+  /** PUT: replaces the entity named by `idOrKey` with `input`, creating it when absent. */
+  async upsert(idOrKey: string, input: Input): Promise<{ entity: E; created: boolean }> {
+    return this.#ctx.write(async () => {
+      const current = await this.get(idOrKey);
+      const key = this.definition.endpointKey;
+      const named = !isUuid(idOrKey) && key ? { [key]: idOrKey } : {};
+      if (current) return { entity: await this.#replace(current, { ...this.definition.defaults, ...input, ...named }), created: false };
+      const created = await this.insert({ ...input, ...named }, isUuid(idOrKey) ? { id: idOrKey.toLowerCase() } : {});
+      return { entity: created, created: true };
+    }, this.#table);
+  }
+
+  /** Deletes the entity and, as the referring definitions say, cascades or refuses. */
+  async delete(idOrKey: string): Promise<boolean> {
+    return this.#ctx.write(async (tx) => {
+      const current = await this.get(idOrKey);
+      if (!current) return false;
+      for (const ref of tx.referrersOf(this.definition.name)) {
+        const children = await ref.dao.listAll({ [ref.field]: current.id });
+        if (children.length === 0) continue;
+        if (ref.onDelete === 'restrict') {
+          throw new PortcullisError('PC_STORE_REFERENCED', {
+            message: `This ${this.definition.singular} is still used by ${children.length} ${ref.dao.definition.name}; delete or move them first`,
+          });
+        }
+        for (const child of children) await ref.dao.delete(child.id);
+      }
+      await tx.db.deleteFrom(this.#table).where('id', '=', current.id).execute();
+      tx.recordEvent({ entity: this.#table, entity_id: current.id, operation: 'delete', data: this.eventData(current) });
+      return true;
+    }, this.#table);
+  }
+
+  /** Facts put in a delete event so other nodes can purge caches without reading the row. */
+  protected eventData(entity: E): Record<string, unknown> | null {
+    void entity;
+    return null;
+  }
+
+  async #replace(current: E, merged: Input): Promise<E> {
+    return this.#ctx.write(async (tx) => {
+      const prepared = await this.#prepare(stripBase(merged));
+      const entity = { ...prepared, id: current.id, created_at: current.created_at, updated_at: tx.nowSeconds() };
+      const row = this.#codec.encode(entity);
+      await tx.db.updateTable(this.#table).set(row).where('id', '=', current.id).execute();
+      tx.recordEvent({ entity: this.#table, entity_id: current.id, operation: 'update', data: null });
+      return this.#codec.decode(row) as unknown as E;
+    }, this.#table);
+  }
+
+  /** Defaults are applied by the caller; here: normalise, resolve references, hooks, checks. */
+  async #prepare(input: Input): Promise<Input> {
+    const def = this.definition;
+    let entity = def.normalize ? def.normalize(input) : { ...input };
+    const errors: FieldError[] = [];
+    for (const [field, f] of Object.entries(def.fields)) {
+      if (f.kind !== 'foreign' || entity[field] == null) continue;
+      const resolved = await this.#ctx.resolveForeign(f.foreign as EntityName, entity[field] as Record<string, string>);
+      if (resolved) entity[field] = { id: resolved };
+      else errors.push({ path: field, message: `does not refer to an existing ${f.foreign}` });
+    }
+    if (errors.length === 0) {
+      const hooked = this.#ctx.prepareHook(def.name, entity);
+      entity = hooked.entity;
+      errors.push(...hooked.errors);
+    }
+    if (errors.length === 0 && def.check) errors.push(...def.check(entity as unknown as Omit<E, keyof BaseEntity>));
+    if (errors.length > 0) {
+      throw new PortcullisError('PC_VALIDATION_FAILED', { message: `The ${def.singular} is not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, fields: errors });
+    }
+    return entity;
+  }
+}
+
+function stripBase(input: Input): Input {
+  const { id: _id, created_at: _c, updated_at: _u, ...rest } = input;
+  return rest;
+}
+
+export { mapStoreError };

@@ -1,0 +1,138 @@
+/**
+ * The Store: one database (SQLite or PostgreSQL), its migrations, a DAO per entity, and the
+ * cluster events its writes record. Built once by the composition root; tests build their own.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { Config } from '../config/schema.js';
+import type { EntityDefinition, EntityName } from '../entities/entity.js';
+import { servicesDefinition, type Service } from '../entities/services.js';
+import { routesDefinition, type Route } from '../entities/routes.js';
+import { consumersDefinition, type Consumer } from '../entities/consumers.js';
+import { pluginsDefinition, type PluginConfig } from '../entities/plugins.js';
+import { PortcullisError } from '../errors/portcullis-error.js';
+import { createSqliteDatabase } from './dialects/sqlite.js';
+import { createPostgresDatabase } from './dialects/postgres.js';
+import type { DialectName } from './dialect.js';
+import { createDaoContext, type PrepareHook } from './dao-context.js';
+import { EntityDao } from './entity-dao.js';
+import { createRowCodec } from './row-codec.js';
+import { plaintextCipher, type FieldCipher } from './field-cipher.js';
+import { latestClusterEventId, pruneClusterEvents, readClusterEvents, type ClusterEvent } from './cluster-events.js';
+import { migrateUp, migrationStatus, pendingMigrations, type MigrateResult, type MigrationStatus } from './migrator.js';
+import { mapStoreError } from './store-errors.js';
+
+export type DatabaseConfig = Pick<
+  Config,
+  'database' | 'sqlite_path' | 'pg_host' | 'pg_port' | 'pg_user' | 'pg_password' | 'pg_database' | 'pg_ssl' | 'pg_max_connections'
+> & { readonly pg_url?: string };
+
+export interface StoreOptions {
+  readonly config: DatabaseConfig;
+  /** Written in every cluster event so a node can skip its own; random when absent. */
+  readonly nodeId?: string;
+  readonly cipher?: FieldCipher;
+  readonly hooks?: Partial<Record<EntityName, PrepareHook>>;
+  readonly now?: () => number;
+}
+
+export type CommitListener = (events: readonly ClusterEvent[]) => void;
+
+export interface Store {
+  readonly dialect: DialectName;
+  readonly nodeId: string;
+  readonly db: Kysely<any>;
+  readonly services: EntityDao<Service>;
+  readonly routes: EntityDao<Route>;
+  readonly consumers: EntityDao<Consumer>;
+  readonly plugins: EntityDao<PluginConfig>;
+  dao(name: EntityName): EntityDao | undefined;
+  /** Runs `fn` in one transaction: every DAO write inside joins it; events publish after commit. */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /** Called with the events of each committed local write. Returns an unsubscribe function. */
+  onCommit(listener: CommitListener): () => void;
+  readonly events: {
+    since(afterId: number, limit?: number): Promise<ClusterEvent[]>;
+    latestId(): Promise<number>;
+    prune(beforeMs: number): Promise<number>;
+  };
+  migrate(): Promise<MigrateResult>;
+  migrationStatus(): Promise<MigrationStatus[]>;
+  pendingMigrations(): Promise<string[]>;
+  /** Resolves when the database answers a trivial query; throws PC_STORE_UNAVAILABLE otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createStore(options: StoreOptions): Store {
+  const { config } = options;
+  const dialect: DialectName = config.database;
+  const db =
+    dialect === 'postgres'
+      ? createPostgresDatabase({
+          host: config.pg_host,
+          port: config.pg_port,
+          user: config.pg_user,
+          password: config.pg_password,
+          database: config.pg_database,
+          ssl: config.pg_ssl,
+          maxConnections: config.pg_max_connections,
+          ...(config.pg_url ? { connectionString: config.pg_url } : {}),
+        })
+      : createSqliteDatabase({ path: config.sqlite_path });
+  const nodeId = options.nodeId ?? randomUUID();
+  const cipher = options.cipher ?? plaintextCipher;
+  const listeners = new Set<CommitListener>();
+  const daos = new Map<EntityName, EntityDao>();
+  const ctx = createDaoContext({
+    db,
+    dialect,
+    nodeId,
+    now: options.now ?? Date.now,
+    hooks: options.hooks ?? {},
+    daos: () => daos,
+    publish: (events) => {
+      for (const listener of listeners) listener(events);
+    },
+  });
+  const make = <E extends { id: string; created_at: number; updated_at: number }>(def: EntityDefinition<E>) => {
+    const dao = new EntityDao<E>(def, createRowCodec(def as unknown as EntityDefinition, dialect, cipher), ctx);
+    daos.set(def.name, dao as unknown as EntityDao);
+    return dao;
+  };
+
+  return {
+    dialect,
+    nodeId,
+    db,
+    services: make(servicesDefinition),
+    routes: make(routesDefinition),
+    consumers: make(consumersDefinition),
+    plugins: make(pluginsDefinition),
+    dao: (name) => daos.get(name),
+    transaction: (fn) => ctx.write(() => fn(), 'transaction'),
+    onCommit(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    events: {
+      since: (afterId, limit) => ctx.read((d) => readClusterEvents(d, afterId, limit), 'cluster_events'),
+      latestId: () => ctx.read((d) => latestClusterEventId(d), 'cluster_events'),
+      prune: (beforeMs) => ctx.read((d) => pruneClusterEvents(d, beforeMs), 'cluster_events'),
+    },
+    async migrate() {
+      return migrateUp(db, dialect);
+    },
+    migrationStatus: () => migrationStatus(db, dialect),
+    pendingMigrations: () => pendingMigrations(db, dialect),
+    async ping() {
+      try {
+        await sql`select 1`.execute(db);
+      } catch (err) {
+        const mapped = mapStoreError(err, 'database');
+        throw mapped instanceof PortcullisError ? mapped : new PortcullisError('PC_STORE_UNAVAILABLE', { cause: err });
+      }
+    },
+    close: () => db.destroy(),
+  };
+}

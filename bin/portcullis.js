@@ -3,6 +3,6 @@
 import { main } from '../dist/cli/main.js';
 
 main(process.argv.slice(2)).then(
-  (code) => { if (typeof code === 'number') process.exitCode = code; },
+  (code) => { if (code) process.exitCode = code; },
   (err) => { process.stderr.write(`portcullis: ${err?.message ?? err}\n`); process.exitCode = 1; },
 );

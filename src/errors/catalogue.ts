@@ -38,6 +38,7 @@ export const ERROR_CATALOGUE = {
   PC_AUTH_BASIC_INVALID: { status: 401, message: 'Unauthorized' },
   PC_AUTH_FORBIDDEN: { status: 403, message: 'Forbidden' },
   PC_AUTH_REMOTE_ISSUER_UNAVAILABLE: { status: 503, message: 'The key issuer could not be reached' },
+  PC_AUTH_OVERLOADED: { status: 503, message: 'Too many credential checks are running; retry shortly' },
 
   // API keys (Admin API)
   PC_APIKEY_ISSUER_UNKNOWN: { status: 400, message: 'No issuer is configured for this key or prefix' },

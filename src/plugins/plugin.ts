@@ -12,6 +12,7 @@ import type { Route } from '../entities/routes.js';
 import type { Service } from '../entities/services.js';
 import type { Consumer } from '../entities/consumers.js';
 import type { ErrorCode } from '../errors/catalogue.js';
+import type { ApiKeyVerifier } from '../apikeys/verifier/api-key-verifier.js';
 
 /** What a plugin learns about the authenticated client. */
 export interface AuthenticatedConsumer {
@@ -73,6 +74,24 @@ export interface PluginInstance {
  */
 export interface PluginDeps {
   readonly logger: Logger;
+  /** The consumers known to this state build (for `anonymous` and for consumer headers). */
+  readonly consumers?: ConsumerDirectory;
+  /** The node's API-key verifier (key-auth). */
+  readonly apiKeys?: ApiKeyVerifier;
+  /** Basic-auth credential checks (basic-auth). */
+  readonly basicAuth?: BasicAuthVerifier;
+}
+
+/** Consumers by id, and by id or username for references in plugin configs. */
+export interface ConsumerDirectory {
+  byId(id: string): Pick<Consumer, 'id' | 'username' | 'custom_id'> | undefined;
+  /** Finds by id, username or custom_id. */
+  find(ref: string): Pick<Consumer, 'id' | 'username' | 'custom_id'> | undefined;
+}
+
+/** Checks a basic-auth username and password; resolves to the credential, or why not. */
+export interface BasicAuthVerifier {
+  verify(username: string, password: string): Promise<{ ok: true; credentialId: string; consumerId: string } | { ok: false; reason: string }>;
 }
 
 export interface PluginDefinition<C extends Record<string, unknown> = Record<string, unknown>> {
@@ -83,6 +102,6 @@ export interface PluginDefinition<C extends Record<string, unknown> = Record<str
   /** Authentication plugins cannot be scoped to a consumer: the consumer is what they find. */
   readonly isAuthentication?: boolean;
   /** Whether the `access` phase runs for CORS preflight requests (OPTIONS with Origin). */
-  readonly runsOnPreflight?: (config: C) => boolean;
+  runsOnPreflight?(config: C): boolean;
   create(config: C, deps: PluginDeps): PluginInstance;
 }

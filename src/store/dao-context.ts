@@ -15,8 +15,13 @@ import type { EntityDao } from './entity-dao.js';
 
 export type Executor = Kysely<any> | Transaction<any>;
 
-/** Adjusts or rejects an entity before it is written (returns the entity to store). */
-export type PrepareHook = (entity: Record<string, unknown>) => { entity: Record<string, unknown>; errors: FieldError[] };
+export interface PrepareResult {
+  readonly entity: Record<string, unknown>;
+  readonly errors: FieldError[];
+}
+
+/** Adjusts or rejects an entity before it is written (may be async: e.g. hashing a password). */
+export type PrepareHook = (entity: Record<string, unknown>) => PrepareResult | Promise<PrepareResult>;
 
 export interface Referrer {
   readonly dao: EntityDao;
@@ -35,7 +40,7 @@ export interface DaoContext {
   read<T>(fn: (db: Executor) => Promise<T>, entity: string): Promise<T>;
   write<T>(fn: (tx: TxScope) => Promise<T>, entity: string): Promise<T>;
   resolveForeign(entity: EntityName, ref: Record<string, string>): Promise<string | null>;
-  prepareHook(entity: EntityName, value: Record<string, unknown>): ReturnType<PrepareHook>;
+  prepareHook(entity: EntityName, value: Record<string, unknown>): Promise<PrepareResult>;
 }
 
 export interface DaoContextOptions {
@@ -105,7 +110,7 @@ export function createDaoContext(options: DaoContextOptions): DaoContext {
       if (ref['id'] === undefined && dao.definition.endpointKey !== (ref['name'] !== undefined ? 'name' : 'username')) return null;
       return (await dao.get(key))?.id ?? null;
     },
-    prepareHook(entity, value) {
+    async prepareHook(entity, value) {
       const hook = options.hooks[entity];
       return hook ? hook(value) : { entity: value, errors: [] };
     },

@@ -168,7 +168,7 @@ export class EntityDao<E extends BaseEntity = BaseEntity> {
       else errors.push({ path: field, message: `does not refer to an existing ${f.foreign}` });
     }
     if (errors.length === 0) {
-      const hooked = this.#ctx.prepareHook(def.name, entity);
+      const hooked = await this.#ctx.prepareHook(def.name, entity);
       entity = hooked.entity;
       errors.push(...hooked.errors);
     }

@@ -10,6 +10,8 @@ import { servicesDefinition, type Service } from '../entities/services.js';
 import { routesDefinition, type Route } from '../entities/routes.js';
 import { consumersDefinition, type Consumer } from '../entities/consumers.js';
 import { pluginsDefinition, type PluginConfig } from '../entities/plugins.js';
+import { basicAuthCredentialsDefinition, type BasicAuthCredential } from '../entities/basicauth-credentials.js';
+import { ApiKeyDao } from './api-key-dao.js';
 import { PortcullisError } from '../errors/portcullis-error.js';
 import { createSqliteDatabase } from './dialects/sqlite.js';
 import { createPostgresDatabase } from './dialects/postgres.js';
@@ -18,7 +20,7 @@ import { createDaoContext, type PrepareHook } from './dao-context.js';
 import { EntityDao } from './entity-dao.js';
 import { createRowCodec } from './row-codec.js';
 import { plaintextCipher, type FieldCipher } from './field-cipher.js';
-import { latestClusterEventId, pruneClusterEvents, readClusterEvents, type ClusterEvent } from './cluster-events.js';
+import { latestClusterEventId, pruneClusterEvents, readClusterEvents, type ClusterEvent, type NewClusterEvent } from './cluster-events.js';
 import { migrateUp, migrationStatus, pendingMigrations, type MigrateResult, type MigrationStatus } from './migrator.js';
 import { mapStoreError } from './store-errors.js';
 
@@ -46,9 +48,13 @@ export interface Store {
   readonly routes: EntityDao<Route>;
   readonly consumers: EntityDao<Consumer>;
   readonly plugins: EntityDao<PluginConfig>;
+  readonly basicAuthCredentials: EntityDao<BasicAuthCredential>;
+  readonly apiKeys: ApiKeyDao;
   dao(name: EntityName): EntityDao | undefined;
   /** Runs `fn` in one transaction: every DAO write inside joins it; events publish after commit. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /** Records an event with no entity write (e.g. a remote issuer's revocations), in its own transaction or the current one. */
+  recordEvent(event: NewClusterEvent): Promise<void>;
   /** Called with the events of each committed local write. Returns an unsubscribe function. */
   onCommit(listener: CommitListener): () => void;
   readonly events: {
@@ -109,8 +115,11 @@ export function createStore(options: StoreOptions): Store {
     routes: make(routesDefinition),
     consumers: make(consumersDefinition),
     plugins: make(pluginsDefinition),
+    basicAuthCredentials: make(basicAuthCredentialsDefinition),
+    apiKeys: new ApiKeyDao(ctx),
     dao: (name) => daos.get(name),
     transaction: (fn) => ctx.write(() => fn(), 'transaction'),
+    recordEvent: (event) => ctx.write(async (tx) => tx.recordEvent(event), 'cluster_events'),
     onCommit(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -1,5 +1,6 @@
 /** Every migration, in order. Append only: a released migration is never edited. */
 import type { Migration } from './migration.js';
 import { migration0001Core } from './0001-core.js';
+import { migration0002Credentials } from './0002-credentials.js';
 
-export const MIGRATIONS: readonly Migration[] = [migration0001Core];
+export const MIGRATIONS: readonly Migration[] = [migration0001Core, migration0002Credentials];

@@ -1,0 +1,140 @@
+/**
+ * The Admin API server: one Fastify instance with the house rules every route gets for free —
+ * admin token in `onRequest` (before the body is read), JSON-only bodies up to
+ * `admin_max_body_size`, TypeBox validation with dotted field paths, one error mapper, 404/405
+ * as JSON, one log line per request, and an OpenAPI document of every route at `/openapi.json`.
+ *
+ * Adding a resource (api-keys, basic-auth credentials …): pass `extraRoutes`. Each function runs
+ * in its own encapsulated Fastify plugin with the same hooks and error handling; give routes
+ * TypeBox schemas (`params`, `querystring`, `body`, `response`, plus `summary` and `tags`) and
+ * they are validated and documented. Throw PortcullisErrors; see `index.ts` for the helpers.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { TSchema } from 'typebox';
+import Type from 'typebox';
+import type { Config } from '../config/schema.js';
+import { parseListen, type ListenAddress } from '../config/listen.js';
+import type { EntityName } from '../entities/entity.js';
+import type { Logger } from '../observability/logger.js';
+import type { ProxyMetrics } from '../observability/metrics.js';
+import type { Store } from '../store/store.js';
+import { VERSION } from '../version.js';
+import { createAdminAuth } from './admin-auth.js';
+import { createAdminErrorHandler, sendError, toAdminError, writeClientError } from './admin-errors.js';
+import { CORE_ENTITIES, registerEntityApi } from './entity-api.js';
+import type { EntityResource } from './entity-resource.js';
+import { createOpenApiCollector } from './openapi-document.js';
+import { createRequestLog } from './request-log.js';
+import { createRouteTable } from './route-table.js';
+import { registerStatusEndpoints } from './status-endpoints.js';
+import { createValidatorCompiler } from './validator-compiler.js';
+
+/** What a function in `extraRoutes` receives besides the Fastify instance. */
+export interface AdminRouteKit {
+  readonly store: Store;
+  /** The resource of a core entity, e.g. to nest routes under `/consumers/{consumer}`. */
+  resource(name: EntityName): EntityResource;
+  /** Publishes a schema as `#/components/schemas/<componentName>` in the OpenAPI document. */
+  nameSchema(schema: TSchema, componentName: string): void;
+}
+
+/** Registers more Admin API routes (a feature's resource) in an encapsulated plugin. */
+export type AdminRoutes = (app: FastifyInstance, kit: AdminRouteKit) => Promise<void> | void;
+
+/** What the Admin API needs from the composition root. */
+export interface AdminServerDeps {
+  readonly store: Store;
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly metrics?: ProxyMetrics | undefined;
+  /** True once the node has loaded its configuration (answers `/status/ready`). */
+  isReady(): boolean;
+  readonly extraRoutes?: readonly AdminRoutes[];
+  /** Plugin names this node can run, shown at `/`. */
+  readonly plugins?: readonly string[];
+}
+
+/** A built Admin API: the Fastify app (for `inject` in tests) and its lifecycle. */
+export interface AdminServer {
+  readonly app: FastifyInstance;
+  /** Listens on `admin_listen`; resolves with the bound address (the real port when 0). */
+  listen(): Promise<ListenAddress>;
+  close(): Promise<void>;
+}
+
+/** Builds the Admin API; nothing listens until `listen()` (tests use `app.inject`). */
+export function createAdminServer(deps: AdminServerDeps): AdminServer {
+  const { config, logger, store } = deps;
+  let totalRequests = 0;
+  const routes = createRouteTable();
+  const openapi = createOpenApiCollector({ title: 'Portcullis Admin API', version: VERSION });
+
+  const app = Fastify({
+    logger: false,
+    bodyLimit: config.admin_max_body_size,
+    routerOptions: { maxParamLength: 512, ignoreTrailingSlash: true },
+    http: { maxHeaderSize: config.max_header_size },
+    // A client gets 30 s to send its request: an admin call is small.
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+    clientErrorHandler: writeClientError,
+    frameworkErrors: (err, _request, reply) => void sendError(reply, toAdminError(err)),
+  });
+  app.setValidatorCompiler(createValidatorCompiler());
+  // Response schemas document; they do not filter. Plain JSON.stringify sends what the handler built.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // Only application/json (any charset) is parsed; everything else is 415.
+  app.removeContentTypeParser('text/plain');
+  app.addHook('onRoute', (route) => {
+    routes.add(route);
+    openapi.add(route);
+  });
+  app.addHook('onRequest', createAdminAuth(config.admin_token));
+  app.addHook('onResponse', createRequestLog(logger, () => totalRequests++));
+  app.setErrorHandler(createAdminErrorHandler(logger));
+  app.setNotFoundHandler(routes.notFound);
+
+  const resources = registerEntityApi(app, { store, nameSchema: openapi.name }, CORE_ENTITIES);
+  registerStatusEndpoints(app, {
+    store,
+    metrics: deps.metrics,
+    isReady: () => deps.isReady(),
+    totalRequests: () => totalRequests,
+    version: VERSION,
+    nodeId: store.nodeId,
+    plugins: deps.plugins,
+  });
+  registerOpenApiEndpoint(app, () => openapi.document());
+
+  const kit: AdminRouteKit = {
+    store,
+    resource(name) {
+      const found = resources.get(name);
+      if (!found) throw new Error(`no Admin API resource for ${name}`);
+      return found;
+    },
+    nameSchema: openapi.name,
+  };
+  for (const add of deps.extraRoutes ?? []) void app.register(async (scope) => add(scope, kit));
+
+  return {
+    app,
+    async listen() {
+      const { host, port } = parseListen(config.admin_listen);
+      await app.listen({ host, port });
+      const bound = app.server.address();
+      return typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host, port };
+    },
+    close: () => app.close(),
+  };
+}
+
+/** `GET /openapi.json`, built once on first request (every route is registered by then). */
+function registerOpenApiEndpoint(app: FastifyInstance, build: () => Record<string, unknown>): void {
+  let document: Record<string, unknown> | undefined;
+  app.get(
+    '/openapi.json',
+    { schema: { tags: ['node'], summary: 'This document (OpenAPI 3.1)', response: { 200: Type.Object({}, { additionalProperties: true }) } } },
+    async () => (document ??= build()),
+  );
+}

@@ -1,0 +1,52 @@
+/**
+ * The CRUD part of the Admin API for a set of entities, generated from their definitions: the
+ * top-level endpoints of each, the nested endpoints for each foreign field whose target is in
+ * the set (`/services/{s}/routes`, `/routes/{r}/plugins`, `/consumers/{c}/plugins` …), the
+ * parent endpoint (`/routes/{r}/service`), and OpenAPI component names for their schemas.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { TSchema } from 'typebox';
+import type { EntityName } from '../entities/entity.js';
+import type { Store } from '../store/store.js';
+import { daoFor } from './entity-params.js';
+import { entityResource, type EntityResource } from './entity-resource.js';
+import { registerEntityEndpoints } from './entity-endpoints.js';
+import { registerNestedEndpoints, registerParentEndpoint } from './nested-endpoints.js';
+
+/** The entities every node exposes. */
+export const CORE_ENTITIES: readonly EntityName[] = ['services', 'routes', 'consumers', 'plugins'];
+
+/** What generating the CRUD endpoints needs. */
+export interface EntityApiDeps {
+  readonly store: Store;
+  /** Publishes a schema as a named OpenAPI component. */
+  nameSchema(schema: TSchema, componentName: string): void;
+}
+
+/** Registers the endpoints of `names` and returns their resources, by entity name. */
+export function registerEntityApi(app: FastifyInstance, deps: EntityApiDeps, names: readonly EntityName[]): ReadonlyMap<EntityName, EntityResource> {
+  const resources = new Map<EntityName, EntityResource>();
+  for (const name of names) {
+    const resource = entityResource(daoFor(deps.store, name).definition);
+    resources.set(name, resource);
+    nameResourceSchemas(resource, deps.nameSchema);
+  }
+  for (const resource of resources.values()) registerEntityEndpoints(app, deps.store, resource);
+  for (const child of resources.values()) {
+    for (const [field, def] of Object.entries(child.definition.fields)) {
+      const parent = def.kind === 'foreign' && def.foreign ? resources.get(def.foreign) : undefined;
+      if (!parent) continue;
+      registerNestedEndpoints(app, deps.store, parent, child, field);
+      registerParentEndpoint(app, deps.store, child, field, parent);
+    }
+  }
+  return resources;
+}
+
+/** `Service`, `ServiceInput`, `ServicePatch`, `ServiceList`. */
+export function nameResourceSchemas(resource: EntityResource, nameSchema: EntityApiDeps['nameSchema']): void {
+  nameSchema(resource.output, resource.title);
+  nameSchema(resource.input, `${resource.title}Input`);
+  nameSchema(resource.patch, `${resource.title}Patch`);
+  nameSchema(resource.list, `${resource.title}List`);
+}

@@ -1,0 +1,86 @@
+/**
+ * Generates an entity's top-level endpoints from its definition (Kong's
+ * `generate_collection_endpoints` and `generate_entity_endpoints`):
+ *
+ *   GET    /{E}            list, paginated          POST  /{E}        create → 201
+ *   GET    /{E}/{idOrKey}  read → 200 | 404         PUT   /{E}/{…}    upsert → 201 created | 200 replaced
+ *   PATCH  /{E}/{idOrKey}  update → 200 | 404       DELETE /{E}/{…}   → 204, also when already absent
+ *
+ * DELETE of an absent entity answers 204 as Kong does: the state the client asked for holds,
+ * and a retried DELETE is not an error.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Store } from '../store/store.js';
+import type { EntityResource } from './entity-resource.js';
+import { ErrorResponses, ListQuery, NoContent, PathParams } from './http-schemas.js';
+import { listBody, pageOptions, type PageQuery } from './list-response.js';
+import { assertKeyMatchesPath, daoFor, pathParam } from './entity-params.js';
+
+type Body = Record<string, unknown>;
+
+/** Registers the collection and entity endpoints of `resource` on `app`. */
+export function registerEntityEndpoints(app: FastifyInstance, store: Store, resource: EntityResource): void {
+  const dao = daoFor(store, resource.definition.name);
+  const { segment, param, view } = resource;
+  const singular = resource.definition.singular;
+  const collection = `/${segment}`;
+  const item = `/${segment}/:${param}`;
+  const params = PathParams({ [param]: resource.idParam });
+  const tags = [segment];
+
+  app.get(
+    collection,
+    { schema: { tags, summary: `List ${segment}`, querystring: ListQuery, response: { 200: resource.list, ...ErrorResponses(400) } } },
+    async (request) => {
+      const options = pageOptions(request.query as PageQuery);
+      return listBody(await dao.list(options), request, options.size, view);
+    },
+  );
+
+  app.post(
+    collection,
+    { schema: { tags, summary: `Create a ${singular}`, body: resource.input, response: { 201: resource.output, ...ErrorResponses(400, 409) } } },
+    async (request, reply) => reply.code(201).send(view(await dao.insert(request.body as Body))),
+  );
+
+  app.get(
+    item,
+    { schema: { tags, summary: `Get a ${singular}`, params, response: { 200: resource.output, ...ErrorResponses(400, 404) } } },
+    async (request) => view(await dao.getOrFail(pathParam(request, param))),
+  );
+
+  app.put(
+    item,
+    {
+      schema: {
+        tags,
+        summary: `Create or replace a ${singular}`,
+        params,
+        body: resource.input,
+        response: { 200: resource.output, 201: resource.output, ...ErrorResponses(400, 409) },
+      },
+    },
+    async (request, reply) => {
+      const idOrKey = pathParam(request, param);
+      const body = request.body as Body;
+      assertKeyMatchesPath(resource, idOrKey, body);
+      const { entity, created } = await dao.upsert(idOrKey, body);
+      return reply.code(created ? 201 : 200).send(view(entity));
+    },
+  );
+
+  app.patch(
+    item,
+    { schema: { tags, summary: `Update a ${singular}`, params, body: resource.patch, response: { 200: resource.output, ...ErrorResponses(400, 404, 409) } } },
+    async (request) => view(await dao.update(pathParam(request, param), request.body as Body)),
+  );
+
+  app.delete(
+    item,
+    { schema: { tags, summary: `Delete a ${singular}`, params, response: { 204: NoContent, ...ErrorResponses(400, 409) } } },
+    async (request, reply) => {
+      await dao.delete(pathParam(request, param));
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,86 @@
+/**
+ * An entity seen as an Admin API resource, derived from its definition alone: the path segment
+ * (`api_keys` → `api-keys`), the path parameter name (`service`), the schemas of a create, a
+ * PATCH and a response, and the public view that drops hidden fields. The generated endpoints
+ * and the OpenAPI document both read this, so they cannot disagree.
+ */
+import Type, { type TObject, type TSchema } from 'typebox';
+import type { BaseEntity, EntityDefinition, FieldDef } from '../entities/entity.js';
+import { IdOrKeyParam, ListResponse } from './http-schemas.js';
+
+/** Everything the generated endpoints and the OpenAPI document need to know about one entity kind. */
+export interface EntityResource {
+  readonly definition: EntityDefinition;
+  /** The collection's path segment. */
+  readonly segment: string;
+  /** The path parameter naming one entity (`/services/:service`). */
+  readonly param: string;
+  /** PascalCase name used for OpenAPI components (`Service`, `ServiceInput` …). */
+  readonly title: string;
+  readonly input: TObject;
+  /** The input with every field optional. */
+  readonly patch: TObject;
+  readonly output: TSchema;
+  readonly list: TObject;
+  /** Schema of `param`: a UUID, or any id-or-key string when the entity has an endpoint key. */
+  readonly idParam: TSchema;
+  /** The entity as the Admin API shows it: hidden fields removed. */
+  view(entity: BaseEntity): Record<string, unknown>;
+}
+
+/** Describes `definition` as a resource. */
+export function entityResource(definition: EntityDefinition): EntityResource {
+  const words = definition.singular.split(/[^A-Za-z0-9]+/).filter(Boolean);
+  const title = words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+  const hidden = Object.entries(definition.fields)
+    .filter(([, f]) => f.hidden)
+    .map(([name]) => name);
+  const output = outputSchema(definition, title);
+  const key = definition.endpointKey;
+  return {
+    definition,
+    segment: definition.name.replaceAll('_', '-'),
+    param: words.join('_').toLowerCase(),
+    title,
+    input: definition.inputSchema,
+    patch: Type.Partial(definition.inputSchema),
+    output,
+    list: ListResponse(output),
+    idParam: IdOrKeyParam(key !== undefined, key ? `the ${definition.singular}'s id or ${key}` : `the ${definition.singular}'s id`),
+    view(entity) {
+      if (hidden.length === 0) return entity as unknown as Record<string, unknown>;
+      const shown: Record<string, unknown> = { ...entity };
+      for (const name of hidden) delete shown[name];
+      return shown;
+    },
+  };
+}
+
+/** The response schema: id, every visible field (typed by the input schema where it has one), timestamps. */
+function outputSchema(definition: EntityDefinition, title: string): TSchema {
+  const inputProps = definition.inputSchema.properties as Record<string, TSchema>;
+  const properties: Record<string, unknown> = { id: { type: 'string', format: 'uuid' } };
+  for (const [name, field] of Object.entries(definition.fields)) {
+    if (field.hidden) continue;
+    properties[name] = field.kind === 'foreign' ? ForeignOutput : (inputProps[name] ?? kindSchema(field));
+  }
+  properties['created_at'] = { type: 'integer', description: 'Unix time in seconds' };
+  properties['updated_at'] = { type: 'integer', description: 'Unix time in seconds' };
+  return { type: 'object', title, properties, required: Object.keys(properties) } as unknown as TSchema;
+}
+
+const ForeignOutput = { anyOf: [{ type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] }, { type: 'null' }] };
+
+function kindSchema(field: FieldDef): unknown {
+  switch (field.kind) {
+    case 'string':
+      return { type: ['string', 'null'] };
+    case 'integer':
+    case 'timestamp':
+      return { type: ['integer', 'null'] };
+    case 'boolean':
+      return { type: 'boolean' };
+    default:
+      return {};
+  }
+}

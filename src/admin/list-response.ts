@@ -1,0 +1,38 @@
+/**
+ * The shape of every Admin API listing: `{data, offset, next}`. `offset` is the store's opaque
+ * cursor; `next` is the path of the next page with the same `size`, so a client can follow it
+ * without building URLs. Both are null on the last page.
+ */
+import type { FastifyRequest } from 'fastify';
+import { DEFAULT_PAGE_SIZE, type Page } from '../store/pagination.js';
+
+/** A validated listing query (see `ListQuery`). */
+export interface PageQuery {
+  readonly size?: number;
+  readonly offset?: string;
+}
+
+/** The JSON body of a listing. */
+export interface ListBody<T> {
+  readonly data: readonly T[];
+  readonly offset: string | null;
+  readonly next: string | null;
+}
+
+/** The store's list options for a validated query. */
+export function pageOptions(query: PageQuery): { size: number; offset?: string } {
+  return { size: query.size ?? DEFAULT_PAGE_SIZE, ...(query.offset ? { offset: query.offset } : {}) };
+}
+
+/** The request path without its query string, as the client sent it. */
+export function requestPath(request: FastifyRequest): string {
+  const q = request.url.indexOf('?');
+  return q === -1 ? request.url : request.url.slice(0, q);
+}
+
+/** Builds the listing body of `page`, mapping each item through `view` (e.g. hiding fields). */
+export function listBody<T, V = T>(page: Page<T>, request: FastifyRequest, size: number, view?: (item: T) => V): ListBody<V> {
+  const data = view ? page.data.map(view) : (page.data as readonly unknown[] as readonly V[]);
+  const next = page.offset === null ? null : `${requestPath(request)}?offset=${encodeURIComponent(page.offset)}&size=${size}`;
+  return { data, offset: page.offset, next };
+}

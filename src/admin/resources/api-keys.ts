@@ -1,0 +1,136 @@
+/**
+ * The API-key resource of the Admin API (the API Platform's REST shape): keys of a service
+ * (`/services/{service}/api-keys`), keys of a consumer (`/consumers/{consumer}/api-keys`), every
+ * key (`GET /api-keys`), and remote issuers' revocations (`POST /api-keys/revocations`). The
+ * plaintext of a generated key is in the response of its generation or regeneration only, sent
+ * with `Cache-Control: no-store`; listings show the public id and a masked form.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import type { AdminRoutes } from '../admin-server.js';
+import { ErrorResponses, ListResponse, NoContent, PathParams } from '../http-schemas.js';
+import { listBody } from '../list-response.js';
+import { pathParam } from '../entity-params.js';
+import { isLoopbackHost } from '../../config/listen.js';
+import type { ApiKeyService, KeyWithPlaintext, OwnerRef } from '../../apikeys/lifecycle/api-key-service.js';
+import { toApiKeyView } from '../../apikeys/lifecycle/api-key-view.js';
+import { GenerateKeyBody, KEY_NAME_PATTERN, RegenerateKeyBody, RevocationsBody, SetKeyBody, type GenerateKeyInput, type RegenerateKeyInput, type RevocationsInput, type SetKeyInput } from '../../apikeys/lifecycle/schemas.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../store/pagination.js';
+
+const ApiKey = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    display_name: Type.Union([Type.String(), Type.Null()]),
+    key_id: Type.String({ description: 'public id: the first 16 hex of the key' }),
+    masked_key: Type.String(),
+    issuer: Type.String(),
+    source: Type.String(),
+    algorithm: Type.String(),
+    status: Type.Union([Type.Literal('active'), Type.Literal('revoked'), Type.Literal('expired')]),
+    service: Type.Union([Type.Object({ id: Type.String() }), Type.Null()]),
+    consumer: Type.Union([Type.Object({ id: Type.String() }), Type.Null()]),
+    metadata: Type.Record(Type.String(), Type.Unknown()),
+    expires_at: Type.Union([Type.String(), Type.Null()]),
+    grace_until: Type.Union([Type.String(), Type.Null()]),
+    last_used_at: Type.Union([Type.String(), Type.Null()]),
+    revoked_at: Type.Union([Type.String(), Type.Null()]),
+    created_at: Type.String(),
+    updated_at: Type.String(),
+  },
+  { description: 'An API key as listed: never its secret' },
+);
+const ApiKeyWithSecret = Type.Intersect([ApiKey, Type.Object({ api_key: Type.Optional(Type.String({ description: 'the plaintext key: shown once' })) })]);
+
+const StatusFilter = Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('revoked'), Type.Literal('expired')]));
+const OwnerListQuery = Type.Object(
+  {
+    size: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })),
+    offset: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+    status: StatusFilter,
+    issuer: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+const AllListQuery = Type.Object(
+  { ...OwnerListQuery.properties, consumer: Type.Optional(Type.String({ maxLength: 256 })), service: Type.Optional(Type.String({ maxLength: 256 })) },
+  { additionalProperties: false },
+);
+const KeyName = Type.String({ pattern: KEY_NAME_PATTERN, description: 'the key name' });
+const Owner = Type.String({ minLength: 1, maxLength: 256 });
+
+interface OwnerKind {
+  readonly segment: 'services' | 'consumers';
+  readonly param: 'service' | 'consumer';
+}
+const OWNERS: readonly OwnerKind[] = [
+  { segment: 'services', param: 'service' },
+  { segment: 'consumers', param: 'consumer' },
+];
+
+export interface ApiKeyRoutesDeps {
+  readonly keys: ApiKeyService;
+  /** True when every admin call carries the admin token. */
+  readonly tokenProtected: boolean;
+}
+
+export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
+  const { keys } = deps;
+  const view = (record: Parameters<typeof toApiKeyView>[0]) => toApiKeyView(record, keys.nowSeconds());
+  const withSecret = (reply: FastifyReply, result: KeyWithPlaintext) => {
+    reply.header('cache-control', 'no-store');
+    return result.plaintext ? { ...view(result.record), api_key: result.plaintext.reveal() } : view(result.record);
+  };
+  const facts = (request: FastifyRequest) => ({ protectedConnection: deps.tokenProtected || isLoopbackHost(request.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '') });
+
+  return (app, kit) => {
+    kit.nameSchema(ApiKey, 'ApiKey');
+    kit.nameSchema(GenerateKeyBody, 'ApiKeyGenerateInput');
+    for (const owner of OWNERS) {
+      const base = `/${owner.segment}/:${owner.param}/api-keys`;
+      const tags = ['api-keys'];
+      const ownerOf = (request: FastifyRequest): OwnerRef => ({ [owner.param]: pathParam(request, owner.param) });
+      const params = PathParams({ [owner.param]: Owner });
+      const named = PathParams({ [owner.param]: Owner, name: KeyName });
+
+      app.post(base, { schema: { tags, summary: `Generate (or register) a key of a ${owner.param}`, params, body: GenerateKeyBody, response: { 201: ApiKeyWithSecret, ...ErrorResponses(400, 403, 404, 409) } } }, async (request, reply) => {
+        const result = await keys.create(ownerOf(request), request.body as GenerateKeyInput, facts(request));
+        return reply.code(201).send(withSecret(reply, result));
+      });
+      app.get(base, { schema: { tags, summary: `List the keys of a ${owner.param} (masked)`, params, querystring: OwnerListQuery, response: { 200: ListResponse(ApiKey), ...ErrorResponses(400, 404) } } }, async (request) => {
+        const q = request.query as { size?: number; offset?: string; status?: 'active' | 'revoked' | 'expired'; issuer?: string };
+        const size = q.size ?? DEFAULT_PAGE_SIZE;
+        const page = await keys.list({ owner: ownerOf(request), size, ...(q.offset ? { offset: q.offset } : {}), ...(q.status ? { status: q.status } : {}), ...(q.issuer ? { issuer: q.issuer } : {}) });
+        return listBody(page, request, size, view);
+      });
+      app.get(`${base}/:name`, { schema: { tags, summary: 'Show one key (masked)', params: named, response: { 200: ApiKey, ...ErrorResponses(404) } } }, async (request) =>
+        view(await keys.get(ownerOf(request), pathParam(request, 'name'))),
+      );
+      app.post(`${base}/:name/regenerate`, { schema: { tags, summary: 'Replace the secret of a key (optionally keeping the old one for grace_period seconds)', params: named, body: RegenerateKeyBody, response: { 200: ApiKeyWithSecret, ...ErrorResponses(400, 404) } } }, async (request, reply) => {
+        const result = await keys.regenerate(ownerOf(request), pathParam(request, 'name'), (request.body ?? {}) as RegenerateKeyInput);
+        return withSecret(reply, result);
+      });
+      app.put(`${base}/:name`, { schema: { tags, summary: 'Set the value of a key (ours or external)', params: named, body: SetKeyBody, response: { 200: ApiKey, 201: ApiKey, ...ErrorResponses(400, 403, 404, 409) } } }, async (request, reply) => {
+        const { record, created } = await keys.set(ownerOf(request), pathParam(request, 'name'), request.body as SetKeyInput, facts(request));
+        return reply.code(created ? 201 : 200).send(view(record));
+      });
+      app.delete(`${base}/:name`, { schema: { tags, summary: 'Revoke a key (idempotent: 204 for unknown keys too)', params: named, response: { 204: NoContent } } }, async (request, reply) => {
+        await keys.revoke(ownerOf(request), pathParam(request, 'name'));
+        return reply.code(204).send();
+      });
+    }
+
+    app.get('/api-keys', { schema: { tags: ['api-keys'], summary: 'List every key (masked)', querystring: AllListQuery, response: { 200: ListResponse(ApiKey), ...ErrorResponses(400, 404) } } }, async (request) => {
+      const q = request.query as { size?: number; offset?: string; status?: 'active' | 'revoked' | 'expired'; issuer?: string; consumer?: string; service?: string };
+      const size = q.size ?? DEFAULT_PAGE_SIZE;
+      const owner: OwnerRef = { ...(q.service ? { service: q.service } : {}), ...(q.consumer ? { consumer: q.consumer } : {}) };
+      const page = await keys.list({ owner, size, ...(q.offset ? { offset: q.offset } : {}), ...(q.status ? { status: q.status } : {}), ...(q.issuer ? { issuer: q.issuer } : {}) });
+      return listBody(page, request, size, view);
+    });
+    app.post('/api-keys/revocations', { schema: { tags: ['api-keys'], summary: 'A remote issuer announces revoked keys: every node forgets them', body: RevocationsBody, response: { 202: Type.Object({ accepted: Type.Integer() }), ...ErrorResponses(400) } } }, async (request, reply) => {
+      const body = request.body as RevocationsInput;
+      await keys.announceRevocations(body.key_ids, body.issuer);
+      return reply.code(202).send({ accepted: body.key_ids.length });
+    });
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * The `bcrypt` key hash, over a SHA-256 pre-hash of the key: bcrypt reads at most 72 bytes, and
+ * a key with an 8-char prefix is 81 chars, so without the pre-hash two keys differing only in
+ * their last chars would verify against each other. The pre-hash is the 44-char base64 of the
+ * digest (all 256 bits, under the limit). The salt and cost live inside the bcrypt string.
+ */
+import { createHash } from 'node:crypto';
+import { hash as bcryptHash, parseOptions, verify as bcryptVerify } from '@node-rs/bcrypt';
+import type { KeyHasher, StoredHash } from './key-hasher.js';
+
+/** The lowest cost accepted (as in the config schema). */
+export const MIN_BCRYPT_COST = 12;
+/**
+ * Stored records with a higher cost are refused without running bcrypt: a record pushed by an
+ * issuer with cost 31 would otherwise hold a verification thread for days.
+ */
+export const MAX_BCRYPT_COST = 16;
+
+/** The bcrypt settings, from `api_keys`. */
+export interface BcryptHasherConfig {
+  /** `api_keys.bcrypt_cost`, 12–16. */
+  readonly cost: number;
+}
+
+/** Creates the `bcrypt` hasher. Throws at build time for a cost outside 12–16. */
+export function createBcryptHasher(config: BcryptHasherConfig): KeyHasher {
+  const { cost } = config;
+  if (!Number.isInteger(cost) || cost < MIN_BCRYPT_COST || cost > MAX_BCRYPT_COST) {
+    throw new RangeError(`bcrypt cost must be an integer from ${MIN_BCRYPT_COST} to ${MAX_BCRYPT_COST}`);
+  }
+  return {
+    algorithm: 'bcrypt',
+    async hash(key) {
+      return { algorithm: 'bcrypt', salt: null, hash: await bcryptHash(preHash(key), { cost, version: '2b' }) };
+    },
+    async verify(key, stored) {
+      const storedCost = costOf(stored);
+      if (storedCost === null || storedCost > MAX_BCRYPT_COST) return false;
+      // The library compares the recomputed hash in constant time.
+      return bcryptVerify(preHash(key), stored.hash);
+    },
+    needsRehash(stored) {
+      return costOf(stored) !== cost;
+    },
+  };
+}
+
+/** Base64 SHA-256 of the key: what bcrypt actually sees. */
+function preHash(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('base64');
+}
+
+/** The cost of a usable bcrypt record, or null when it is not one. */
+function costOf(stored: StoredHash): number | null {
+  if (stored.algorithm !== 'bcrypt') return null;
+  try {
+    return parseOptions(stored.hash).cost;
+  } catch {
+    return null; // malformed record: the library's parser throws RangeError
+  }
+}

@@ -1,0 +1,74 @@
+/** Bodies of the API-key operations of the Admin API (one schema each: validation and OpenAPI). */
+import Type, { type Static } from 'typebox';
+
+export const KEY_NAME_PATTERN = '^[a-z0-9][a-z0-9_-]{0,62}$';
+
+const ExpiresIn = Type.Object(
+  {
+    unit: Type.Union([Type.Literal('seconds'), Type.Literal('minutes'), Type.Literal('hours'), Type.Literal('days'), Type.Literal('weeks')]),
+    duration: Type.Integer({ minimum: 1, maximum: 100_000_000 }),
+  },
+  { additionalProperties: false },
+);
+
+const Metadata = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 32 });
+const ConsumerRef = Type.Union([
+  Type.String({ minLength: 1, maxLength: 256 }),
+  Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
+  Type.Object({ username: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false }),
+]);
+
+export const GenerateKeyBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ pattern: KEY_NAME_PATTERN })),
+    display_name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    consumer: Type.Optional(ConsumerRef),
+    expires_at: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })),
+    expires_in: Type.Optional(ExpiresIn),
+    metadata: Type.Optional(Metadata),
+    /** A local or push issuer's name; the default local issuer when absent. */
+    issuer: Type.Optional(Type.String({ maxLength: 64 })),
+    /** Register this value instead of generating one (our format: treated as ours; any other: external). */
+    api_key: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+    /** Register a push issuer's key by its SHA-256 digest only (64 hex). */
+    sha256: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$' })),
+  },
+  { additionalProperties: false },
+);
+export type GenerateKeyInput = Static<typeof GenerateKeyBody>;
+
+export const RegenerateKeyBody = Type.Object(
+  {
+    /** Seconds during which the replaced secret keeps working. */
+    grace_period: Type.Optional(Type.Integer({ minimum: 0, maximum: 30 * 86_400 })),
+    expires_at: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })),
+    expires_in: Type.Optional(ExpiresIn),
+  },
+  { additionalProperties: false },
+);
+export type RegenerateKeyInput = Static<typeof RegenerateKeyBody>;
+
+export const SetKeyBody = Type.Object(
+  {
+    api_key: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+    sha256: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$' })),
+    display_name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    consumer: Type.Optional(ConsumerRef),
+    expires_at: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })),
+    expires_in: Type.Optional(ExpiresIn),
+    metadata: Type.Optional(Metadata),
+    issuer: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+export type SetKeyInput = Static<typeof SetKeyBody>;
+
+export const RevocationsBody = Type.Object(
+  {
+    /** Public ids (16 hex) of keys the issuer revoked. */
+    key_ids: Type.Array(Type.String({ pattern: '^[0-9a-f]{16}$' }), { minItems: 1, maxItems: 1000 }),
+    issuer: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+export type RevocationsInput = Static<typeof RevocationsBody>;

@@ -1,0 +1,115 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createTtlLruMap } from './ttl-lru-map.js';
+
+function setup(maxSize: number) {
+  const clock = { now: 1_000 };
+  const removed: string[] = [];
+  const map = createTtlLruMap<string, number>(
+    { now: () => clock.now, onRemove: (key) => removed.push(key) },
+    { maxSize },
+  );
+  return { clock, removed, map };
+}
+
+describe('TtlLruMap', () => {
+  it('returns a value until its expiry time, then forgets it and reports the removal', () => {
+    const { clock, removed, map } = setup(10);
+    map.set('a', 1, 2_000);
+    clock.now = 1_999;
+    assert.equal(map.get('a'), 1);
+    clock.now = 2_000;
+    assert.equal(map.get('a'), undefined);
+    assert.equal(map.size, 0);
+    assert.deepEqual(removed, ['a']);
+  });
+
+  it('evicts the least recently used entry when full, counting reads as use', () => {
+    const { removed, map } = setup(3);
+    map.set('a', 1, 9_999);
+    map.set('b', 2, 9_999);
+    map.set('c', 3, 9_999);
+    assert.equal(map.get('a'), 1); // a is now the most recent; b the least
+    map.set('d', 4, 9_999);
+    assert.deepEqual(removed, ['b']);
+    assert.equal(map.get('b'), undefined);
+    assert.deepEqual([map.get('a'), map.get('c'), map.get('d')], [1, 3, 4]);
+    assert.equal(map.size, 3);
+  });
+
+  it('replaces a value in place, reporting the old one, without evicting another entry', () => {
+    const { removed, map } = setup(2);
+    map.set('a', 1, 9_999);
+    map.set('b', 2, 9_999);
+    map.set('a', 10, 9_999);
+    assert.deepEqual(removed, ['a']);
+    assert.deepEqual([map.get('a'), map.get('b')], [10, 2]);
+  });
+
+  it('deletes one entry and clears all without reporting a clear', () => {
+    const { removed, map } = setup(5);
+    map.set('a', 1, 9_999);
+    map.set('b', 2, 9_999);
+    assert.equal(map.delete('a'), true);
+    assert.equal(map.delete('a'), false);
+    map.clear();
+    assert.equal(map.size, 0);
+    assert.deepEqual(removed, ['a']);
+  });
+
+  it('keeps the recency order through deletes of the oldest, newest and middle entries', () => {
+    const { removed, map } = setup(3);
+    for (const key of ['a', 'b', 'c']) map.set(key, 0, 9_999);
+    map.delete('a'); // oldest
+    map.delete('c'); // newest
+    map.set('d', 0, 9_999);
+    map.set('e', 0, 9_999);
+    map.get('b');
+    map.set('f', 0, 9_999); // full: d is now the least recently used
+    assert.deepEqual(removed, ['a', 'c', 'd']);
+    assert.equal(map.size, 3);
+  });
+
+  it('behaves like a simple reference LRU over 5,000 random operations', () => {
+    const { clock, map } = setup(8);
+    const reference: Array<{ key: string; value: number; expiresAt: number }> = []; // oldest first
+    let seed = 42; // a 31-bit LCG, using its high bits (its low bits have short periods)
+    const random = (n: number) => {
+      seed = ((Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) & 0x7fffffff;
+      return Math.floor((seed / 2 ** 31) * n);
+    };
+    for (let step = 0; step < 5_000; step += 1) {
+      const key = `k${random(12)}`;
+      const at = reference.findIndex((e) => e.key === key);
+      const op = random(4);
+      if (op === 0) {
+        const expiresAt = clock.now + 1 + random(400);
+        if (at !== -1) reference.splice(at, 1);
+        else if (reference.length === 8) reference.shift();
+        reference.push({ key, value: step, expiresAt });
+        map.set(key, step, expiresAt);
+      } else if (op === 1) {
+        assert.equal(map.delete(key), at !== -1);
+        if (at !== -1) reference.splice(at, 1);
+      } else if (op === 2) {
+        clock.now += random(5);
+      } else {
+        const entry = reference[at];
+        let expected: number | undefined;
+        if (entry !== undefined) {
+          reference.splice(at, 1);
+          if (clock.now < entry.expiresAt) {
+            reference.push(entry);
+            expected = entry.value;
+          }
+        }
+        assert.equal(map.get(key), expected, `step ${step}`);
+      }
+      assert.equal(map.size, reference.length, `step ${step}`);
+    }
+  });
+
+  it('refuses a size below one', () => {
+    assert.throws(() => createTtlLruMap({ now: Date.now }, { maxSize: 0 }), RangeError);
+  });
+});

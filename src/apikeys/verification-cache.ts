@@ -1,0 +1,178 @@
+/**
+ * The verifier's memory: which presented keys were verified (positive part) and which are
+ * unknown (negative part), each bounded, LRU-evicted and with its own TTL. Entries are found
+ * by a keyed digest of the key (HMAC-SHA256 under a random key drawn when the cache is built),
+ * never by the plaintext: the cache holds no key, and no digest that matches the store's
+ * unsalted SHA-256 index of external keys, another node's cache, or a precomputed table.
+ *
+ * The cached value is the verifier's to define; it only has to say which key and consumer it
+ * belongs to (for purges on revoke, regenerate, delete and consumer deletion) and when the key
+ * expires (an expired key is reported `expired` from its expiry on, even while cached).
+ *
+ * A lookup that started before a purge must not put stale data back: take `epoch()` before the
+ * lookup and pass it as `since` to `set`/`setNegative`, which then store nothing if any purge
+ * or clear happened in between.
+ */
+import { createHmac, randomBytes as cryptoRandomBytes } from 'node:crypto';
+import type { ApiKeysConfig } from '../config/schema.js';
+import type { RandomBytes } from './key-format.js';
+import { createTtlLruMap } from './ttl-lru-map.js';
+
+/** What every cached value carries; the verifier adds what it needs (issuer, service, scopes …). */
+export interface CachedKeyIdentity {
+  readonly keyId: string;
+  readonly consumerId: string | null;
+  /** When the key itself expires, in ms since the epoch; null for never. */
+  readonly expiresAt: number | null;
+}
+
+/** A keyed digest of a presented key; the only form in which the cache sees keys. */
+export type KeyDigest = string & { readonly __brand: 'KeyDigest' };
+
+/** The answer of the cache for one digest. */
+export type CacheLookup<V> =
+  | { readonly kind: 'hit'; readonly value: V }
+  /** Verified once, but the key's own expiry has passed. */
+  | { readonly kind: 'expired'; readonly value: V }
+  /** Recently looked up and unknown. */
+  | { readonly kind: 'negative' }
+  | { readonly kind: 'miss' };
+
+/** Options of one write. */
+export interface CacheWriteOptions {
+  /** Overrides the configured TTL (e.g. a remote issuer's `cache_ttl`); 0 stores nothing. */
+  readonly ttlSeconds?: number;
+  /** The `epoch()` taken before the lookup; nothing is stored if a purge happened since. */
+  readonly since?: number;
+}
+
+/** The verifier's cache of verified and unknown keys, by keyed digest. */
+export interface VerificationCache<V extends CachedKeyIdentity> {
+  /** The keyed digest of a presented key (HMAC-SHA256, base64url); also the single-flight key. */
+  digest(key: string): KeyDigest;
+  /** The cached answer; an entry past its cache TTL is a miss, a key past its own expiry `expired`. */
+  get(digest: KeyDigest): CacheLookup<V>;
+  /** Caches a verified key; false when nothing was stored (TTL 0 or a purge since `since`). */
+  set(digest: KeyDigest, value: V, options?: CacheWriteOptions): boolean;
+  /** Caches an unknown key, which also drops any positive entry for it. */
+  setNegative(digest: KeyDigest, options?: CacheWriteOptions): boolean;
+  /** Increases on every purge and clear. */
+  epoch(): number;
+  /** Drops the entries of one key (revoke, regenerate, delete, expiry change); returns how many. */
+  deleteByKeyId(keyId: string): number;
+  /** Drops the entries of every key of one consumer (consumer deleted or disabled). */
+  deleteByConsumerId(consumerId: string): number;
+  /** Forgets unknown keys: call when keys are imported or pushed, so they work at once. */
+  clearNegative(): void;
+  clear(): void;
+  readonly size: number;
+  readonly negativeSize: number;
+}
+
+/** What the cache needs from outside; both are injectable for tests. */
+export interface VerificationCacheDeps {
+  readonly now?: () => number;
+  /** Source of the HMAC key; the CSPRNG unless a test fixes it. */
+  readonly randomBytes?: RandomBytes;
+}
+
+/** The `api_keys` settings the cache reads (TTLs in seconds). */
+export type VerificationCacheConfig = Pick<ApiKeysConfig, 'cache_ttl' | 'neg_cache_ttl' | 'cache_size' | 'neg_cache_size'>;
+
+/** Creates an empty cache with a fresh digest key. */
+export function createVerificationCache<V extends CachedKeyIdentity>(
+  deps: VerificationCacheDeps,
+  config: VerificationCacheConfig,
+): VerificationCache<V> {
+  const now = deps.now ?? Date.now;
+  const hmacKey = Buffer.from((deps.randomBytes ?? cryptoRandomBytes)(32));
+  const byKeyId = new Map<string, Set<KeyDigest>>();
+  const byConsumerId = new Map<string, Set<KeyDigest>>();
+  let generation = 0;
+
+  const positive = createTtlLruMap<KeyDigest, V>(
+    { now, onRemove: (digest, value) => unindex(digest, value) },
+    { maxSize: config.cache_size },
+  );
+  const negative = createTtlLruMap<KeyDigest, true>({ now }, { maxSize: config.neg_cache_size });
+
+  function index(digest: KeyDigest, value: V): void {
+    addTo(byKeyId, value.keyId, digest);
+    if (value.consumerId !== null) addTo(byConsumerId, value.consumerId, digest);
+  }
+  function unindex(digest: KeyDigest, value: V): void {
+    removeFrom(byKeyId, value.keyId, digest);
+    if (value.consumerId !== null) removeFrom(byConsumerId, value.consumerId, digest);
+  }
+  function purge(digests: Set<KeyDigest> | undefined): number {
+    generation += 1;
+    if (digests === undefined) return 0;
+    let removed = 0;
+    for (const digest of [...digests]) if (positive.delete(digest)) removed += 1;
+    return removed;
+  }
+  function expiryFor(options: CacheWriteOptions | undefined, defaultSeconds: number): number | null {
+    if (options?.since !== undefined && options.since !== generation) return null;
+    const seconds = options?.ttlSeconds ?? defaultSeconds;
+    return seconds > 0 ? now() + seconds * 1000 : null;
+  }
+
+  return {
+    digest: (key) => createHmac('sha256', hmacKey).update(key, 'utf8').digest('base64url') as KeyDigest,
+    get(digest) {
+      const value = positive.get(digest);
+      if (value !== undefined) {
+        return value.expiresAt !== null && now() >= value.expiresAt ? { kind: 'expired', value } : { kind: 'hit', value };
+      }
+      return negative.get(digest) ? { kind: 'negative' } : { kind: 'miss' };
+    },
+    set(digest, value, options) {
+      const expiresAt = expiryFor(options, config.cache_ttl);
+      if (expiresAt === null) return false;
+      negative.delete(digest);
+      positive.set(digest, value, expiresAt);
+      index(digest, value);
+      return true;
+    },
+    setNegative(digest, options) {
+      const expiresAt = expiryFor(options, config.neg_cache_ttl);
+      if (expiresAt === null) return false;
+      positive.delete(digest);
+      negative.set(digest, true, expiresAt);
+      return true;
+    },
+    epoch: () => generation,
+    deleteByKeyId: (keyId) => purge(byKeyId.get(keyId)),
+    deleteByConsumerId: (consumerId) => purge(byConsumerId.get(consumerId)),
+    clearNegative() {
+      generation += 1;
+      negative.clear();
+    },
+    clear() {
+      generation += 1;
+      positive.clear();
+      negative.clear();
+      byKeyId.clear();
+      byConsumerId.clear();
+    },
+    get size() {
+      return positive.size;
+    },
+    get negativeSize() {
+      return negative.size;
+    },
+  };
+}
+
+function addTo(index: Map<string, Set<KeyDigest>>, id: string, digest: KeyDigest): void {
+  const digests = index.get(id);
+  if (digests === undefined) index.set(id, new Set([digest]));
+  else digests.add(digest);
+}
+
+function removeFrom(index: Map<string, Set<KeyDigest>>, id: string, digest: KeyDigest): void {
+  const digests = index.get(id);
+  if (digests === undefined) return;
+  digests.delete(digest);
+  if (digests.size === 0) index.delete(id);
+}

@@ -1,0 +1,159 @@
+/**
+ * The verifier: parse → issuer → cache → store (or remote issuer), as DESIGN §1 and §3.1 say.
+ * A value that fails the format or names an unknown issuer is refused before any lookup;
+ * concurrent requests for one uncached key share one lookup; slow hashes run under a
+ * concurrency cap; verified keys are cached by a keyed digest, unknown ones in a bounded
+ * negative cache. Purges come from cluster events (see cache-invalidator.ts).
+ */
+import type { Logger } from 'pino';
+import type { ApiKeysConfig } from '../../config/schema.js';
+import type { ApiKeyDao } from '../../store/api-key-dao.js';
+import { parseApiKey } from '../key-format.js';
+import { sha256Hex } from '../hashing/sha256-hex.js';
+import { constantTimeEqual } from '../hashing/constant-time-equal.js';
+import type { KeyHashers } from '../hashing/key-hashers.js';
+import { createVerificationCache, type KeyDigest, type VerificationCache } from '../verification-cache.js';
+import { createSingleFlight } from '../single-flight.js';
+import { createConcurrencyLimiter } from '../concurrency-limiter.js';
+import type { IssuerDirectory } from '../lifecycle/issuers.js';
+import { DIGEST_ALGORITHM, EXTERNAL_ISSUER } from '../lifecycle/key-material.js';
+import type { ApiKeySecret } from '../../entities/api-keys.js';
+import { askRemoteIssuer } from './remote-issuer-client.js';
+import type { VerifiedKey, VerifyFailure, VerifyResult, VerifyScope } from './verify-result.js';
+
+export interface ApiKeyVerifierDeps {
+  readonly dao: ApiKeyDao;
+  readonly hashers: KeyHashers;
+  readonly issuers: IssuerDirectory;
+  readonly logger: Logger;
+  /** Resolves a remote issuer's answer naming a consumer (username, custom_id or id) to its id. */
+  readonly findConsumerId: (ref: string) => Promise<string | null>;
+  /** Remote issuers' tokens, already resolved from vault references, by issuer name. */
+  readonly remoteTokens?: ReadonlyMap<string, string>;
+  readonly now?: () => number;
+  /** Called with the row id of each successful verification (batched last_used_at). */
+  readonly onUsed?: (rowId: string) => void;
+}
+
+export interface ApiKeyVerifier {
+  verify(presented: string, scope: VerifyScope): Promise<VerifyResult>;
+  readonly cache: VerificationCache<VerifiedKey>;
+}
+
+type Lookup = { kind: 'found'; key: VerifiedKey } | { kind: 'absent'; status: VerifyFailure; keyId?: string; ttlSeconds?: number } | { kind: 'transient'; status: VerifyFailure };
+
+const SLOW = new Set(['bcrypt', 'argon2id']);
+
+export function createApiKeyVerifier(deps: ApiKeyVerifierDeps, config: ApiKeysConfig): ApiKeyVerifier {
+  const now = deps.now ?? Date.now;
+  const cache = createVerificationCache<VerifiedKey>({ now }, config);
+  const flights = createSingleFlight<KeyDigest, Lookup>();
+  const limiter = createConcurrencyLimiter({ concurrency: config.slow_hash_concurrency, maxQueue: config.slow_hash_concurrency * 4 });
+
+  const checkSecret = async (presented: string, secret: ApiKeySecret): Promise<boolean | 'overloaded'> => {
+    if (secret.algorithm === DIGEST_ALGORITHM) return constantTimeEqual(Buffer.from(sha256Hex(presented)), Buffer.from(secret.hash));
+    const hasher = deps.hashers.hasherFor(secret.algorithm);
+    if (!hasher) return false;
+    if (!SLOW.has(secret.algorithm)) return hasher.verify(presented, secret);
+    const result = await limiter.run(() => hasher.verify(presented, secret));
+    return result.kind === 'overloaded' ? 'overloaded' : result.value;
+  };
+
+  const lookupStored = async (presented: string, lookup: string): Promise<Lookup> => {
+    const found = await deps.dao.findByLookup(lookup);
+    if (!found) return { kind: 'absent', status: 'not_found' };
+    const { record, secret, isPrevious } = found;
+    const nowSec = Math.floor(now() / 1000);
+    if (record.status === 'revoked') return { kind: 'absent', status: 'revoked', keyId: record.key_id };
+    if (isPrevious && record.previous!.valid_until <= nowSec) return { kind: 'absent', status: 'not_found', keyId: record.key_id };
+    const ok = await checkSecret(presented, secret);
+    if (ok === 'overloaded') return { kind: 'transient', status: 'overloaded' };
+    if (!ok) return { kind: 'absent', status: 'not_found', keyId: record.key_id };
+    if (secret.algorithm !== DIGEST_ALGORITHM && deps.hashers.needsRehash(secret)) {
+      deps.hashers.current
+        .hash(presented)
+        .then((stored) => deps.dao.rehash(record.id, isPrevious, stored))
+        .catch((err: unknown) => deps.logger.warn({ key_id: record.key_id, err: (err as Error).message }, 'could not re-hash an API key'));
+    }
+    const ends = [record.expires_at, isPrevious ? record.previous!.valid_until : null].filter((v): v is number => v !== null);
+    return {
+      kind: 'found',
+      key: {
+        keyId: record.key_id,
+        rowId: record.id,
+        consumerId: record.consumer?.id ?? null,
+        serviceId: record.service?.id ?? null,
+        issuer: record.issuer,
+        expiresAt: ends.length ? Math.min(...ends) * 1000 : null,
+      },
+    };
+  };
+
+  const lookupRemote = async (presented: string, issuerName: string, keyId: string): Promise<Lookup> => {
+    const issuer = deps.issuers.byName(issuerName);
+    if (!issuer || issuer.type !== 'remote') return { kind: 'absent', status: 'unknown_issuer' };
+    const answer = await askRemoteIssuer(issuer, presented, deps.remoteTokens?.get(issuer.name) ?? issuer.token);
+    if (answer.kind === 'unavailable') {
+      deps.logger.warn({ issuer: issuer.name, key_id: keyId, reason: answer.reason }, 'remote issuer unavailable');
+      return { kind: 'transient', status: 'issuer_unavailable' };
+    }
+    if (answer.kind === 'unknown') return { kind: 'absent', status: 'not_found', keyId, ttlSeconds: issuer.neg_cache_ttl };
+    const consumerId = answer.consumer ? await deps.findConsumerId(answer.consumer) : null;
+    return {
+      kind: 'found',
+      key: { keyId, rowId: null, consumerId, serviceId: null, issuer: issuer.name, expiresAt: answer.expiresAt },
+    };
+  };
+
+  const inScope = (key: VerifiedKey, scope: VerifyScope): VerifyFailure | null => {
+    if (scope.issuers && !scope.issuers.includes(key.issuer)) return 'issuer_not_accepted';
+    if (key.serviceId !== null && key.serviceId !== scope.serviceId) return 'out_of_scope';
+    return null;
+  };
+
+  const verify = async (presented: string, scope: VerifyScope): Promise<VerifyResult> => {
+    const parsed = parseApiKey(presented);
+    if (parsed.kind === 'malformed') return { status: 'malformed' };
+    let issuerName = EXTERNAL_ISSUER;
+    let lookup: string;
+    let remote = false;
+    if (parsed.kind === 'portcullis') {
+      const issuer = deps.issuers.byPrefix(parsed.prefix);
+      if (!issuer) return { status: 'unknown_issuer', keyId: parsed.id };
+      issuerName = issuer.name;
+      remote = issuer.type === 'remote';
+      lookup = issuer.type === 'local' ? `${parsed.prefix}_${parsed.id}` : `sha256:${sha256Hex(presented)}`;
+    } else {
+      lookup = `sha256:${sha256Hex(presented)}`;
+    }
+    if (scope.issuers && !scope.issuers.includes(issuerName)) return { status: 'issuer_not_accepted', ...(parsed.kind === 'portcullis' ? { keyId: parsed.id } : {}) };
+
+    const digest = cache.digest(presented);
+    const cached = cache.get(digest);
+    if (cached.kind === 'negative') return { status: 'not_found' };
+    let key: VerifiedKey;
+    if (cached.kind === 'hit' || cached.kind === 'expired') {
+      if (cached.kind === 'expired') return { status: 'expired', keyId: cached.value.keyId };
+      key = cached.value;
+    } else {
+      const since = cache.epoch();
+      const keyId = parsed.kind === 'portcullis' ? parsed.id : '';
+      const result = await flights.run(digest, () => (remote ? lookupRemote(presented, issuerName, keyId) : lookupStored(presented, lookup)));
+      if (result.kind === 'transient') return { status: result.status };
+      if (result.kind === 'absent') {
+        cache.setNegative(digest, { since, ...(result.ttlSeconds !== undefined ? { ttlSeconds: result.ttlSeconds } : {}) });
+        return { status: result.status, ...(result.keyId ? { keyId: result.keyId } : {}) };
+      }
+      key = result.key;
+      if (key.expiresAt !== null && key.expiresAt <= now()) return { status: 'expired', keyId: key.keyId };
+      const issuer = deps.issuers.byName(key.issuer);
+      cache.set(digest, key, { since, ...(issuer?.type === 'remote' ? { ttlSeconds: issuer.cache_ttl } : {}) });
+    }
+    const scopeFailure = inScope(key, scope);
+    if (scopeFailure) return { status: scopeFailure, keyId: key.keyId };
+    if (key.rowId) deps.onUsed?.(key.rowId);
+    return { status: 'valid', key };
+  };
+
+  return { verify, cache };
+}

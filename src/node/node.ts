@@ -1,0 +1,133 @@
+/**
+ * The composition root: builds every part of a node from the configuration and wires them
+ * together. Nothing else constructs concrete parts; tests build nodes through here too.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { createLogger } from '../observability/logger.js';
+import { createMetrics, type ProxyMetrics } from '../observability/metrics.js';
+import { createStore, type Store } from '../store/store.js';
+import { createEventBus, type EventBus } from '../cluster/event-bus.js';
+import { createPluginRegistry, BUILTIN_PLUGINS } from '../plugins/registry.js';
+import { buildRuntimeState, type RuntimeState } from '../proxy/runtime-state.js';
+import { createProxyServer } from '../proxy/proxy-server.js';
+import { createAdminServer } from '../admin/admin-server.js';
+import { apiKeyRoutes } from '../admin/resources/api-keys.js';
+import { basicAuthRoutes } from '../admin/resources/basic-auth.js';
+import { createRuntimeLoader, type RuntimeLoader } from './runtime-loader.js';
+import { pluginPrepareHook } from './plugin-hooks.js';
+import { createConsumerDirectory } from './consumer-directory.js';
+import { createApiKeyParts, type ApiKeyParts } from './api-key-parts.js';
+import { createBasicAuthVerifier } from '../plugins/basic-auth/credential-verifier.js';
+import { basicAuthCredentialHook } from '../plugins/basic-auth/credential-hook.js';
+import { createArgon2idHasher } from '../apikeys/hashing/argon2id-hasher.js';
+
+export interface NodeOptions {
+  readonly config: Config;
+  /** Environment for `{vault://env/…}` references in the config; the CLI passes process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** A logger to use instead of one built from the config (tests). */
+  readonly logger?: Logger;
+}
+
+export interface RunningNode {
+  readonly nodeId: string;
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly store: Store;
+  readonly bus: EventBus;
+  readonly metrics: ProxyMetrics;
+  readonly runtime: RuntimeLoader<RuntimeState>;
+  readonly apiKeys: ApiKeyParts;
+  readonly proxyAddress: { host: string; port: number };
+  readonly adminAddress: { host: string; port: number };
+  /** Stops accepting, drains in-flight requests, closes the store. */
+  close(): Promise<void>;
+}
+
+const EVENT_RETENTION_MS = 24 * 3600 * 1000;
+
+export async function startNode(options: NodeOptions): Promise<RunningNode> {
+  const { config } = options;
+  const nodeId = config.node_id ?? randomUUID();
+  const logger = options.logger ?? createLogger({ level: config.log_level, nodeId });
+  const metrics = createMetrics();
+  const registry = createPluginRegistry(BUILTIN_PLUGINS);
+  const passwordHasher = createArgon2idHasher();
+  const store = createStore({
+    config,
+    nodeId,
+    hooks: { plugins: pluginPrepareHook(registry), basicauth_credentials: basicAuthCredentialHook(passwordHasher) },
+  });
+  const closers: (() => Promise<void> | void)[] = [() => store.close()];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close();
+  };
+
+  try {
+    const migrated = await store.migrate();
+    if (migrated.error) throw new Error(`database migration failed: ${migrated.error.message}`);
+    if (migrated.applied.length) logger.info({ applied: migrated.applied }, 'database migrated');
+
+    const apiKeys = createApiKeyParts({ store, logger, config: config.api_keys, env: options.env ?? {} });
+    closers.push(() => apiKeys.close());
+    const basicAuth = createBasicAuthVerifier({ store, hasher: passwordHasher, logger }, { ttlSeconds: 60, concurrency: config.api_keys.slow_hash_concurrency });
+
+    const bus = createEventBus({ store, logger, pollInterval: config.cluster_poll_interval, retention: EVENT_RETENTION_MS });
+    bus.subscribe(apiKeys.invalidator);
+    bus.subscribe(basicAuth);
+    let ready = false;
+    const admin = createAdminServer({
+      store,
+      config,
+      logger,
+      metrics,
+      isReady: () => ready,
+      plugins: registry.list().map((d) => d.name),
+      extraRoutes: [apiKeyRoutes({ keys: apiKeys.service, tokenProtected: Boolean(config.admin_token) }), basicAuthRoutes()],
+    });
+    const adminAddress = await admin.listen();
+    closers.push(() => admin.close());
+
+    const runtime = createRuntimeLoader<RuntimeState>({
+      store,
+      logger,
+      build: (snapshot) =>
+        buildRuntimeState(snapshot, registry, { logger, apiKeys: apiKeys.verifier, basicAuth, consumers: createConsumerDirectory(snapshot.consumers) }),
+      onSwap: () => metrics.configVersion.inc(),
+    });
+    bus.subscribe(runtime);
+    await bus.start();
+    closers.push(() => bus.stop());
+    await runtime.load();
+    closers.push(() => runtime.stop());
+
+    const proxy = createProxyServer({ getState: () => runtime.current(), config, logger, metrics });
+    const proxyAddress = await proxy.listen();
+    closers.push(() => proxy.close());
+    ready = true;
+    logger.info({ proxy: `${proxyAddress.address}:${proxyAddress.port}`, admin: `${adminAddress.host}:${adminAddress.port}`, database: config.database }, 'portcullis started');
+
+    return {
+      nodeId,
+      config,
+      logger,
+      store,
+      bus,
+      metrics,
+      runtime,
+      apiKeys,
+      proxyAddress: { host: proxyAddress.address, port: proxyAddress.port },
+      adminAddress,
+      async close() {
+        ready = false;
+        await closeAll();
+        logger.info('portcullis stopped');
+      },
+    };
+  } catch (err) {
+    await closeAll().catch(() => {});
+    throw err;
+  }
+}

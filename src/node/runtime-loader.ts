@@ -1,0 +1,117 @@
+/**
+ * Keeps the proxy's in-memory state current: a full build from the store at start, then a
+ * rebuild whenever an event touches what the router or the plugin pipeline reads. Rebuilds are
+ * coalesced, run one at a time, and swap the state atomically; if a rebuild fails (database
+ * down), the node keeps serving the state it has and tries again on the next event or retry.
+ */
+import type { Logger } from 'pino';
+import type { Store } from '../store/store.js';
+import type { EventSubscriber } from '../cluster/event-bus.js';
+import type { ClusterEvent } from '../store/cluster-events.js';
+
+/** Entities whose changes require a rebuild of the proxy state. */
+const PROXY_ENTITIES = new Set(['services', 'routes', 'plugins', 'consumers']);
+
+export interface StateSnapshot {
+  readonly services: Awaited<ReturnType<Store['services']['listAll']>>;
+  readonly routes: Awaited<ReturnType<Store['routes']['listAll']>>;
+  readonly plugins: Awaited<ReturnType<Store['plugins']['listAll']>>;
+  readonly consumers: Awaited<ReturnType<Store['consumers']['listAll']>>;
+}
+
+export interface RuntimeLoaderOptions<S extends { close?(): void }> {
+  readonly store: Store;
+  readonly logger: Logger;
+  /** Builds the immutable proxy state from a snapshot of the store. */
+  readonly build: (snapshot: StateSnapshot) => S;
+  /** Called after each successful swap. */
+  readonly onSwap?: (state: S) => void;
+  /** Milliseconds between retries after a failed rebuild. */
+  readonly retryInterval?: number;
+}
+
+export interface RuntimeLoader<S> extends EventSubscriber {
+  /** Loads the first state; throws if the store cannot be read. */
+  load(): Promise<S>;
+  current(): S;
+  /** Resolves when every rebuild requested so far has finished. */
+  settled(): Promise<void>;
+  stop(): void;
+}
+
+export function createRuntimeLoader<S extends { close?(): void }>(options: RuntimeLoaderOptions<S>): RuntimeLoader<S> {
+  const { store, logger } = options;
+  let state: S | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let retry: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const snapshot = async (): Promise<StateSnapshot> => {
+    const [services, routes, plugins, consumers] = await Promise.all([
+      store.services.listAll(),
+      store.routes.listAll(),
+      store.plugins.listAll(),
+      store.consumers.listAll(),
+    ]);
+    return { services, routes, plugins, consumers };
+  };
+
+  const swap = (next: S) => {
+    const previous = state;
+    state = next;
+    options.onSwap?.(next);
+    previous?.close?.();
+  };
+
+  const rebuild = async (): Promise<void> => {
+    do {
+      again = false;
+      try {
+        swap(options.build(await snapshot()));
+      } catch (err) {
+        logger.error({ err: (err as Error).message }, 'could not rebuild the proxy configuration; serving the previous one');
+        if (!stopped) {
+          clearTimeout(retry);
+          retry = setTimeout(request, options.retryInterval ?? 2000);
+          retry.unref();
+        }
+        return;
+      }
+    } while (again && !stopped);
+  };
+
+  function request(): void {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = rebuild().finally(() => (running = undefined));
+  }
+
+  return {
+    async load() {
+      const first = options.build(await snapshot());
+      swap(first);
+      return first;
+    },
+    current() {
+      if (!state) throw new Error('the runtime state is not loaded yet');
+      return state;
+    },
+    async settled() {
+      while (running) await running;
+    },
+    onEvents(events: readonly ClusterEvent[]) {
+      if (events.some((e) => PROXY_ENTITIES.has(e.entity))) request();
+    },
+    onResync() {
+      request();
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(retry);
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * The basic-auth plugin: strict RFC 7617 parsing, a uniform 401 with
+ * `WWW-Authenticate: Basic realm=…` for every failure, `hide_credentials` and `anonymous`.
+ */
+import type { AccessOutcome, PluginDefinition, RequestContext } from '../plugin.js';
+import { BasicAuthConfigSchema, type BasicAuthConfig } from './schema.js';
+import { parseBasicAuthorization } from './parse-authorization.js';
+import { quoteRealm, setConsumerHeaders } from '../shared/consumer-headers.js';
+
+export const basicAuthPlugin: PluginDefinition<BasicAuthConfig> = {
+  name: 'basic-auth',
+  priority: 1100,
+  configSchema: BasicAuthConfigSchema,
+  isAuthentication: true,
+  runsOnPreflight: (config) => config.run_on_preflight,
+  create(config, deps) {
+    const verifier = deps.basicAuth;
+    if (!verifier) throw new Error('basic-auth needs the credential verifier');
+    const unauthorized: AccessOutcome = Object.freeze({
+      kind: 'reject',
+      status: 401,
+      code: 'PC_AUTH_BASIC_INVALID',
+      headers: { 'www-authenticate': `Basic realm=${quoteRealm(config.realm)}, charset="UTF-8"` },
+    });
+    const anonymous = config.anonymous ? deps.consumers?.find(config.anonymous) : undefined;
+
+    const refuse = (ctx: RequestContext, reason: string): AccessOutcome => {
+      deps.logger.info({ plugin: 'basic-auth', request_id: ctx.requestId, reason }, 'basic-auth credentials refused');
+      if (anonymous) {
+        setConsumerHeaders(ctx.upstreamHeaders, { consumer: anonymous }, true);
+        return { kind: 'authenticated', consumer: anonymous };
+      }
+      return unauthorized;
+    };
+
+    return {
+      access(ctx) {
+        if (anonymous && ctx.authenticated?.credentialId) return { kind: 'continue' };
+        const header = ctx.upstreamHeaders['authorization'];
+        const parsed = parseBasicAuthorization(Array.isArray(header) ? undefined : header);
+        if (config.hide_credentials) delete ctx.upstreamHeaders['authorization'];
+        if (!parsed.ok) return refuse(ctx, parsed.reason);
+        return verifier.verify(parsed.username, parsed.password.reveal()).then((result): AccessOutcome => {
+          if (!result.ok && result.reason === 'overloaded') return { kind: 'reject', status: 503, code: 'PC_AUTH_OVERLOADED', headers: { 'retry-after': '1' } };
+          if (!result.ok) return refuse(ctx, result.reason);
+          const consumer = deps.consumers?.byId(result.consumerId);
+          if (!consumer) return refuse(ctx, 'consumer_missing');
+          setConsumerHeaders(ctx.upstreamHeaders, { consumer, credentialId: result.credentialId });
+          return { kind: 'authenticated', consumer, credentialId: result.credentialId };
+        });
+      },
+    };
+  },
+};

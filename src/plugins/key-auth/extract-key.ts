@@ -1,0 +1,79 @@
+/**
+ * Where a key is in a request: the configured header names (case-insensitive), query parameters
+ * and (when the proxy has buffered it) form or JSON body fields. Two different values are a
+ * conflict (refused); the same value in several places is one key. With `hide_credentials` the
+ * places a key was found are removed before the request goes upstream.
+ */
+import type { RequestContext } from '../plugin.js';
+import type { KeyAuthConfig } from './schema.js';
+
+export type Extracted =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'key'; readonly value: string }
+  | { readonly kind: 'conflict' }
+  | { readonly kind: 'bad_prefix' };
+
+interface Found {
+  values: Set<string>;
+  badPrefix: boolean;
+}
+
+export function extractKey(ctx: RequestContext, config: KeyAuthConfig, headerNames: readonly string[]): Extracted {
+  const found: Found = { values: new Set(), badPrefix: false };
+  if (config.key_in_header) {
+    for (const name of headerNames) {
+      const raw = ctx.upstreamHeaders[name];
+      if (raw === undefined) continue;
+      for (const value of Array.isArray(raw) ? raw : [raw]) addHeaderValue(found, value, config.value_prefix);
+      if (config.hide_credentials) delete ctx.upstreamHeaders[name];
+    }
+  }
+  if (config.key_in_query && ctx.query) {
+    const kept: string[] = [];
+    for (const part of ctx.query.split('&')) {
+      const eq = part.indexOf('=');
+      const name = safeDecode(eq < 0 ? part : part.slice(0, eq));
+      if (name !== null && config.key_names.includes(name)) {
+        const value = safeDecode(eq < 0 ? '' : part.slice(eq + 1));
+        if (value) found.values.add(value);
+        if (config.hide_credentials) continue;
+      }
+      kept.push(part);
+    }
+    if (config.hide_credentials) ctx.query = kept.join('&');
+  }
+  const body = ctx.shared.get(BODY_FIELDS_KEY) as Map<string, string> | undefined;
+  if (config.key_in_body && body) {
+    for (const name of config.key_names) {
+      const value = body.get(name);
+      if (value) found.values.add(value);
+    }
+  }
+  if (found.values.size > 1) return { kind: 'conflict' };
+  const [value] = found.values;
+  if (value !== undefined) return { kind: 'key', value };
+  return found.badPrefix ? { kind: 'bad_prefix' } : { kind: 'none' };
+}
+
+/** Where the proxy puts parsed body fields when a plugin asked for the body (key_in_body). */
+export const BODY_FIELDS_KEY = 'body-fields';
+
+function addHeaderValue(found: Found, raw: string, prefix: string | null): void {
+  let value = raw.trim();
+  if (prefix) {
+    if (value.length < prefix.length || value.slice(0, prefix.length).toLowerCase() !== prefix.toLowerCase()) {
+      found.badPrefix = true;
+      return;
+    }
+    value = value.slice(prefix.length).trim();
+  }
+  if (value) found.values.add(value);
+}
+
+function safeDecode(text: string): string | null {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The key-auth plugin: finds the key, asks the node's verifier, and either authenticates the
+ * request as the key's consumer or refuses it. Every failure (missing, malformed, unknown,
+ * revoked, expired, out of scope, two keys) gets the same 401 with `WWW-Authenticate`; the log
+ * says which, by key id only. With `anonymous`, failures fall through to that consumer instead.
+ */
+import type { AccessOutcome, PluginDefinition, RequestContext } from '../plugin.js';
+import { KeyAuthConfigSchema, type KeyAuthConfig } from './schema.js';
+import { extractKey } from './extract-key.js';
+import { clearConsumerHeaders, quoteRealm, setConsumerHeaders } from '../shared/consumer-headers.js';
+
+export const keyAuthPlugin: PluginDefinition<KeyAuthConfig> = {
+  name: 'key-auth',
+  priority: 1250,
+  configSchema: KeyAuthConfigSchema,
+  isAuthentication: true,
+  runsOnPreflight: (config) => config.run_on_preflight,
+  create(config, deps) {
+    const verifier = deps.apiKeys;
+    if (!verifier) throw new Error('key-auth needs the API-key verifier');
+    const headerNames = config.key_names.map((n) => n.toLowerCase());
+    const unauthorized: AccessOutcome = Object.freeze({
+      kind: 'reject',
+      status: 401,
+      code: 'PC_AUTH_KEY_INVALID',
+      headers: { 'www-authenticate': `Key realm=${quoteRealm(config.realm)}` },
+    });
+    const anonymous = config.anonymous ? deps.consumers?.find(config.anonymous) : undefined;
+    if (config.anonymous && !anonymous) deps.logger.warn({ anonymous: config.anonymous }, 'key-auth: the anonymous consumer does not exist; failures get 401');
+
+    const refuse = (ctx: RequestContext, reason: string, keyId?: string): AccessOutcome => {
+      deps.logger.info({ plugin: 'key-auth', request_id: ctx.requestId, reason, ...(keyId ? { key_id: keyId } : {}) }, 'API key refused');
+      if (anonymous) {
+        setConsumerHeaders(ctx.upstreamHeaders, { consumer: anonymous }, true);
+        return { kind: 'authenticated', consumer: anonymous };
+      }
+      return unauthorized;
+    };
+
+    return {
+      access(ctx) {
+        // Kong's logical OR: with `anonymous`, a request another plugin already authenticated passes.
+        if (anonymous && ctx.authenticated?.credentialId) return { kind: 'continue' };
+        const extracted = extractKey(ctx, config, headerNames);
+        if (extracted.kind === 'none') return refuse(ctx, 'missing');
+        if (extracted.kind === 'conflict') return refuse(ctx, 'two_different_keys');
+        if (extracted.kind === 'bad_prefix') return refuse(ctx, 'missing_value_prefix');
+        return verifier.verify(extracted.value, { serviceId: ctx.service?.id ?? null, issuers: config.issuers ?? undefined }).then((result): AccessOutcome => {
+          if (result.status === 'overloaded') return { kind: 'reject', status: 503, code: 'PC_AUTH_OVERLOADED', headers: { 'retry-after': '1' } };
+          if (result.status === 'issuer_unavailable') return { kind: 'reject', status: 503, code: 'PC_AUTH_REMOTE_ISSUER_UNAVAILABLE', headers: { 'retry-after': '5' } };
+          if (result.status !== 'valid') return refuse(ctx, result.status, result.keyId);
+          const consumer = result.key.consumerId ? deps.consumers?.byId(result.key.consumerId) : undefined;
+          if (!consumer) {
+            // A key without a consumer authenticates the request but names nobody.
+            clearConsumerHeaders(ctx.upstreamHeaders);
+            ctx.upstreamHeaders['x-credential-identifier'] = result.key.keyId;
+            return { kind: 'continue' };
+          }
+          setConsumerHeaders(ctx.upstreamHeaders, { consumer, credentialId: result.key.keyId });
+          return { kind: 'authenticated', consumer, credentialId: result.key.keyId };
+        });
+      },
+    };
+  },
+};

@@ -1,0 +1,61 @@
+/**
+ * The plugin registry: the explicit list of plugins this build knows, looked up by name, and the
+ * one place a plugin configuration is validated (its schema's defaults applied first). The Admin
+ * API validates with it on write; the proxy's runtime state applies it again on build.
+ */
+import Value from 'typebox/value';
+import type { PluginDefinition } from './plugin.js';
+import type { FieldError } from '../errors/portcullis-error.js';
+import { createValidator, type Validator } from '../schema/validator.js';
+import { requestTerminationPlugin } from './request-termination/handler.js';
+import { keyAuthPlugin } from './key-auth/handler.js';
+import { basicAuthPlugin } from './basic-auth/handler.js';
+
+/**
+ * The plugins shipped with Portcullis, listed explicitly (no loading by name). The casts widen each
+ * plugin's config type: `runsOnPreflight` is a function property, so TypeScript checks it
+ * contravariantly (a method signature in `plugin.ts` would make them unnecessary).
+ */
+export const BUILTIN_PLUGINS: readonly PluginDefinition[] = [
+  keyAuthPlugin as PluginDefinition,
+  basicAuthPlugin as PluginDefinition,
+  requestTerminationPlugin as PluginDefinition,
+];
+
+export interface ValidatedPluginConfig {
+  /** The configuration with the schema's defaults applied (a copy: the input is not changed). */
+  readonly config: Record<string, unknown>;
+  /** Empty when valid; paths are prefixed `config.` (`config.status_code`), or `name`. */
+  readonly errors: FieldError[];
+}
+
+export interface PluginRegistry {
+  get(name: string): PluginDefinition | undefined;
+  list(): readonly PluginDefinition[];
+  validateConfig(name: string, config: unknown): ValidatedPluginConfig;
+}
+
+/** Builds a registry over `definitions`; two definitions with one name are a programming error. */
+export function createPluginRegistry(definitions: readonly PluginDefinition[]): PluginRegistry {
+  const byName = new Map<string, { definition: PluginDefinition; validator: Validator<unknown> }>();
+  for (const definition of definitions) {
+    if (byName.has(definition.name)) throw new Error(`plugin "${definition.name}" is registered twice`);
+    byName.set(definition.name, { definition, validator: createValidator(definition.configSchema) });
+  }
+  const list = Object.freeze([...definitions]);
+
+  return {
+    get: (name) => byName.get(name)?.definition,
+    list: () => list,
+    validateConfig(name, config) {
+      const known = byName.get(name);
+      if (!known) return { config: {}, errors: [{ path: 'name', message: `no plugin named "${name}" is installed` }] };
+      const input = config ?? {};
+      if (typeof input !== 'object' || Array.isArray(input)) {
+        return { config: {}, errors: [{ path: 'config', message: 'must be an object' }] };
+      }
+      const withDefaults = Value.Default(known.definition.configSchema, structuredClone(input)) as Record<string, unknown>;
+      return { config: withDefaults, errors: known.validator.errors(withDefaults, 'config') };
+    },
+  };
+}

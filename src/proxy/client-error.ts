@@ -1,0 +1,44 @@
+/**
+ * Answers to requests Node's strict HTTP parser refused before any handler saw them (malformed
+ * syntax, headers over `max_header_size`, header timeout), in the proxy's JSON error format. The
+ * connection is closed afterwards: after a parse error the byte stream cannot be trusted.
+ */
+import type { Socket } from 'node:net';
+import { ERROR_CATALOGUE } from '../errors/catalogue.js';
+
+const REASONS: Readonly<Record<number, string>> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large' };
+
+/** The raw HTTP/1.1 response for a parser error code. */
+export function clientErrorResponse(errorCode: string | undefined): string {
+  let status = 400;
+  let code: keyof typeof ERROR_CATALOGUE = 'PC_BAD_REQUEST';
+  let message: string = ERROR_CATALOGUE.PC_BAD_REQUEST.message;
+  if (errorCode === 'HPE_HEADER_OVERFLOW') {
+    status = 431;
+    code = 'PC_HEADERS_TOO_LARGE';
+    message = ERROR_CATALOGUE.PC_HEADERS_TOO_LARGE.message;
+  } else if (errorCode === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') {
+    status = 413;
+    code = 'PC_BODY_TOO_LARGE';
+    message = ERROR_CATALOGUE.PC_BODY_TOO_LARGE.message;
+  } else if (errorCode === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    status = 408;
+    message = 'The request was not received in time';
+  }
+  const body = JSON.stringify({ code, message });
+  return (
+    `HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+  );
+}
+
+/** The `clientError` listener of the proxy server. */
+export function handleClientError(err: Error & { code?: string }, socket: Socket): void {
+  // Nothing can be written on a dead socket, nor after a response has started on it.
+  const pending = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || pending?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  socket.end(clientErrorResponse(err.code));
+}

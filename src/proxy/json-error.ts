@@ -1,0 +1,40 @@
+/**
+ * The proxy's error responses: `{"code":"PC_…","message":"…"}` as application/json, always with
+ * the request's X-Request-Id. The one writer every proxy error goes through.
+ */
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.js';
+
+export interface ProxyErrorResponse {
+  readonly status: number;
+  readonly code: ErrorCode;
+  /** The public message; the catalogue's when absent. Never a secret. */
+  readonly message?: string | undefined;
+  readonly headers?: Readonly<OutgoingHttpHeaders> | undefined;
+  /** Ask the client to close the connection (e.g. a body was left unread). */
+  readonly close?: boolean;
+}
+
+/**
+ * Writes `error` as the whole response. When the response has already started, the only honest
+ * signal left is to cut the connection, so the response is destroyed instead.
+ */
+export function writeJsonError(res: ServerResponse, error: ProxyErrorResponse, requestId: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ code: error.code, message: error.message ?? ERROR_CATALOGUE[error.code].message });
+  const headers: OutgoingHttpHeaders = {
+    ...error.headers,
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'x-request-id': requestId,
+  };
+  if (error.close) {
+    headers['connection'] = 'close';
+    res.shouldKeepAlive = false;
+  }
+  res.writeHead(error.status, headers);
+  res.end(body);
+}

@@ -1,0 +1,63 @@
+/**
+ * A plugin chain: the plugin instances that apply to one route (and, once known, one consumer),
+ * in execution order, split by phase so the request path walks only the plugins that have work in
+ * that phase. Chains are built with the runtime state, never per request.
+ */
+import type { PluginInstance } from '../plugins/plugin.js';
+
+/** One configured plugin, ready to run. */
+export interface PluginEntry {
+  readonly name: string;
+  readonly priority: number;
+  /** Id of the plugin configuration this instance was built from. */
+  readonly configId: string;
+  readonly instance: PluginInstance;
+  /** False when the plugin asked not to run its access phase for CORS preflight requests. */
+  readonly runsOnPreflight: boolean;
+}
+
+export interface PluginChain {
+  /** Every entry, priority descending (name ascending at equal priority). */
+  readonly entries: readonly PluginEntry[];
+  readonly access: readonly PluginEntry[];
+  readonly response: readonly PluginEntry[];
+  /** True when some access entry skips preflight requests (the runner then checks for one). */
+  readonly skipsPreflight: boolean;
+}
+
+/** The chain of a scope without plugins (shared: it holds nothing). */
+export const EMPTY_CHAIN: PluginChain = Object.freeze({
+  entries: Object.freeze([]),
+  access: Object.freeze([]),
+  response: Object.freeze([]),
+  skipsPreflight: false,
+});
+
+/** Execution order: higher priority first, then by name so the order never depends on input order. */
+export function compareEntries(a: PluginEntry, b: PluginEntry): number {
+  return b.priority - a.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+/** Builds a frozen chain from `entries` in any order. */
+export function createPluginChain(entries: readonly PluginEntry[]): PluginChain {
+  if (entries.length === 0) return EMPTY_CHAIN;
+  const sorted = [...entries].sort(compareEntries);
+  const access = sorted.filter((e) => typeof e.instance.access === 'function');
+  return Object.freeze({
+    entries: Object.freeze(sorted),
+    access: Object.freeze(access),
+    response: Object.freeze(sorted.filter((e) => typeof e.instance.response === 'function')),
+    skipsPreflight: access.some((e) => !e.runsOnPreflight),
+  });
+}
+
+/**
+ * Where to resume in `chain.access` after `current` ran: the first entry that executes after it.
+ * Used when authentication swaps the chain for the consumer's, which may differ in length.
+ */
+export function indexAfter(chain: PluginChain, current: PluginEntry): number {
+  const list = chain.access;
+  let i = 0;
+  while (i < list.length && compareEntries(list[i]!, current) <= 0) i++;
+  return i;
+}

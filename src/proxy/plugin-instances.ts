@@ -1,0 +1,65 @@
+/**
+ * Turns plugin configurations into running instances, once per runtime-state build: validated
+ * (defaults applied) through the registry, created by the plugin's factory. A configuration that
+ * cannot run (unknown plugin, invalid config, factory failure) fails closed: its instance rejects
+ * every request it applies to with 500, because skipping it could skip an authentication.
+ */
+import type { PluginConfig } from '../entities/plugins.js';
+import type { AccessOutcome, PluginDeps, PluginInstance } from '../plugins/plugin.js';
+import type { PluginRegistry } from '../plugins/registry.js';
+import type { PluginEntry } from './plugin-chain.js';
+
+export interface PluginInstances {
+  /** The entry built for a configuration id, or undefined when the configuration is not used. */
+  get(configId: string): PluginEntry | undefined;
+  /** Calls `close()` on every instance (errors are logged, never thrown). */
+  close(): void;
+}
+
+const BROKEN: AccessOutcome = Object.freeze({ kind: 'reject', status: 500, code: 'PC_INTERNAL' });
+const BROKEN_INSTANCE: PluginInstance = Object.freeze({ access: () => BROKEN });
+
+/** Instantiates every enabled configuration in `configs`. */
+export function createPluginInstances(configs: readonly PluginConfig[], registry: PluginRegistry, deps: PluginDeps): PluginInstances {
+  const entries = new Map<string, PluginEntry>();
+  for (const config of configs) {
+    if (!config.enabled) continue;
+    entries.set(config.id, instantiate(config, registry, deps));
+  }
+
+  return {
+    get: (configId) => entries.get(configId),
+    close() {
+      for (const entry of entries.values()) {
+        try {
+          entry.instance.close?.();
+        } catch (err) {
+          deps.logger.error({ plugin: entry.name, id: entry.configId, err }, 'plugin close failed');
+        }
+      }
+    },
+  };
+}
+
+function instantiate(config: PluginConfig, registry: PluginRegistry, deps: PluginDeps): PluginEntry {
+  const definition = registry.get(config.name);
+  const broken = (reason: string, err?: unknown): PluginEntry => {
+    deps.logger.error({ plugin: config.name, id: config.id, err }, `plugin configuration cannot run (${reason}): requests it applies to get 500`);
+    // Runs before anything else on its scope: nothing may happen on a route whose plugin is broken.
+    return { name: config.name, priority: Number.MAX_SAFE_INTEGER, configId: config.id, instance: BROKEN_INSTANCE, runsOnPreflight: true };
+  };
+  if (!definition) return broken('unknown plugin');
+  const { config: withDefaults, errors } = registry.validateConfig(config.name, config.config);
+  if (errors.length > 0) return broken(errors.map((e) => `${e.path} ${e.message}`).join('; '));
+  try {
+    return {
+      name: config.name,
+      priority: definition.priority,
+      configId: config.id,
+      instance: definition.create(withDefaults, deps),
+      runsOnPreflight: definition.runsOnPreflight?.(withDefaults) ?? true,
+    };
+  } catch (err) {
+    return broken('its factory threw', err);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Runs the plugin phases of one request. Access handlers run in chain order; each returns an
+ * outcome: `continue` goes on, `authenticated` records the consumer and swaps in that consumer's
+ * chain for the rest of the request, `reject`/`respond` end the pipeline. Handlers may be sync or
+ * async; the loop stays synchronous until one returns a promise. Response handlers see the
+ * upstream response head before it is written.
+ */
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { AccessOutcome, ResponseHead } from '../plugins/plugin.js';
+import { CONTINUE } from '../plugins/plugin.js';
+import type { RuntimeState } from './runtime-state.js';
+import type { ProxyContext } from './proxy-context.js';
+import { indexAfter, type PluginEntry } from './plugin-chain.js';
+import { writeJsonError } from './json-error.js';
+
+/**
+ * Runs the access phase. Resolves to `continue` when the request should go upstream, or to the
+ * `reject`/`respond` outcome that answers it. Throws (or rejects) only when a plugin threw.
+ */
+export function runAccessPhase(ctx: ProxyContext, state: RuntimeState): AccessOutcome | Promise<AccessOutcome> {
+  if (ctx.plugins.access.length === 0) return CONTINUE;
+  return runFrom(ctx, state, 0, ctx.plugins.skipsPreflight && isPreflight(ctx.req.method, ctx.req.headers));
+}
+
+function runFrom(ctx: ProxyContext, state: RuntimeState, from: number, preflight: boolean): AccessOutcome | Promise<AccessOutcome> {
+  for (let i = from; i < ctx.plugins.access.length; i++) {
+    const entry = ctx.plugins.access[i]!;
+    if (preflight && !entry.runsOnPreflight) continue;
+    const outcome = entry.instance.access!(ctx);
+    if (isPromise(outcome)) return outcome.then((settled) => afterAsync(ctx, state, entry, i, settled, preflight));
+    if (outcome.kind === 'continue') continue;
+    if (outcome.kind !== 'authenticated') return outcome;
+    i = authenticate(ctx, state, entry, outcome) - 1;
+  }
+  return CONTINUE;
+}
+
+function afterAsync(ctx: ProxyContext, state: RuntimeState, entry: PluginEntry, index: number, outcome: AccessOutcome, preflight: boolean) {
+  if (outcome.kind === 'continue') return runFrom(ctx, state, index + 1, preflight);
+  if (outcome.kind !== 'authenticated') return outcome;
+  return runFrom(ctx, state, authenticate(ctx, state, entry, outcome), preflight);
+}
+
+/** Records the consumer, swaps in its chain, and returns where to resume in that chain. */
+function authenticate(ctx: ProxyContext, state: RuntimeState, entry: PluginEntry, outcome: Extract<AccessOutcome, { kind: 'authenticated' }>): number {
+  ctx.authenticated = outcome.credentialId === undefined ? { consumer: outcome.consumer } : { consumer: outcome.consumer, credentialId: outcome.credentialId };
+  ctx.plugins = state.pluginsForConsumer(ctx.match, outcome.consumer.id);
+  return indexAfter(ctx.plugins, entry);
+}
+
+/** Runs the response phase on the upstream response head, in chain order. */
+export function runResponsePhase(ctx: ProxyContext, head: ResponseHead): void {
+  const list = ctx.plugins.response;
+  for (let i = 0; i < list.length; i++) list[i]!.instance.response!(ctx, head);
+}
+
+/**
+ * Answers the client with a terminal access outcome: `reject` as the JSON error (with its
+ * headers), `respond` as given. Headers plugins added to `ctx.responseHeaders` are included.
+ */
+export function writeAccessOutcome(res: ServerResponse, ctx: ProxyContext, outcome: Extract<AccessOutcome, { kind: 'reject' | 'respond' }>): void {
+  if (outcome.kind === 'reject') {
+    const headers = outcome.headers ? { ...ctx.responseHeaders, ...outcome.headers } : ctx.responseHeaders;
+    writeJsonError(res, { status: outcome.status, code: outcome.code, message: outcome.message, headers }, ctx.requestId);
+    return;
+  }
+  const body = outcome.body ?? '';
+  const headers: OutgoingHttpHeaders = {
+    ...ctx.responseHeaders,
+    ...outcome.headers,
+    'content-length': Buffer.byteLength(body),
+    'x-request-id': ctx.requestId,
+  };
+  res.writeHead(outcome.status, headers);
+  res.end(body);
+}
+
+/** A CORS preflight: OPTIONS with Origin and Access-Control-Request-Method. */
+export function isPreflight(method: string | undefined, headers: IncomingHttpHeaders): boolean {
+  return method === 'OPTIONS' && headers.origin !== undefined && headers['access-control-request-method'] !== undefined;
+}
+
+function isPromise(value: AccessOutcome | Promise<AccessOutcome>): value is Promise<AccessOutcome> {
+  return typeof (value as Promise<AccessOutcome>).then === 'function';
+}

@@ -1,0 +1,177 @@
+/**
+ * The proxy listener: a `node:http` server (strict parser, header size from the config) whose
+ * request handler routes, enforces the body limit, runs the plugins and hands the request to an
+ * `UpstreamExchange`. It reads the runtime state through `getState()` once per request, so a new
+ * configuration takes effect for the next request without a restart. Closing stops accepting,
+ * lets in-flight requests finish up to `shutdown_timeout`, then cuts what remains.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { ProxyMetrics } from '../observability/metrics.js';
+import type { AccessOutcome } from '../plugins/plugin.js';
+import type { RuntimeState } from './runtime-state.js';
+import { parseListen } from '../config/listen.js';
+import { buildUpstreamHeaders, pickRequestId } from './headers.js';
+import { normalizePath } from './normalize-path.js';
+import { writeJsonError } from './json-error.js';
+import { createProxyContext, type ProxyContext } from './proxy-context.js';
+import { runAccessPhase, writeAccessOutcome } from './plugin-runner.js';
+import { createRequestMetrics } from './request-metrics.js';
+import { createUpstreamPool } from './upstream-pool.js';
+import { UpstreamExchange, type ExchangeDeps } from './upstream-exchange.js';
+import { BodyLimitStream } from './body-limit.js';
+import { handleClientError } from './client-error.js';
+import { createDrain } from './drain.js';
+
+export interface ProxyServerDeps {
+  getState(): RuntimeState;
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly metrics: ProxyMetrics;
+}
+
+export interface ProxyServer {
+  /** Listens on `proxy_listen` (port 0 picks a free port). */
+  listen(): Promise<AddressInfo>;
+  /** Stops accepting, drains in-flight requests up to `shutdown_timeout`, then destroys the rest. */
+  close(): Promise<void>;
+  readonly server: Server;
+}
+
+/** Creates the proxy listener (not yet listening). */
+export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
+  const { config, logger } = deps;
+  const limit = config.max_request_body_size;
+  const metrics = createRequestMetrics(deps.metrics);
+  const pool = createUpstreamPool({
+    connectTimeout: config.upstream_connect_timeout,
+    readTimeout: config.upstream_read_timeout,
+    keepAliveTimeout: config.upstream_keepalive_timeout,
+    poolSize: config.upstream_keepalive_pool_size,
+  });
+  const drain = createDrain();
+  const exchangeDeps: ExchangeDeps = { metrics, logger, isClosing: () => drain.closing, onDone: () => drain.leave() };
+  let listenerPort = '';
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const startedAt = performance.now();
+    const headers = req.headers;
+    const requestId = pickRequestId(headers['x-request-id']);
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = normalizePath(q === -1 ? url : url.slice(0, q));
+    if (path === null) return answerUnrouted(res, 400, 'PC_BAD_REQUEST', requestId, startedAt);
+    const state = deps.getState();
+    const match = state.router.match(req.method ?? 'GET', headers.host, path, headers);
+    if (match === null) return answerUnrouted(res, 404, 'PC_PROXY_NO_ROUTE', requestId, startedAt);
+
+    const target = match.service === null ? null : pool.targetFor(match.service);
+    const ctx = createProxyContext({
+      req,
+      path,
+      query: q === -1 ? '' : url.slice(q + 1),
+      requestId,
+      clientIp: req.socket.remoteAddress ?? '',
+      match,
+      plugins: state.pluginsFor(match),
+      upstreamHeaders: buildUpstreamHeaders(headers, {
+        clientIp: req.socket.remoteAddress ?? '',
+        requestId,
+        port: listenerPort || String(req.socket.localPort ?? ''),
+        upstreamHost: match.route.preserve_host || target === null ? headers.host ?? target?.hostHeader ?? '' : target.hostHeader,
+      }),
+    });
+    drain.enter();
+    const exchange = new UpstreamExchange(ctx, res, startedAt, exchangeDeps);
+
+    const length = headers['content-length'];
+    if (length !== undefined && limit > 0 && Number(length) > limit) {
+      // Refused before anything reads the body; the connection closes instead of draining it.
+      return writeJsonError(res, { status: 413, code: 'PC_BODY_TOO_LARGE', close: true }, requestId);
+    }
+
+    let outcome: AccessOutcome | Promise<AccessOutcome>;
+    try {
+      outcome = runAccessPhase(ctx, state);
+    } catch (err) {
+      return pluginFailed(res, ctx, err);
+    }
+    if (outcome instanceof Promise) {
+      outcome.then(
+        (settled) => proceed(req, res, ctx, exchange, settled),
+        (err) => pluginFailed(res, ctx, err),
+      );
+    } else {
+      proceed(req, res, ctx, exchange, outcome);
+    }
+  };
+
+  const proceed = (req: IncomingMessage, res: ServerResponse, ctx: ProxyContext, exchange: UpstreamExchange, outcome: AccessOutcome): void => {
+    if (exchange.clientGone) return;
+    if (outcome.kind === 'reject' || outcome.kind === 'respond') return writeAccessOutcome(res, ctx, outcome);
+    if (ctx.service === null) {
+      return writeJsonError(res, { status: 503, code: 'PC_PROXY_REQUEST_TERMINATED', message: 'This route has no service' }, ctx.requestId);
+    }
+    exchange.forward(pool.targetFor(ctx.service), requestBody(req, limit));
+  };
+
+  const pluginFailed = (res: ServerResponse, ctx: ProxyContext, err: unknown): void => {
+    logger.error({ requestId: ctx.requestId, err }, 'plugin access phase threw');
+    writeJsonError(res, { status: 500, code: 'PC_INTERNAL' }, ctx.requestId);
+  };
+
+  const answerUnrouted = (res: ServerResponse, status: number, code: 'PC_PROXY_NO_ROUTE' | 'PC_BAD_REQUEST', requestId: string, startedAt: number): void => {
+    writeJsonError(res, { status, code }, requestId);
+    metrics.request(null, null, status, (performance.now() - startedAt) / 1000);
+  };
+
+  const server = createServer(
+    {
+      maxHeaderSize: config.max_header_size,
+      insecureHTTPParser: false,
+      requireHostHeader: true,
+      headersTimeout: 60_000,
+      requestTimeout: 300_000,
+      keepAliveTimeout: 60_000,
+    },
+    handle,
+  );
+  server.on('clientError', handleClientError);
+
+  return {
+    server,
+    listen() {
+      const { host, port } = parseListen(config.proxy_listen);
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const address = server.address() as AddressInfo;
+          listenerPort = String(address.port);
+          resolve(address);
+        });
+      });
+    },
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const drained = await drain.wait(config.shutdown_timeout, () => server.closeIdleConnections());
+      if (!drained) logger.warn({ timeoutMs: config.shutdown_timeout }, 'shutdown timeout reached: cutting in-flight requests');
+      // What is left is idle, half-received, or over time.
+      server.closeAllConnections();
+      await closed;
+      await pool.destroy();
+    },
+  };
+}
+
+/** The body stream to send upstream: none, the request itself, or the request through the limit. */
+function requestBody(req: IncomingMessage, limit: number): Readable | null {
+  const length = req.headers['content-length'];
+  if (length !== undefined) return length === '0' ? null : req;
+  if (req.headers['transfer-encoding'] === undefined) return null;
+  return limit > 0 ? req.pipe(new BodyLimitStream(limit)) : req;
+}

@@ -1,0 +1,136 @@
+/**
+ * The router: which route, and so which service, a request belongs to. Built once per
+ * configuration change from plain entities; a lookup only reads precomputed tables.
+ *
+ * Order of precedence (decided in docs, Kong-like):
+ * 1. Host: routes naming the request's host exactly, then routes whose wildcard host
+ *    (`*.example.com`, `example.*`) matches, then routes without hosts. A host with a port
+ *    (`example.com:8080`) only matches that port; a host without one matches any port.
+ * 2. Within a host class, `compareEntries`: the longest plain prefix wins; regexes (`~…`, anchored
+ *    at the start) are tried when no plain prefix matches, by `regex_priority` then age; routes
+ *    with header or method conditions win over routes without at the same path rank.
+ * Routes of disabled services are left out, so their requests fall to other routes or 404.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Route } from '../entities/routes.js';
+import type { Service } from '../entities/services.js';
+import { compareEntries, compileEntry, matchEntry, type RouteEntry } from './route-entry.js';
+import { joinUpstreamPath, stripMatchedPrefix } from './upstream-path.js';
+
+export interface RouteMatch {
+  readonly route: Route;
+  /** Null when the route names no service (or an unknown one): only a plugin can answer. */
+  readonly service: Service | null;
+  /** The request path after `strip_path` (the whole path when it is off); starts with '/'. */
+  readonly strippedPath: string;
+  /** `service.path` joined with `strippedPath`: the upstream path, without the query string. */
+  readonly upstreamPath: string;
+}
+
+export interface Router {
+  /** The best route for a request, or null. `path` excludes the query string. */
+  match(method: string, host: string | undefined, path: string, headers: IncomingHttpHeaders): RouteMatch | null;
+}
+
+/** A compiled wildcard host: `*.example.com` keeps `.example.com`, `example.*` keeps `example.`. */
+interface WildcardHost {
+  readonly leading: boolean;
+  readonly stem: string;
+  /** Null when the pattern names no port (any port matches). */
+  readonly port: string | null;
+}
+
+interface WildcardEntry {
+  readonly entry: RouteEntry;
+  readonly hosts: readonly WildcardHost[];
+}
+
+/** Builds a router over `routes`; `services` is keyed by service id. */
+export function createRouter(routes: readonly Route[], services: ReadonlyMap<string, Service>): Router {
+  const exact = new Map<string, RouteEntry[]>();
+  const wildcard: WildcardEntry[] = [];
+  const anyHost: RouteEntry[] = [];
+
+  for (const route of routes) {
+    const service = route.service ? services.get(route.service.id) ?? null : null;
+    if (service !== null && !service.enabled) continue;
+    const hosts = route.hosts.map((h) => h.toLowerCase());
+    const exactHosts = hosts.filter((h) => !h.includes('*'));
+    const wildHosts = hosts.filter((h) => h.includes('*'));
+    for (const path of route.paths.length > 0 ? route.paths : [null]) {
+      for (const host of exactHosts) pushTo(exact, host, compileEntry(route, service, path, portless(host) !== host));
+      if (wildHosts.length > 0) wildcard.push({ entry: compileEntry(route, service, path), hosts: wildHosts.map(compileWildcard) });
+      if (hosts.length === 0) anyHost.push(compileEntry(route, service, path));
+    }
+  }
+  // A request for host:port also considers the routes that name the host without a port.
+  for (const [key, entries] of exact) {
+    const bare = portless(key);
+    if (bare !== key) entries.push(...(exact.get(bare) ?? []));
+  }
+  for (const entries of exact.values()) entries.sort(compareEntries);
+  wildcard.sort((a, b) => compareEntries(a.entry, b.entry));
+  anyHost.sort(compareEntries);
+
+  return {
+    match(method, host, path, headers) {
+      const withPort = host === undefined ? '' : host.toLowerCase();
+      const hostname = portless(withPort);
+      const bucket = exact.get(withPort) ?? (hostname !== withPort ? exact.get(hostname) : undefined);
+      if (bucket !== undefined) {
+        const found = firstMatch(bucket, method, path, headers);
+        if (found !== null) return found;
+      }
+      for (let i = 0; i < wildcard.length; i++) {
+        const w = wildcard[i]!;
+        if (!anyWildcardMatches(w.hosts, hostname, withPort.slice(hostname.length + 1))) continue;
+        const length = matchEntry(w.entry, method, path, headers);
+        if (length >= 0) return toMatch(w.entry, path, length);
+      }
+      return firstMatch(anyHost, method, path, headers);
+    },
+  };
+}
+
+function firstMatch(entries: readonly RouteEntry[], method: string, path: string, headers: IncomingHttpHeaders): RouteMatch | null {
+  for (let i = 0; i < entries.length; i++) {
+    const length = matchEntry(entries[i]!, method, path, headers);
+    if (length >= 0) return toMatch(entries[i]!, path, length);
+  }
+  return null;
+}
+
+function toMatch(entry: RouteEntry, path: string, matchedLength: number): RouteMatch {
+  const strippedPath = entry.route.strip_path ? stripMatchedPrefix(path, matchedLength) : path;
+  const upstreamPath = entry.service ? joinUpstreamPath(entry.service.path, strippedPath) : strippedPath;
+  return { route: entry.route, service: entry.service, strippedPath, upstreamPath };
+}
+
+function compileWildcard(pattern: string): WildcardHost {
+  const host = portless(pattern);
+  const port = host === pattern ? null : pattern.slice(host.length + 1);
+  const leading = host.startsWith('*.');
+  return { leading, stem: leading ? host.slice(1) : host.slice(0, -1), port };
+}
+
+function anyWildcardMatches(hosts: readonly WildcardHost[], hostname: string, port: string): boolean {
+  for (let i = 0; i < hosts.length; i++) {
+    const h = hosts[i]!;
+    if (h.port !== null && h.port !== port) continue;
+    if (hostname.length <= h.stem.length) continue;
+    if (h.leading ? hostname.endsWith(h.stem) : hostname.startsWith(h.stem)) return true;
+  }
+  return false;
+}
+
+/** `host:port` → `host` (IPv6 literals keep their brackets); a host without port is returned as is. */
+function portless(host: string): string {
+  const colon = host.lastIndexOf(':');
+  return colon === -1 || colon < host.lastIndexOf(']') ? host : host.slice(0, colon);
+}
+
+function pushTo(map: Map<string, RouteEntry[]>, key: string, entry: RouteEntry): void {
+  const list = map.get(key);
+  if (list) list.push(entry);
+  else map.set(key, [entry]);
+}

@@ -1,0 +1,142 @@
+/**
+ * One proxied request from route match to the end of its response: it sends the request through
+ * undici's dispatcher and is itself the dispatch handler, so response bytes go from the upstream
+ * socket to the client socket with no intermediate stream, with back-pressure both ways. It maps
+ * upstream failures to JSON errors, aborts the upstream call when the client goes away, and
+ * records the request's metrics once the response is closed.
+ */
+import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import type { Logger } from 'pino';
+import type { ResponseHead } from '../plugins/plugin.js';
+import type { ProxyContext } from './proxy-context.js';
+import type { RequestMetrics } from './request-metrics.js';
+import type { UpstreamTarget } from './upstream-pool.js';
+import { filterResponseHeaders } from './headers.js';
+import { runResponsePhase } from './plugin-runner.js';
+import { writeJsonError } from './json-error.js';
+import { classifyUpstreamError } from './upstream-errors.js';
+import { isBodyTooLarge } from './body-limit.js';
+import { routeLabel } from './request-metrics.js';
+
+/** What an exchange reports to, shared by all exchanges of one proxy server. */
+export interface ExchangeDeps {
+  readonly metrics: RequestMetrics;
+  readonly logger: Logger;
+  /** True while the server shuts down: responses then ask clients to close their connection. */
+  isClosing(): boolean;
+  /** Called once per exchange, when its response is closed (finished or cut). */
+  onDone(): void;
+}
+
+/** Status recorded for a request whose client left before the response finished (nginx's 499). */
+const CLIENT_CLOSED = 499;
+
+export class UpstreamExchange implements Dispatcher.DispatchHandler {
+  readonly #ctx: ProxyContext;
+  readonly #res: ServerResponse;
+  readonly #startedAt: number;
+  readonly #deps: ExchangeDeps;
+  #controller: Dispatcher.DispatchController | null = null;
+  #dispatchedAt = 0;
+  #upstreamSettled = false;
+  #clientGone = false;
+  #resume: (() => void) | null = null;
+
+  constructor(ctx: ProxyContext, res: ServerResponse, startedAt: number, deps: ExchangeDeps) {
+    this.#ctx = ctx;
+    this.#res = res;
+    this.#startedAt = startedAt;
+    this.#deps = deps;
+    res.once('close', () => this.#onClientClose());
+  }
+
+  /** True once the client connection closed before the response finished. */
+  get clientGone(): boolean {
+    return this.#clientGone;
+  }
+
+  /** Sends the request upstream; `body` is the client's body stream, or null when it has none. */
+  forward(target: UpstreamTarget, body: Readable | null): void {
+    const ctx = this.#ctx;
+    this.#dispatchedAt = performance.now();
+    target.dispatcher.dispatch(
+      {
+        path: ctx.query === '' ? ctx.match.upstreamPath : `${ctx.match.upstreamPath}?${ctx.query}`,
+        method: ctx.method as Dispatcher.HttpMethod,
+        headers: ctx.upstreamHeaders as Dispatcher.DispatchOptions['headers'],
+        body,
+        headersTimeout: target.readTimeout,
+        bodyTimeout: target.readTimeout,
+      },
+      this,
+    );
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#clientGone) controller.abort(new Error('client closed the connection'));
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    const ctx = this.#ctx;
+    this.#deps.metrics.upstreamLatency(ctx.route, ctx.service, (performance.now() - this.#dispatchedAt) / 1000);
+    const head: ResponseHead = { status: statusCode, headers: filterResponseHeaders(headers) as ResponseHead['headers'] };
+    try {
+      if (ctx.plugins.response.length > 0) runResponsePhase(ctx, head);
+      for (const name in ctx.responseHeaders) head.headers[name] = ctx.responseHeaders[name];
+      head.headers['x-request-id'] = ctx.requestId;
+      if (this.#deps.isClosing()) this.#res.shouldKeepAlive = false;
+      this.#res.writeHead(head.status, head.headers as Record<string, string | string[]>);
+    } catch (err) {
+      // A header Node refuses to write (or a throwing plugin): the response cannot be relayed.
+      this.#deps.logger.error({ requestId: ctx.requestId, err }, 'upstream response could not be relayed');
+      this.#upstreamSettled = true;
+      controller.abort(err as Error);
+      writeJsonError(this.#res, { status: 502, code: 'PC_PROXY_UPSTREAM_ERROR' }, ctx.requestId);
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#res.write(chunk)) return;
+    controller.pause();
+    this.#resume ??= () => this.#controller?.resume();
+    this.#res.once('drain', this.#resume);
+  }
+
+  onResponseEnd(): void {
+    this.#upstreamSettled = true;
+    this.#res.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    if (this.#upstreamSettled) return;
+    this.#upstreamSettled = true;
+    if (this.#clientGone) return;
+    const ctx = this.#ctx;
+    if (isBodyTooLarge(err)) {
+      writeJsonError(this.#res, { status: 413, code: 'PC_BODY_TOO_LARGE', close: true }, ctx.requestId);
+      return;
+    }
+    const failure = classifyUpstreamError(err);
+    this.#deps.metrics.upstreamError(ctx.route, ctx.service, failure.kind);
+    this.#deps.logger.warn(
+      { requestId: ctx.requestId, route: routeLabel(ctx.route), kind: failure.kind, err: { code: (err as { code?: string }).code, message: err.message } },
+      'upstream request failed',
+    );
+    writeJsonError(this.#res, failure, ctx.requestId);
+  }
+
+  #onClientClose(): void {
+    const res = this.#res;
+    const finished = res.writableFinished;
+    if (!finished) {
+      this.#clientGone = true;
+      if (!this.#upstreamSettled && this.#controller !== null) this.#controller.abort(new Error('client closed the connection'));
+    }
+    const ctx = this.#ctx;
+    this.#deps.metrics.request(ctx.route, ctx.service, finished ? res.statusCode : CLIENT_CLOSED, (performance.now() - this.#startedAt) / 1000);
+    this.#deps.onDone();
+  }
+}

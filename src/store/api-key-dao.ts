@@ -1,0 +1,234 @@
+/**
+ * The API-key DAO. Keys have operations of their own (lookup by public id or digest, secret
+ * replacement with a grace period, idempotent revoke, batched last-use times), so they get a DAO
+ * of their own on the shared DAO context: same transactions, same cluster events.
+ * Events carry the public key id only, never a hash.
+ */
+import type { ApiKeyOwner, ApiKeyRecord, ApiKeySecret } from '../entities/api-keys.js';
+import type { DaoContext } from './dao-context.js';
+import { clampPageSize, decodeOffset, encodeOffset, type Page } from './pagination.js';
+
+type Row = Record<string, any>;
+
+export interface ApiKeyListOptions {
+  readonly service_id?: string;
+  readonly consumer_id?: string;
+  /** `expired` is an active key whose expires_at has passed at `nowSeconds`. */
+  readonly status?: 'active' | 'revoked' | 'expired';
+  readonly nowSeconds?: number;
+  readonly issuer?: string;
+  readonly size?: number;
+  readonly offset?: string;
+}
+
+export function nameCacheKey(owner: ApiKeyOwner, name: string): string {
+  return `api_keys:${owner.service_id ?? ''}:${owner.consumer_id ?? ''}:${name}`;
+}
+
+export class ApiKeyDao {
+  readonly #ctx: DaoContext;
+
+  constructor(ctx: DaoContext) {
+    this.#ctx = ctx;
+  }
+
+  async insert(record: ApiKeyRecord): Promise<ApiKeyRecord> {
+    return this.#ctx.write(async (tx) => {
+      await tx.db.insertInto('api_keys').values(this.#encode(record)).execute();
+      tx.recordEvent({ entity: 'api_keys', entity_id: record.id, operation: 'create', data: eventData(record) });
+      return record;
+    }, 'api_keys');
+  }
+
+  /** The key whose current or (still valid) previous secret has this lookup. */
+  async findByLookup(lookup: string): Promise<{ record: ApiKeyRecord; secret: ApiKeySecret; isPrevious: boolean } | null> {
+    return this.#ctx.read(async (db) => {
+      const row = await db
+        .selectFrom('api_keys')
+        .selectAll()
+        .where((eb) => eb.or([eb('lookup', '=', lookup), eb('prev_lookup', '=', lookup)]))
+        .executeTakeFirst();
+      if (!row) return null;
+      const record = decode(row);
+      const isPrevious = row.lookup !== lookup;
+      const secret = isPrevious ? record.previous : record.secret;
+      return secret ? { record, secret, isPrevious } : null;
+    }, 'api_keys');
+  }
+
+  async getById(id: string): Promise<ApiKeyRecord | null> {
+    return this.#ctx.read(async (db) => {
+      const row = await db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? decode(row) : null;
+    }, 'api_keys');
+  }
+
+  /** The key of this owner with this name: the active one, else the latest revoked one. */
+  async getByName(owner: ApiKeyOwner, name: string): Promise<ApiKeyRecord | null> {
+    return this.#ctx.read(async (db) => {
+      let q = db.selectFrom('api_keys').selectAll().where('name', '=', name);
+      q = owner.service_id ? q.where('service_id', '=', owner.service_id) : q.where('service_id', 'is', null);
+      q = owner.consumer_id ? q.where('consumer_id', '=', owner.consumer_id) : q.where('consumer_id', 'is', null);
+      const rows = await q.orderBy('created_at', 'desc').execute();
+      const row = rows.find((r) => r.status === 'active') ?? rows[0];
+      return row ? decode(row) : null;
+    }, 'api_keys');
+  }
+
+  async list(options: ApiKeyListOptions = {}): Promise<Page<ApiKeyRecord>> {
+    const size = clampPageSize(options.size);
+    return this.#ctx.read(async (db) => {
+      let q = db.selectFrom('api_keys').selectAll().orderBy('id').limit(size + 1);
+      if (options.offset) q = q.where('id', '>', decodeOffset(options.offset));
+      if (options.service_id) q = q.where('service_id', '=', options.service_id);
+      if (options.consumer_id) q = q.where('consumer_id', '=', options.consumer_id);
+      const at = options.nowSeconds ?? Math.floor(Date.now() / 1000);
+      if (options.status === 'revoked') q = q.where('status', '=', 'revoked');
+      if (options.status === 'active') {
+        q = q.where('status', '=', 'active').where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', at)]));
+      }
+      if (options.status === 'expired') q = q.where('status', '=', 'active').where('expires_at', '<=', at);
+      if (options.issuer) q = q.where('issuer', '=', options.issuer);
+      const rows = await q.execute();
+      const data = rows.slice(0, size).map(decode);
+      const last = data[data.length - 1];
+      return { data, offset: rows.length > size && last ? encodeOffset(last.id) : null };
+    }, 'api_keys');
+  }
+
+  async countActive(owner: { consumer_id: string }, nowSeconds: number): Promise<number> {
+    return this.#ctx.read(async (db) => {
+      const row = await db
+        .selectFrom('api_keys')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('consumer_id', '=', owner.consumer_id)
+        .where('status', '=', 'active')
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowSeconds)]))
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    }, 'api_keys');
+  }
+
+  /** Replaces the secret (regenerate / set value); `previous` keeps the old one for a grace period. */
+  async replaceSecret(
+    record: ApiKeyRecord,
+    change: Pick<ApiKeyRecord, 'secret' | 'previous' | 'key_id' | 'source' | 'prefix' | 'issuer'> & Partial<Pick<ApiKeyRecord, 'expires_at'>>,
+    nowSeconds: number,
+  ): Promise<ApiKeyRecord> {
+    return this.#ctx.write(async (tx) => {
+      const next: ApiKeyRecord = { ...record, ...change, updated_at: nowSeconds };
+      const row = this.#encode(next);
+      await tx.db.updateTable('api_keys').set(row).where('id', '=', record.id).execute();
+      // The event names the old public id too, so caches drop entries of the replaced secret.
+      tx.recordEvent({ entity: 'api_keys', entity_id: record.id, operation: 'update', data: { ...eventData(next), replaced_key_id: record.key_id } });
+      return next;
+    }, 'api_keys');
+  }
+
+  /** Marks the key revoked and frees its name. Returns false when it was already revoked. */
+  async revoke(record: ApiKeyRecord, nowSeconds: number): Promise<boolean> {
+    return this.#ctx.write(async (tx) => {
+      const result = await tx.db
+        .updateTable('api_keys')
+        .set({ status: 'revoked', revoked_at: nowSeconds, updated_at: nowSeconds, cache_key: `revoked:${record.id}`, prev_lookup: null, prev_hash: null, prev_salt: null, prev_algorithm: null, prev_valid_until: null })
+        .where('id', '=', record.id)
+        .where('status', '=', 'active')
+        .executeTakeFirst();
+      const changed = Number(result.numUpdatedRows) > 0;
+      if (changed) tx.recordEvent({ entity: 'api_keys', entity_id: record.id, operation: 'update', data: eventData(record) });
+      return changed;
+    }, 'api_keys');
+  }
+
+  /** Replaces the stored hash of a verified secret with one under the current algorithm. */
+  async rehash(id: string, isPrevious: boolean, stored: Omit<ApiKeySecret, 'lookup'>): Promise<void> {
+    const p = isPrevious ? 'prev_' : '';
+    await this.#ctx.write(async (tx) => {
+      await tx.db
+        .updateTable('api_keys')
+        .set({ [`${p}algorithm`]: stored.algorithm, [`${p}salt`]: stored.salt, [`${p}hash`]: stored.hash })
+        .where('id', '=', id)
+        .execute();
+    }, 'api_keys');
+  }
+
+  /** Writes last-use times collected in memory (no event: nothing a proxy reads changes). */
+  async touch(lastUsed: ReadonlyMap<string, number>): Promise<void> {
+    if (lastUsed.size === 0) return;
+    await this.#ctx.write(async (tx) => {
+      for (const [id, at] of lastUsed) {
+        await tx.db
+          .updateTable('api_keys')
+          .set({ last_used_at: at })
+          .where('id', '=', id)
+          .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at)]))
+          .execute();
+      }
+    }, 'api_keys');
+  }
+
+  #encode(r: ApiKeyRecord): Row {
+    return {
+      id: r.id,
+      name: r.name,
+      display_name: r.display_name,
+      key_id: r.key_id,
+      lookup: r.secret.lookup,
+      issuer: r.issuer,
+      prefix: r.prefix,
+      source: r.source,
+      algorithm: r.secret.algorithm,
+      salt: r.secret.salt,
+      hash: r.secret.hash,
+      prev_lookup: r.previous?.lookup ?? null,
+      prev_algorithm: r.previous?.algorithm ?? null,
+      prev_salt: r.previous?.salt ?? null,
+      prev_hash: r.previous?.hash ?? null,
+      prev_valid_until: r.previous?.valid_until ?? null,
+      service_id: r.service?.id ?? null,
+      consumer_id: r.consumer?.id ?? null,
+      status: r.status,
+      expires_at: r.expires_at,
+      revoked_at: r.revoked_at,
+      last_used_at: r.last_used_at,
+      metadata: JSON.stringify(r.metadata),
+      cache_key: r.status === 'active' ? nameCacheKey({ service_id: r.service?.id ?? null, consumer_id: r.consumer?.id ?? null }, r.name) : `revoked:${r.id}`,
+      created_at: r.created_at,
+      updated_at: r.updated_at,
+    };
+  }
+}
+
+function eventData(r: ApiKeyRecord): Record<string, unknown> {
+  return { key_id: r.key_id, consumer_id: r.consumer?.id ?? null, service_id: r.service?.id ?? null };
+}
+
+function num(v: unknown): number | null {
+  return v == null ? null : Number(v);
+}
+
+function decode(row: Row): ApiKeyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    display_name: row.display_name ?? null,
+    key_id: row.key_id,
+    issuer: row.issuer,
+    prefix: row.prefix ?? null,
+    source: row.source,
+    secret: { lookup: row.lookup, algorithm: row.algorithm, salt: row.salt ?? null, hash: row.hash },
+    previous:
+      row.prev_lookup && row.prev_hash
+        ? { lookup: row.prev_lookup, algorithm: row.prev_algorithm, salt: row.prev_salt ?? null, hash: row.prev_hash, valid_until: Number(row.prev_valid_until) }
+        : null,
+    service: row.service_id ? { id: row.service_id } : null,
+    consumer: row.consumer_id ? { id: row.consumer_id } : null,
+    status: row.status,
+    expires_at: num(row.expires_at),
+    revoked_at: num(row.revoked_at),
+    last_used_at: num(row.last_used_at),
+    metadata: typeof row.metadata === 'string' ? JSON.parse(row.metadata) : (row.metadata ?? {}),
+    created_at: Number(row.created_at),
+    updated_at: Number(row.updated_at),
+  };
+}

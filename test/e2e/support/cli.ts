@@ -1,0 +1,105 @@
+/**
+ * Runs the real `portcullis` command (bin/portcullis.js over the built dist/) for end-to-end
+ * tests: a node in the background with a temp config, or a one-shot command.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+
+export const BIN = fileURLToPath(new URL('../../../bin/portcullis.js', import.meta.url));
+
+export interface CliNode {
+  readonly proxyUrl: string;
+  readonly adminUrl: string;
+  readonly configFile: string;
+  readonly process: ChildProcess;
+  /** Every log line so far. */
+  readonly logs: string[];
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Writes a YAML config into a fresh temp folder (SQLite there, ports picked by the OS). */
+export function writeConfig(overrides: Record<string, unknown> = {}, dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'))): string {
+  const file = join(dir, 'portcullis.yaml');
+  writeFileSync(
+    file,
+    stringify({ sqlite_path: join(dir, 'data', 'portcullis.db'), proxy_listen: '127.0.0.1:0', admin_listen: '127.0.0.1:0', log_level: 'info', cluster_poll_interval: 50, ...overrides }),
+  );
+  return file;
+}
+
+/** Starts `portcullis start --config <file>` and waits for its "portcullis started" line. */
+export async function startCliNode(configFile: string, env: Record<string, string> = {}): Promise<CliNode> {
+  const child = spawn(process.execPath, [BIN, 'start', '--config', configFile], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const started = await new Promise<{ proxy: string; admin: string }>((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => reject(new Error(`node did not start:\n${logs.join('\n')}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        logs.push(line);
+        if (line.includes('"portcullis started"')) {
+          clearTimeout(timer);
+          const parsed = JSON.parse(line) as { proxy: string; admin: string };
+          resolve(parsed);
+        }
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (c: Buffer) => logs.push(c.toString()));
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`node exited with ${code} before starting:\n${logs.join('\n')}`));
+    });
+  });
+  const url = (address: string) => `http://${address.replace('0.0.0.0', '127.0.0.1')}`;
+  return {
+    proxyUrl: url(started.proxy),
+    adminUrl: url(started.admin),
+    configFile,
+    process: child,
+    logs,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a one-shot command, e.g. `runCli(['config', 'check', '--config', file])`. */
+export function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c));
+    child.stderr.on('data', (c: Buffer) => (stderr += c));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** JSON over HTTP with fetch, for the Admin API. */
+export async function admin(node: CliNode, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${node.adminUrl}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}

@@ -1,0 +1,34 @@
+/** A real upstream on loopback for end-to-end tests: echoes method, path and headers as JSON. */
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface EchoUpstream {
+  readonly url: string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+export interface Echo {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+}
+
+/** `delayMs` delays every answer (for drain tests). */
+export async function startEchoUpstream(options: { delayMs?: number } = {}): Promise<EchoUpstream> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers } satisfies Echo));
+      }, options.delayMs ?? 0);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    server,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

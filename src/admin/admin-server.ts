@@ -50,6 +50,12 @@ export interface AdminServerDeps {
   /** True once the node has loaded its configuration (answers `/status/ready`). */
   isReady(): boolean;
   readonly extraRoutes?: readonly AdminRoutes[];
+  /**
+   * Resolves when this node has applied every write made so far (its proxy state rebuilt). A
+   * write's response waits for it, so a client that changed something and then calls the proxy
+   * of the same node sees the change (read-your-writes); other nodes follow through events.
+   */
+  settled?(): Promise<void>;
   /** Plugin names this node can run, shown at `/`. */
   readonly plugins?: readonly string[];
 }
@@ -91,6 +97,13 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
   });
   app.addHook('onRequest', createAdminAuth(config.admin_token));
   app.addHook('onResponse', createRequestLog(logger, () => totalRequests++));
+  const settled = deps.settled;
+  if (settled) {
+    app.addHook('onSend', async (request, _reply, payload) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD') await settled();
+      return payload;
+    });
+  }
   app.setErrorHandler(createAdminErrorHandler(logger));
   app.setNotFoundHandler(routes.notFound);
 

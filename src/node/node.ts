@@ -78,7 +78,9 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     bus.subscribe(apiKeys.invalidator);
     bus.subscribe(basicAuth);
     let ready = false;
+    let runtimeRef: RuntimeLoader<RuntimeState> | undefined;
     const admin = createAdminServer({
+      settled: async () => runtimeRef?.settled(),
       store,
       config,
       logger,
@@ -97,6 +99,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         buildRuntimeState(snapshot, registry, { logger, apiKeys: apiKeys.verifier, basicAuth, consumers: createConsumerDirectory(snapshot.consumers) }),
       onSwap: () => metrics.configVersion.inc(),
     });
+    runtimeRef = runtime;
     bus.subscribe(runtime);
     await bus.start();
     closers.push(() => bus.stop());

@@ -117,7 +117,8 @@ describe('upstream exchange: failures', () => {
       const elapsed = performance.now() - started;
       assert.equal(res.status, 504);
       assert.deepEqual(res.json(), { code: 'PC_PROXY_UPSTREAM_TIMEOUT', message: 'The upstream service did not answer in time' });
-      assert.ok(elapsed >= 250 && elapsed < 1500, `answered after ${Math.round(elapsed)} ms`);
+      // undici's timers have a resolution of about half a second.
+      assert.ok(elapsed >= 250 && elapsed < 2500, `answered after ${Math.round(elapsed)} ms`);
     } finally {
       await proxy.close();
       await upstream.close();
@@ -130,7 +131,7 @@ describe('upstream exchange: failures', () => {
     try {
       const started = performance.now();
       assert.equal((await send(proxy.port, '/hang')).status, 504);
-      assert.ok(performance.now() - started < 1500);
+      assert.ok(performance.now() - started < 2500);
     } finally {
       await proxy.close();
       await upstream.close();

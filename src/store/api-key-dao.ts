@@ -13,6 +13,8 @@ type Row = Record<string, any>;
 export interface ApiKeyListOptions {
   readonly service_id?: string;
   readonly consumer_id?: string;
+  /** Only keys without a service (owned by their consumer). */
+  readonly without_service?: boolean;
   /** `expired` is an active key whose expires_at has passed at `nowSeconds`. */
   readonly status?: 'active' | 'revoked' | 'expired';
   readonly nowSeconds?: number;
@@ -21,8 +23,12 @@ export interface ApiKeyListOptions {
   readonly offset?: string;
 }
 
+/**
+ * Names are unique per owner among keys that are not revoked. A key with a service belongs to
+ * that service (its consumer is who it identifies); a key without one belongs to its consumer.
+ */
 export function nameCacheKey(owner: ApiKeyOwner, name: string): string {
-  return `api_keys:${owner.service_id ?? ''}:${owner.consumer_id ?? ''}:${name}`;
+  return owner.service_id ? `api_keys:service:${owner.service_id}:${name}` : `api_keys:consumer:${owner.consumer_id ?? ''}:${name}`;
 }
 
 export class ApiKeyDao {
@@ -63,12 +69,11 @@ export class ApiKeyDao {
     }, 'api_keys');
   }
 
-  /** The key of this owner with this name: the active one, else the latest revoked one. */
+  /** The key of this owner (see nameCacheKey) with this name: the active one, else the latest revoked one. */
   async getByName(owner: ApiKeyOwner, name: string): Promise<ApiKeyRecord | null> {
     return this.#ctx.read(async (db) => {
       let q = db.selectFrom('api_keys').selectAll().where('name', '=', name);
-      q = owner.service_id ? q.where('service_id', '=', owner.service_id) : q.where('service_id', 'is', null);
-      q = owner.consumer_id ? q.where('consumer_id', '=', owner.consumer_id) : q.where('consumer_id', 'is', null);
+      q = owner.service_id ? q.where('service_id', '=', owner.service_id) : q.where('service_id', 'is', null).where('consumer_id', '=', owner.consumer_id ?? '');
       const rows = await q.orderBy('created_at', 'desc').execute();
       const row = rows.find((r) => r.status === 'active') ?? rows[0];
       return row ? decode(row) : null;
@@ -82,6 +87,7 @@ export class ApiKeyDao {
       if (options.offset) q = q.where('id', '>', decodeOffset(options.offset));
       if (options.service_id) q = q.where('service_id', '=', options.service_id);
       if (options.consumer_id) q = q.where('consumer_id', '=', options.consumer_id);
+      if (options.without_service) q = q.where('service_id', 'is', null);
       const at = options.nowSeconds ?? Math.floor(Date.now() / 1000);
       if (options.status === 'revoked') q = q.where('status', '=', 'revoked');
       if (options.status === 'active') {

@@ -100,7 +100,7 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
       app.get(base, { schema: { tags, summary: `List the keys of a ${owner.param} (masked)`, params, querystring: OwnerListQuery, response: { 200: ListResponse(ApiKey), ...ErrorResponses(400, 404) } } }, async (request) => {
         const q = request.query as { size?: number; offset?: string; status?: 'active' | 'revoked' | 'expired'; issuer?: string };
         const size = q.size ?? DEFAULT_PAGE_SIZE;
-        const page = await keys.list({ owner: ownerOf(request), size, ...(q.offset ? { offset: q.offset } : {}), ...(q.status ? { status: q.status } : {}), ...(q.issuer ? { issuer: q.issuer } : {}) });
+        const page = await keys.list({ owner: ownerOf(request), owned: true, size, ...(q.offset ? { offset: q.offset } : {}), ...(q.status ? { status: q.status } : {}), ...(q.issuer ? { issuer: q.issuer } : {}) });
         return listBody(page, request, size, view);
       });
       app.get(`${base}/:name`, { schema: { tags, summary: 'Show one key (masked)', params: named, response: { 200: ApiKey, ...ErrorResponses(404) } } }, async (request) =>

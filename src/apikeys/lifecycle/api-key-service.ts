@@ -48,7 +48,8 @@ export interface ApiKeyService {
   /** Revokes the named key; succeeds for unknown and already revoked keys (it leaks nothing). */
   revoke(owner: OwnerRef, name: string): Promise<void>;
   get(owner: OwnerRef, name: string): Promise<ApiKeyRecord>;
-  list(filter: { owner?: OwnerRef; status?: 'active' | 'revoked' | 'expired'; issuer?: string; size?: number; offset?: string }): Promise<Page<ApiKeyRecord>>;
+  /** `owned`: list the keys the owner owns (a consumer's own keys), not every key naming it. */
+  list(filter: { owner?: OwnerRef; owned?: boolean; status?: 'active' | 'revoked' | 'expired'; issuer?: string; size?: number; offset?: string }): Promise<Page<ApiKeyRecord>>;
   /** A remote issuer's revocations: every node drops these key ids from its cache. */
   announceRevocations(keyIds: readonly string[], issuer?: string): Promise<void>;
   nowSeconds(): number;
@@ -191,6 +192,7 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
       return store.apiKeys.list({
         ...(owner.service_id ? { service_id: owner.service_id } : {}),
         ...(owner.consumer_id ? { consumer_id: owner.consumer_id } : {}),
+        ...(filter.owned && !owner.service_id ? { without_service: true } : {}),
         ...(filter.status ? { status: filter.status } : {}),
         nowSeconds: nowSeconds(),
         ...(filter.issuer ? { issuer: filter.issuer } : {}),

@@ -57,7 +57,7 @@ export function registerApiKeysCommand(program: Command): void {
         const rows = [];
         let offset: string | undefined;
         do {
-          const page = await keys.list({ owner: owner(options, true), size: 1000, ...(offset ? { offset } : {}), ...(options.status ? { status: options.status } : {}), ...(options.issuer ? { issuer: options.issuer } : {}) });
+          const page = await keys.list({ owner: owner(options, true), owned: true, size: 1000, ...(offset ? { offset } : {}), ...(options.status ? { status: options.status } : {}), ...(options.issuer ? { issuer: options.issuer } : {}) });
           rows.push(...page.data.map((r) => toApiKeyView(r, keys.nowSeconds())));
           offset = page.offset ?? undefined;
         } while (offset);

@@ -21,7 +21,7 @@ export async function startEchoUpstream(options: { delayMs?: number } = {}): Pro
     req.on('end', () => {
       setTimeout(() => {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers } satisfies Echo));
+        res.end(JSON.stringify({ method: req.method ?? "", url: req.url ?? "", headers: req.headers } satisfies Echo));
       }, options.delayMs ?? 0);
     });
   });

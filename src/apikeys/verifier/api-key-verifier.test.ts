@@ -11,12 +11,13 @@ import { createIssuerDirectory } from '../lifecycle/issuers.js';
 import { createApiKeyService, type ApiKeyService } from '../lifecycle/api-key-service.js';
 import { createApiKeyVerifier, type ApiKeyVerifier } from './api-key-verifier.js';
 import { createCacheInvalidator } from './cache-invalidator.js';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/databases.js';
+import { DIALECTS, createTestDatabase, type TestDatabase } from '../../../test/support/databases.js';
 
 const logger = pino({ level: 'silent' });
 const open = { protectedConnection: true };
 
-describe('API key verifier', () => {
+for (const dialect of DIALECTS) {
+describe(`API key verifier on ${dialect}`, () => {
   let database: TestDatabase;
   let store: Store;
   let keys: ApiKeyService;
@@ -68,7 +69,7 @@ describe('API key verifier', () => {
       });
     });
     await new Promise<void>((r) => remote.listen(0, '127.0.0.1', r));
-    database = await createTestDatabase('sqlite');
+    database = await createTestDatabase(dialect);
     store = createStore({ config: database.config });
     await store.migrate();
     serviceId = (await store.services.insert({ name: 'orders', url: 'http://orders.test' })).id;
@@ -206,3 +207,4 @@ describe('API key verifier', () => {
     assert.equal((await verifier.verify(plaintext!.reveal(), scope())).status, 'valid');
   });
 });
+}

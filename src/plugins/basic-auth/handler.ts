@@ -2,10 +2,11 @@
  * The basic-auth plugin: strict RFC 7617 parsing, a uniform 401 with
  * `WWW-Authenticate: Basic realm=…` for every failure, `hide_credentials` and `anonymous`.
  */
-import type { AccessOutcome, PluginDefinition, RequestContext } from '../plugin.js';
+import type { AccessOutcome, PluginDefinition } from '../plugin.js';
 import { BasicAuthConfigSchema, type BasicAuthConfig } from './schema.js';
 import { parseBasicAuthorization } from './parse-authorization.js';
 import { quoteRealm, setConsumerHeaders } from '../shared/consumer-headers.js';
+import { createAuthFailure } from '../shared/auth-failure.js';
 
 export const basicAuthPlugin: PluginDefinition<BasicAuthConfig> = {
   name: 'basic-auth',
@@ -22,16 +23,7 @@ export const basicAuthPlugin: PluginDefinition<BasicAuthConfig> = {
       code: 'PC_AUTH_BASIC_INVALID',
       headers: { 'www-authenticate': `Basic realm=${quoteRealm(config.realm)}, charset="UTF-8"` },
     });
-    const anonymous = config.anonymous ? deps.consumers?.find(config.anonymous) : undefined;
-
-    const refuse = (ctx: RequestContext, reason: string): AccessOutcome => {
-      deps.logger.info({ plugin: 'basic-auth', request_id: ctx.requestId, reason }, 'basic-auth credentials refused');
-      if (anonymous) {
-        setConsumerHeaders(ctx.upstreamHeaders, { consumer: anonymous }, true);
-        return { kind: 'authenticated', consumer: anonymous };
-      }
-      return unauthorized;
-    };
+    const { anonymous, refuse } = createAuthFailure(deps, { plugin: 'basic-auth', anonymous: config.anonymous, unauthorized });
 
     return {
       access(ctx) {

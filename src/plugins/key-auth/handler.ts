@@ -8,6 +8,7 @@ import type { AccessOutcome, PluginDefinition, RequestContext } from '../plugin.
 import { KeyAuthConfigSchema, type KeyAuthConfig } from './schema.js';
 import { extractKey } from './extract-key.js';
 import { clearConsumerHeaders, quoteRealm, setConsumerHeaders } from '../shared/consumer-headers.js';
+import { createAuthFailure } from '../shared/auth-failure.js';
 
 export const keyAuthPlugin: PluginDefinition<KeyAuthConfig> = {
   name: 'key-auth',
@@ -25,17 +26,8 @@ export const keyAuthPlugin: PluginDefinition<KeyAuthConfig> = {
       code: 'PC_AUTH_KEY_INVALID',
       headers: { 'www-authenticate': `Key realm=${quoteRealm(config.realm)}` },
     });
-    const anonymous = config.anonymous ? deps.consumers?.find(config.anonymous) : undefined;
-    if (config.anonymous && !anonymous) deps.logger.warn({ anonymous: config.anonymous }, 'key-auth: the anonymous consumer does not exist; failures get 401');
-
-    const refuse = (ctx: RequestContext, reason: string, keyId?: string): AccessOutcome => {
-      deps.logger.info({ plugin: 'key-auth', request_id: ctx.requestId, reason, ...(keyId ? { key_id: keyId } : {}) }, 'API key refused');
-      if (anonymous) {
-        setConsumerHeaders(ctx.upstreamHeaders, { consumer: anonymous }, true);
-        return { kind: 'authenticated', consumer: anonymous };
-      }
-      return unauthorized;
-    };
+    const { anonymous, refuse: refuseWith } = createAuthFailure(deps, { plugin: 'key-auth', anonymous: config.anonymous, unauthorized });
+    const refuse = (ctx: RequestContext, reason: string, keyId?: string) => refuseWith(ctx, reason, keyId ? { key_id: keyId } : {});
 
     return {
       access(ctx) {

@@ -20,7 +20,7 @@ describe('createPluginRegistry', () => {
     assert.equal(registry.get('sample'), sample);
     assert.equal(registry.get('request-termination')?.priority, 2);
     assert.equal(registry.get('nope'), undefined);
-    assert.deepEqual(registry.list().map((p) => p.name), ['sample', 'request-termination']);
+    assert.deepEqual(registry.list().map((p) => p.name), ['sample', ...BUILTIN_PLUGINS.map((p) => p.name)]);
   });
 
   it('refuses two plugins with the same name', () => {

@@ -50,17 +50,20 @@ describe('upstream exchange: streaming', () => {
     const received = createHash('sha256');
     let receivedBytes = 0;
     const req = request({ host: '127.0.0.1', port: proxy.port, path: '/echo', method: 'POST' });
-    const response = once(req, 'response') as Promise<[IncomingMessage]>;
+    // The echo answers while the upload is still running: read concurrently, or both sides stall.
+    const reading = (once(req, 'response') as Promise<[IncomingMessage]>).then(async ([res]) => {
+      for await (const part of res) {
+        received.update(part as Buffer);
+        receivedBytes += (part as Buffer).length;
+      }
+      return res;
+    });
     for (let i = 0; i < 20; i++) {
       sent.update(chunk);
       if (!req.write(chunk)) await once(req, 'drain');
     }
     req.end();
-    const [res] = await response;
-    for await (const part of res) {
-      received.update(part as Buffer);
-      receivedBytes += (part as Buffer).length;
-    }
+    const res = await reading;
     assert.equal(res.statusCode, 200);
     assert.equal(receivedBytes, 20 * MB);
     assert.equal(received.digest('hex'), sent.digest('hex'));

@@ -90,6 +90,14 @@ describe('API keys through the real CLI', () => {
     assert.equal(twoKeys.status, 401, 'two different keys in one request are refused, even two valid ones');
   });
 
+  it('refuses over-long keys with 401 and over-long headers with 431', async () => {
+    const long = await call(node, `pcg_${'a'.repeat(600)}`);
+    assert.equal(long.status, 401);
+    const huge = await fetch(`${node.proxyUrl}/orders`, { headers: { 'x-api-key': 'a'.repeat(20_000) } });
+    assert.equal(huge.status, 431);
+    assert.equal(((await huge.json()) as { code: string }).code, 'PC_HEADERS_TOO_LARGE');
+  });
+
   it('lists keys masked, never with a secret', async () => {
     const list = await admin(node, 'GET', '/services/orders/api-keys');
     assert.equal(list.status, 200);

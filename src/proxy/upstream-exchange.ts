@@ -49,7 +49,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.#res = res;
     this.#startedAt = startedAt;
     this.#deps = deps;
-    res.once('close', () => this.#onClientClose());
+    res.on('close', () => this.#onClientClose());
   }
 
   /** True once the client connection closed before the response finished. */

@@ -83,7 +83,8 @@ export function normalizeService(input: Record<string, unknown>): Record<string,
     out['protocol'] = url.protocol.slice(0, -1);
     out['host'] = url.hostname;
     out['port'] = url.port ? Number(url.port) : null;
-    out['path'] = url.pathname && url.pathname !== '/' ? url.pathname : out['path'] ?? null;
+    // A url replaces all four parts: without a path it clears an earlier one (PATCH included).
+    out['path'] = url.pathname && url.pathname !== '/' ? url.pathname : null;
   }
   delete out['url'];
   if (out['port'] == null) out['port'] = out['protocol'] === 'https' ? 443 : 80;

@@ -17,7 +17,6 @@ export const ERROR_CATALOGUE = {
   // Admin API
   PC_ADMIN_UNAUTHORIZED: { status: 401, message: 'A valid admin token is required' },
   PC_ADMIN_NOT_READY: { status: 503, message: 'The node has not loaded its configuration yet' },
-  PC_ADMIN_FORBIDDEN: { status: 403, message: 'This operation is not allowed on this connection' },
 
   // Store
   PC_STORE_UNIQUE_VIOLATION: { status: 409, message: 'An entity with the same unique field already exists' },
@@ -36,7 +35,6 @@ export const ERROR_CATALOGUE = {
   // Authentication on the proxy: every failure of one plugin looks the same to the client.
   PC_AUTH_KEY_INVALID: { status: 401, message: 'Unauthorized' },
   PC_AUTH_BASIC_INVALID: { status: 401, message: 'Unauthorized' },
-  PC_AUTH_FORBIDDEN: { status: 403, message: 'Forbidden' },
   PC_AUTH_REMOTE_ISSUER_UNAVAILABLE: { status: 503, message: 'The key issuer could not be reached' },
   PC_AUTH_OVERLOADED: { status: 503, message: 'Too many credential checks are running; retry shortly' },
 

@@ -55,7 +55,7 @@ describe('runtime loader', () => {
       retryInterval: 60_000,
       build: (s: StateSnapshot) => {
         if (fail) throw new Error('database gone');
-        return { services: s.services.length };
+        return { services: s.services.length, close: () => {} };
       },
     });
     await loader.load();

@@ -32,7 +32,11 @@ export function parseVaultReference(value: string): VaultReference | null {
   for (const pair of (query ?? '').split('&').filter(Boolean)) {
     const eq = pair.indexOf('=');
     if (eq <= 0) return null;
-    options[decodeURIComponent(pair.slice(0, eq))] = decodeURIComponent(pair.slice(eq + 1));
+    try {
+      options[decodeURIComponent(pair.slice(0, eq))] = decodeURIComponent(pair.slice(eq + 1));
+    } catch {
+      return null;
+    }
   }
   return { prefix, resource: parts.join('/'), key, options, version: version ?? null };
 }

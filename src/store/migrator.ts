@@ -29,7 +29,7 @@ export interface MigrateResult {
   readonly error?: Error;
 }
 
-/** Applies every pending migration, in order, each in its own transaction. */
+/** Applies every pending migration, in order, in one transaction (SQLite and PostgreSQL alike). */
 export async function migrateUp(db: Kysely<any>, dialect: DialectName): Promise<MigrateResult> {
   const { error, results } = await createMigrator(db, dialect).migrateToLatest();
   const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

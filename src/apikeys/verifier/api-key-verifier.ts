@@ -105,6 +105,12 @@ export function createApiKeyVerifier(deps: ApiKeyVerifierDeps, config: ApiKeysCo
     };
   };
 
+  // The database is down: the request cannot be checked (503), which is not the key's fault.
+  const storeFailure = (err: unknown): Lookup => {
+    deps.logger.warn({ err: (err as Error).message }, 'cannot look up an API key: the database is unavailable');
+    return { kind: 'transient', status: 'store_unavailable' };
+  };
+
   const inScope = (key: VerifiedKey, scope: VerifyScope): VerifyFailure | null => {
     if (scope.issuers && !scope.issuers.includes(key.issuer)) return 'issuer_not_accepted';
     if (key.serviceId !== null && key.serviceId !== scope.serviceId) return 'out_of_scope';
@@ -138,7 +144,7 @@ export function createApiKeyVerifier(deps: ApiKeyVerifierDeps, config: ApiKeysCo
     } else {
       const since = cache.epoch();
       const keyId = parsed.kind === 'portcullis' ? parsed.id : '';
-      const result = await flights.run(digest, () => (remote ? lookupRemote(presented, issuerName, keyId) : lookupStored(presented, lookup)));
+      const result = await flights.run(digest, () => (remote ? lookupRemote(presented, issuerName, keyId) : lookupStored(presented, lookup).catch(storeFailure)));
       if (result.kind === 'transient') return { status: result.status };
       if (result.kind === 'absent') {
         cache.setNegative(digest, { since, ...(result.ttlSeconds !== undefined ? { ttlSeconds: result.ttlSeconds } : {}) });

@@ -22,7 +22,8 @@ export type VerifyFailure =
   | 'expired'
   | 'out_of_scope'
   | 'overloaded'
-  | 'issuer_unavailable';
+  | 'issuer_unavailable'
+  | 'store_unavailable';
 
 export type VerifyResult =
   | { readonly status: 'valid'; readonly key: VerifiedKey }

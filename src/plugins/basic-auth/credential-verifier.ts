@@ -58,7 +58,13 @@ export function createBasicAuthVerifier(
 
   return {
     async verify(username, password) {
-      const credential = await findCredential(username);
+      let credential: CredentialEntry | null;
+      try {
+        credential = await findCredential(username);
+      } catch (err) {
+        deps.logger.warn({ err: (err as Error).message }, 'cannot look up a basic-auth credential: the database is unavailable');
+        return { ok: false, reason: 'store_unavailable' };
+      }
       const digest = createHmac('sha256', digestKey).update(`${credential?.id ?? ''}\0${password}`).digest('base64');
       const hit = credential ? verified.get(digest) : undefined;
       if (hit && hit.until > now() && hit.credentialId === credential!.id) return { ok: true, credentialId: credential!.id, consumerId: credential!.consumerId };

@@ -1,11 +1,29 @@
 /**
  * SQLite through better-sqlite3: WAL journal, foreign keys on, a busy timeout so a second
- * process (the CLI beside a running node) waits instead of failing.
+ * process (the CLI beside a running node) waits instead of failing. The database folder is made
+ * 0700 and the database file 0600: it holds hashes and configuration.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteAdapter, SqliteDialect, type DialectAdapter } from 'kysely';
+
+/**
+ * SQLite runs DDL inside transactions; Kysely's adapter says it does not (to be safe on every
+ * driver), which would let a failed migration leave half a schema. With this flag the Migrator
+ * runs the pending migrations and their bookkeeping in one transaction, as on PostgreSQL.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class PortcullisSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
 
 export interface SqliteOptions {
   /** A file path, or `:memory:` for a private in-memory database (tests). */
@@ -13,11 +31,14 @@ export interface SqliteOptions {
 }
 
 export function createSqliteDatabase(options: SqliteOptions): Kysely<any> {
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
+  const onDisk = options.path !== ':memory:';
+  if (onDisk) mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
+  const created = onDisk && !existsSync(options.path);
   const sqlite = new SQLite(options.path);
+  if (created) chmodSync(options.path, 0o600);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return new Kysely<any>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new Kysely<any>({ dialect: new PortcullisSqliteDialect({ database: sqlite }) });
 }

@@ -1,12 +1,21 @@
 /**
- * Answers to requests Node's strict HTTP parser refused before any handler saw them (malformed
- * syntax, headers over `max_header_size`, header timeout), in the proxy's JSON error format. The
- * connection is closed afterwards: after a parse error the byte stream cannot be trusted.
+ * Answers to requests that never reach the request handler, in the proxy's JSON error format:
+ * what Node's strict HTTP parser refused (malformed syntax, headers over `max_header_size`,
+ * header timeout) and CONNECT (a reverse proxy opens no tunnels). The connection is closed
+ * afterwards: after a parse error the byte stream cannot be trusted.
  */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
-import { ERROR_CATALOGUE } from '../errors/catalogue.js';
+import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.js';
 
-const REASONS: Readonly<Record<number, string>> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large' };
+const REASONS: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  413: 'Payload Too Large',
+  431: 'Request Header Fields Too Large',
+};
 
 /** The raw HTTP/1.1 response for a parser error code. */
 export function clientErrorResponse(errorCode: string | undefined): string {
@@ -25,11 +34,21 @@ export function clientErrorResponse(errorCode: string | undefined): string {
     status = 408;
     message = 'The request was not received in time';
   }
+  return rawJsonResponse(status, code, message);
+}
+
+/** A whole HTTP/1.1 response carrying the JSON error, closing the connection. */
+function rawJsonResponse(status: number, code: ErrorCode, message: string): string {
   const body = JSON.stringify({ code, message });
   return (
     `HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: application/json\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
   );
+}
+
+/** The `connect` listener: CONNECT gets 405, and the connection is closed. */
+export function refuseConnect(_req: IncomingMessage, socket: Duplex): void {
+  socket.end(rawJsonResponse(405, 'PC_METHOD_NOT_ALLOWED', ERROR_CATALOGUE.PC_METHOD_NOT_ALLOWED.message));
 }
 
 /** The `clientError` listener of the proxy server. */

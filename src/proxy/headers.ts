@@ -1,8 +1,9 @@
 /**
  * Header hygiene between client and upstream: hop-by-hop headers (RFC 9110 §7.6.1, plus the
  * legacy `proxy-connection` and `keep-alive`, and any header the `Connection` header names) never
- * cross the proxy in either direction; the upstream request gets `X-Forwarded-*`, `X-Real-IP`,
- * `X-Request-Id` and the right `Host`.
+ * cross the proxy in either direction; the upstream request gets `X-Forwarded-*`, `X-Request-Id`
+ * and the right `Host`. (No `X-Real-IP`: it repeats the last X-Forwarded-For entry, and every
+ * header added costs on every request.)
  *
  * X-Forwarded-For is appended to (the client's chain is kept, its address added, as nginx's
  * `$proxy_add_x_forwarded_for`); X-Forwarded-Proto/-Host/-Port are overwritten with what this
@@ -39,6 +40,8 @@ export function pickRequestId(value: string | string[] | undefined): string {
 export interface ForwardedFacts {
   readonly clientIp: string;
   readonly requestId: string;
+  /** The host the client asked for (Host header, or the authority of an absolute-form target). */
+  readonly requestHost: string;
   /** The listener's port, as a string. */
   readonly port: string;
   /** The Host header sent upstream (the service's, or the client's with preserve_host). */
@@ -56,9 +59,8 @@ export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, facts: Forwa
   const prior = incoming['x-forwarded-for'];
   out['x-forwarded-for'] = prior ? `${prior}, ${facts.clientIp}` : facts.clientIp;
   out['x-forwarded-proto'] = 'http';
-  out['x-forwarded-host'] = hostnameOf(incoming.host ?? '');
+  out['x-forwarded-host'] = hostnameOf(facts.requestHost);
   out['x-forwarded-port'] = facts.port;
-  out['x-real-ip'] = facts.clientIp;
   out['x-request-id'] = facts.requestId;
   out['host'] = facts.upstreamHost;
   return out;

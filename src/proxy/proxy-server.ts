@@ -13,9 +13,11 @@ import type { Config } from '../config/schema.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import type { AccessOutcome } from '../plugins/plugin.js';
 import type { RuntimeState } from './runtime-state.js';
+import type { RouteMatch } from './router.js';
+import type { PluginChain } from './plugin-chain.js';
 import { parseListen } from '../config/listen.js';
 import { buildUpstreamHeaders, pickRequestId } from './headers.js';
-import { normalizePath } from './normalize-path.js';
+import { parseRequestTarget, type RequestTarget } from './request-target.js';
 import { writeJsonError } from './json-error.js';
 import { createProxyContext, type ProxyContext } from './proxy-context.js';
 import { runAccessPhase, writeAccessOutcome } from './plugin-runner.js';
@@ -23,7 +25,7 @@ import { createRequestMetrics } from './request-metrics.js';
 import { createUpstreamPool } from './upstream-pool.js';
 import { UpstreamExchange, type ExchangeDeps } from './upstream-exchange.js';
 import { BodyLimitStream } from './body-limit.js';
-import { handleClientError } from './client-error.js';
+import { handleClientError, refuseConnect } from './client-error.js';
 import { createDrain } from './drain.js';
 
 export interface ProxyServerDeps {
@@ -58,55 +60,50 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const startedAt = performance.now();
+    const requestId = pickRequestId(req.headers['x-request-id']);
+    try {
+      route(req, res, requestId, startedAt);
+    } catch (err) {
+      failed(res, requestId, err);
+    }
+  };
+
+  const route = (req: IncomingMessage, res: ServerResponse, requestId: string, startedAt: number): void => {
     const headers = req.headers;
-    const requestId = pickRequestId(headers['x-request-id']);
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const path = normalizePath(q === -1 ? url : url.slice(0, q));
-    if (path === null) return answerUnrouted(res, 400, 'PC_BAD_REQUEST', requestId, startedAt);
+    const target = parseRequestTarget(req.url ?? '/');
+    if (target === null) return answerUnrouted(res, 400, 'PC_BAD_REQUEST', requestId, startedAt);
+    const host = target.authority ?? headers.host;
     const state = deps.getState();
-    const match = state.router.match(req.method ?? 'GET', headers.host, path, headers);
+    const match = state.router.match(req.method ?? 'GET', host, target.path, headers);
     if (match === null) return answerUnrouted(res, 404, 'PC_PROXY_NO_ROUTE', requestId, startedAt);
 
-    const target = match.service === null ? null : pool.targetFor(match.service);
-    const ctx = createProxyContext({
-      req,
-      path,
-      query: q === -1 ? '' : url.slice(q + 1),
-      requestId,
-      clientIp: req.socket.remoteAddress ?? '',
-      match,
-      plugins: state.pluginsFor(match),
-      upstreamHeaders: buildUpstreamHeaders(headers, {
-        clientIp: req.socket.remoteAddress ?? '',
-        requestId,
-        port: listenerPort || String(req.socket.localPort ?? ''),
-        upstreamHost: match.route.preserve_host || target === null ? headers.host ?? target?.hostHeader ?? '' : target.hostHeader,
-      }),
-    });
+    const ctx = contextFor(req, target, host, match, state.pluginsFor(match), requestId);
     drain.enter();
     const exchange = new UpstreamExchange(ctx, res, startedAt, exchangeDeps);
-
     const length = headers['content-length'];
     if (length !== undefined && limit > 0 && Number(length) > limit) {
       // Refused before anything reads the body; the connection closes instead of draining it.
       return writeJsonError(res, { status: 413, code: 'PC_BODY_TOO_LARGE', close: true }, requestId);
     }
-
-    let outcome: AccessOutcome | Promise<AccessOutcome>;
-    try {
-      outcome = runAccessPhase(ctx, state);
-    } catch (err) {
-      return pluginFailed(res, ctx, err);
-    }
+    const outcome = runAccessPhase(ctx, state);
     if (outcome instanceof Promise) {
-      outcome.then(
-        (settled) => proceed(req, res, ctx, exchange, settled),
-        (err) => pluginFailed(res, ctx, err),
-      );
+      outcome.then((settled) => proceed(req, res, ctx, exchange, settled)).catch((err: unknown) => failed(res, ctx.requestId, err));
     } else {
       proceed(req, res, ctx, exchange, outcome);
     }
+  };
+
+  const contextFor = (req: IncomingMessage, target: RequestTarget, host: string | undefined, match: RouteMatch, plugins: PluginChain, requestId: string) => {
+    const upstream = match.service === null ? null : pool.targetFor(match.service);
+    const clientIp = req.socket.remoteAddress ?? '';
+    const upstreamHeaders = buildUpstreamHeaders(req.headers, {
+      clientIp,
+      requestId,
+      requestHost: host ?? '',
+      port: listenerPort || String(req.socket.localPort ?? ''),
+      upstreamHost: match.route.preserve_host || upstream === null ? host ?? upstream?.hostHeader ?? '' : upstream.hostHeader,
+    });
+    return createProxyContext({ req, path: target.path, query: target.query, requestId, clientIp, match, plugins, upstreamHeaders });
   };
 
   const proceed = (req: IncomingMessage, res: ServerResponse, ctx: ProxyContext, exchange: UpstreamExchange, outcome: AccessOutcome): void => {
@@ -118,9 +115,10 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     exchange.forward(pool.targetFor(ctx.service), requestBody(req, limit));
   };
 
-  const pluginFailed = (res: ServerResponse, ctx: ProxyContext, err: unknown): void => {
-    logger.error({ requestId: ctx.requestId, err }, 'plugin access phase threw');
-    writeJsonError(res, { status: 500, code: 'PC_INTERNAL' }, ctx.requestId);
+  /** The unexpected (a plugin that threw, a header Node refused): 500, logged with the request id. */
+  const failed = (res: ServerResponse, requestId: string, err: unknown): void => {
+    logger.error({ requestId, err }, 'proxy request failed unexpectedly');
+    writeJsonError(res, { status: 500, code: 'PC_INTERNAL' }, requestId);
   };
 
   const answerUnrouted = (res: ServerResponse, status: number, code: 'PC_PROXY_NO_ROUTE' | 'PC_BAD_REQUEST', requestId: string, startedAt: number): void => {
@@ -140,6 +138,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     handle,
   );
   server.on('clientError', handleClientError);
+  server.on('connect', refuseConnect);
 
   return {
     server,

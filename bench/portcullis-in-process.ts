@@ -1,0 +1,64 @@
+/**
+ * Portcullis's proxy without the node around it (no store, no Admin API): the runtime state is
+ * built from plain entities and served by `createProxyServer`, exactly as the node does after
+ * loading its configuration. `bench/run.ts` uses it with BENCH_PORTCULLIS=in-process, to measure
+ * the data plane alone. Prints `{"port": N}` once listening.
+ * Usage: node --import tsx bench/portcullis-in-process.ts <upstream origin> [port]
+ */
+import { pino } from 'pino';
+import { loadConfig } from '../src/config/load-config.js';
+import { createMetrics } from '../src/observability/metrics.js';
+import { BUILTIN_PLUGINS, createPluginRegistry } from '../src/plugins/registry.js';
+import { buildRuntimeState } from '../src/proxy/runtime-state.js';
+import { createProxyServer } from '../src/proxy/proxy-server.js';
+
+const upstream = new URL(process.argv[2] ?? 'http://127.0.0.1:3000');
+const config = { ...loadConfig({ env: {} }), proxy_listen: `127.0.0.1:${process.argv[3] ?? 0}` };
+const logger = pino({ level: 'warn' });
+const now = Math.floor(Date.now() / 1000);
+const base = { created_at: now, updated_at: now, tags: [] };
+
+const state = buildRuntimeState(
+  {
+    services: [
+      {
+        ...base,
+        id: '00000000-0000-4000-8000-000000000001',
+        name: 'bench',
+        protocol: 'http',
+        host: upstream.hostname,
+        port: Number(upstream.port),
+        path: null,
+        connect_timeout: null,
+        read_timeout: null,
+        write_timeout: null,
+        retries: 5,
+        enabled: true,
+      },
+    ],
+    routes: [
+      {
+        ...base,
+        id: '00000000-0000-4000-8000-000000000002',
+        name: 'bench',
+        service: { id: '00000000-0000-4000-8000-000000000001' },
+        protocols: ['http', 'https'],
+        paths: ['/'],
+        methods: [],
+        hosts: [],
+        headers: {},
+        strip_path: true,
+        preserve_host: false,
+        regex_priority: 0,
+      },
+    ],
+    plugins: [],
+    consumers: [],
+  },
+  createPluginRegistry(BUILTIN_PLUGINS),
+  { logger },
+);
+const proxy = createProxyServer({ getState: () => state, config, logger, metrics: createMetrics() });
+const address = await proxy.listen();
+process.stdout.write(`${JSON.stringify({ port: address.port })}\n`);
+process.on('SIGTERM', () => void proxy.close().then(() => process.exit(0)));

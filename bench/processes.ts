@@ -1,0 +1,125 @@
+/**
+ * Process plumbing of the proxy benchmark: free ports, child servers that announce their port,
+ * CPU pinning, and a Portcullis node started through the real CLI and configured through its
+ * Admin API (the way an operator would).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync, writeFileSync, statSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export interface ChildServer {
+  readonly name: string;
+  readonly port: number;
+  readonly child: ChildProcess;
+}
+
+/** A loopback port that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** `command` prefixed with `taskset -c <cpus>` when `cpus` is set. */
+function pinned(cpus: string | null, command: string[]): [string, string[]] {
+  return cpus === null ? [command[0]!, command.slice(1)] : ['taskset', ['-c', cpus, ...command]];
+}
+
+/** Starts `node --import tsx <script> ...args` and waits for its `{"port": N}` line. */
+export async function startScript(name: string, script: string, args: string[], cpus: string | null): Promise<ChildServer> {
+  const [cmd, argv] = pinned(cpus, [process.execPath, '--import', 'tsx', script, ...args]);
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before listening`)));
+    lines.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
+  });
+  return { name, port, child };
+}
+
+/** Starts `node bin/portcullis.js start` on free ports with a fresh SQLite file, and routes `/` to `upstreamPort`. */
+export async function startPortcullisCli(upstreamPort: number, cpus: string | null): Promise<ChildServer> {
+  warnIfDistIsStale();
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
+  const [proxyPort, adminPort] = [await freePort(), await freePort()];
+  const configFile = join(dir, 'portcullis.yaml');
+  writeFileSync(
+    configFile,
+    [`sqlite_path: ${join(dir, 'portcullis.db')}`, `proxy_listen: 127.0.0.1:${proxyPort}`, `admin_listen: 127.0.0.1:${adminPort}`, 'log_level: warn', ''].join('\n'),
+  );
+  const [cmd, argv] = pinned(cpus, [process.execPath, 'bin/portcullis.js', 'start', '--config', configFile]);
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'inherit', 'inherit'] });
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`portcullis exited with ${code}`))));
+  const admin = `http://127.0.0.1:${adminPort}`;
+  await Promise.race([exited, until(async () => (await fetch(`${admin}/status/ready`)).status === 200)]);
+  await post(`${admin}/services`, { name: 'bench', url: `http://127.0.0.1:${upstreamPort}` });
+  await post(`${admin}/services/bench/routes`, { name: 'bench', paths: ['/'] });
+  // The proxy picks the change up from the event bus; wait until the route answers.
+  await Promise.race([exited, until(async () => (await fetch(`http://127.0.0.1:${proxyPort}/`)).status === 200)]);
+  exited.catch(() => {}); // from here on, exiting is what `stop` asks for
+  return { name: 'portcullis', port: proxyPort, child };
+}
+
+/**
+ * CPU seconds (user + system) the process has used so far, from /proc (Linux), or NaN elsewhere.
+ * Per-request CPU is far less sensitive to other load on the machine than requests per second.
+ */
+export function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of stat(5), counted after the command name: utime and stime, in clock ticks.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Stops `server` with SIGTERM and waits for it to exit. */
+export async function stop(server: ChildServer): Promise<void> {
+  if (server.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGTERM');
+  await exited;
+}
+
+async function post(url: string, body: unknown): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (res.status !== 201) throw new Error(`POST ${url} answered ${res.status}: ${await res.text()}`);
+}
+
+/** Polls `check` every 100 ms for up to 30 s; connection errors count as "not yet". */
+async function until(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('timed out waiting for Portcullis');
+}
+
+/** The CLI runs the compiled `dist/`: say so when the sources are newer than the build. */
+function warnIfDistIsStale(): void {
+  const built = statSync('dist/cli/main.js', { throwIfNoEntry: false })?.mtimeMs;
+  if (built === undefined) throw new Error('dist/ is missing: run `npm run build` first (or BENCH_PORTCULLIS=in-process)');
+  const newest = newestMtime('src');
+  if (newest > built) process.stderr.write('warning: src/ is newer than dist/: run `npm run build` to bench the current code\n');
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}

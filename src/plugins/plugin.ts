@@ -33,6 +33,14 @@ export type AccessOutcome =
 
 export const CONTINUE: AccessOutcome = Object.freeze({ kind: 'continue' });
 
+/** A buffered request body's fields (see PluginInstance.readsBody). */
+export interface RequestBodyFields {
+  /** Top-level string fields of a form or JSON body. */
+  readonly fields: ReadonlyMap<string, string>;
+  /** Removes fields from the body sent upstream (e.g. a credential, with hide_credentials). */
+  remove(names: readonly string[]): void;
+}
+
 /** The per-request state plugins read and change. */
 export interface RequestContext {
   readonly req: IncomingMessage;
@@ -53,6 +61,8 @@ export interface RequestContext {
   authenticated: AuthenticatedConsumer | null;
   /** Private per-request data of plugins, keyed by plugin name. */
   readonly shared: Map<string, unknown>;
+  /** The buffered body's fields, when a plugin of the route reads the body; null otherwise. */
+  body: RequestBodyFields | null;
 }
 
 /** The upstream response as plugins see it in the `response` phase (headers only: bodies stream). */
@@ -62,6 +72,12 @@ export interface ResponseHead {
 }
 
 export interface PluginInstance {
+  /**
+   * True when `access` reads body fields (e.g. key-auth with `key_in_body`): the proxy then
+   * buffers the request body (up to `max_request_body_size`), gives its form or JSON fields in
+   * `ctx.body` during the access phase, and sends the (possibly trimmed) buffer upstream.
+   */
+  readonly readsBody?: boolean;
   access?(ctx: RequestContext): AccessOutcome | Promise<AccessOutcome>;
   response?(ctx: RequestContext, head: ResponseHead): void;
   /** Called when the configuration is replaced or removed. */

@@ -22,6 +22,7 @@ export const BUILTIN_PLUGINS: readonly PluginDefinition[] = [
   requestTerminationPlugin as PluginDefinition,
 ];
 
+/** The result of validating one plugin configuration. */
 export interface ValidatedPluginConfig {
   /** The configuration with the schema's defaults applied (a copy: the input is not changed). */
   readonly config: Record<string, unknown>;
@@ -29,6 +30,7 @@ export interface ValidatedPluginConfig {
   readonly errors: FieldError[];
 }
 
+/** The plugins this build knows, by name. */
 export interface PluginRegistry {
   get(name: string): PluginDefinition | undefined;
   list(): readonly PluginDefinition[];

@@ -2,6 +2,7 @@
  * In-flight request accounting for a graceful stop: requests enter and leave; `wait` flips the
  * server into closing mode and resolves once none are left (true) or the timeout passed (false).
  */
+/** Counts in-flight requests so shutdown can wait for them. */
 export interface Drain {
   readonly closing: boolean;
   readonly inFlight: number;

@@ -82,3 +82,14 @@ describe('pickRequestId', () => {
     }
   });
 });
+
+describe('identity headers', () => {
+  it('drops client-sent consumer headers on every route, so upstreams can trust them', () => {
+    const out = buildUpstreamHeaders(
+      { 'x-consumer-id': 'spoofed', 'x-consumer-username': 'mallory', 'x-consumer-custom-id': 'c', 'x-credential-identifier': 'k', 'x-anonymous-consumer': 'true', accept: '*/*' },
+      { clientIp: '10.0.0.1', requestId: 'r', requestHost: 'h', port: '8000', upstreamHost: 'u' },
+    );
+    for (const name of ['x-consumer-id', 'x-consumer-username', 'x-consumer-custom-id', 'x-credential-identifier', 'x-anonymous-consumer']) assert.equal(out[name], undefined, name);
+    assert.equal(out['accept'], '*/*');
+  });
+});

@@ -13,6 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { CONSUMER_HEADERS } from '../plugins/shared/consumer-headers.js';
 
 /** Headers that describe one connection, not the message (lower-case). */
 export const HOP_BY_HOP: ReadonlySet<string> = new Set([
@@ -28,6 +29,12 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   // Node answers `Expect: 100-continue` itself; the upstream request is sent whole.
   'expect',
 ]);
+
+/**
+ * Headers only Portcullis may set (who the authenticated client is): a client's copies are
+ * dropped on every route, with or without an authentication plugin, so an upstream can trust them.
+ */
+const IDENTITY_HEADERS: ReadonlySet<string> = new Set(CONSUMER_HEADERS);
 
 const REQUEST_ID = /^[A-Za-z0-9._:@+=/-]{1,128}$/;
 
@@ -53,7 +60,7 @@ export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, facts: Forwa
   const out: Record<string, string | string[] | undefined> = {};
   const listed = connectionTokens(incoming.connection);
   for (const name in incoming) {
-    if (HOP_BY_HOP.has(name) || (listed !== null && listed.includes(name))) continue;
+    if (HOP_BY_HOP.has(name) || IDENTITY_HEADERS.has(name) || (listed !== null && listed.includes(name))) continue;
     out[name] = incoming[name];
   }
   const prior = incoming['x-forwarded-for'];

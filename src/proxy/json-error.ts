@@ -5,6 +5,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.js';
 
+/** One error answer of the proxy. */
 export interface ProxyErrorResponse {
   readonly status: number;
   readonly code: ErrorCode;

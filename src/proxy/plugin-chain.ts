@@ -23,6 +23,8 @@ export interface PluginChain {
   readonly response: readonly PluginEntry[];
   /** True when some access entry skips preflight requests (the runner then checks for one). */
   readonly skipsPreflight: boolean;
+  /** True when some access entry reads body fields: the proxy buffers the body first. */
+  readonly readsBody: boolean;
 }
 
 /** The chain of a scope without plugins (shared: it holds nothing). */
@@ -31,6 +33,7 @@ export const EMPTY_CHAIN: PluginChain = Object.freeze({
   access: Object.freeze([]),
   response: Object.freeze([]),
   skipsPreflight: false,
+  readsBody: false,
 });
 
 /** Execution order: higher priority first, then by name so the order never depends on input order. */
@@ -48,6 +51,7 @@ export function createPluginChain(entries: readonly PluginEntry[]): PluginChain 
     access: Object.freeze(access),
     response: Object.freeze(sorted.filter((e) => typeof e.instance.response === 'function')),
     skipsPreflight: access.some((e) => !e.runsOnPreflight),
+    readsBody: access.some((e) => e.instance.readsBody === true),
   });
 }
 

@@ -9,6 +9,7 @@ import type { AccessOutcome, PluginDeps, PluginInstance } from '../plugins/plugi
 import type { PluginRegistry } from '../plugins/registry.js';
 import type { PluginEntry } from './plugin-chain.js';
 
+/** The plugin instances of one runtime-state build, by configuration id. */
 export interface PluginInstances {
   /** The entry built for a configuration id, or undefined when the configuration is not used. */
   get(configId: string): PluginEntry | undefined;

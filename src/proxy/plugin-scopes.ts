@@ -16,6 +16,7 @@ export function scopeRank(config: PluginConfig): number {
   return r && s ? 5 : r ? 3 : s ? 2 : 1;
 }
 
+/** Resolution of the winning configuration per plugin name for a route (and a consumer). */
 export interface PluginScopes {
   /** The winning configuration per plugin name among those without a consumer. */
   forRoute(routeId: string, serviceId: string | null): PluginConfig[];

@@ -6,10 +6,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Route } from '../entities/routes.js';
 import type { Service } from '../entities/services.js';
-import type { AuthenticatedConsumer, RequestContext } from '../plugins/plugin.js';
+import type { AuthenticatedConsumer, RequestBodyFields, RequestContext } from '../plugins/plugin.js';
 import type { RouteMatch } from './router.js';
 import type { PluginChain } from './plugin-chain.js';
 
+/** What the proxy knows about one routed request; plugins see it as their `RequestContext`. */
 export interface ProxyContext extends RequestContext {
   readonly match: RouteMatch;
   /** The chain in force: the route's, or the consumer's after authentication. */
@@ -40,6 +41,7 @@ class RequestState implements ProxyContext {
   readonly upstreamHeaders: Record<string, string | string[] | undefined>;
   readonly responseHeaders: Record<string, string | string[]> = {};
   authenticated: AuthenticatedConsumer | null = null;
+  body: RequestBodyFields | null = null;
   readonly match: RouteMatch;
   plugins: PluginChain;
   #shared: Map<string, unknown> | null = null;

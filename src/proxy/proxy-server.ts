@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
@@ -25,9 +25,11 @@ import { createRequestMetrics } from './request-metrics.js';
 import { createUpstreamPool } from './upstream-pool.js';
 import { UpstreamExchange, type ExchangeDeps } from './upstream-exchange.js';
 import { BodyLimitStream } from './body-limit.js';
+import { hasBody, readBodyFields, removeFields } from './body-fields.js';
 import { handleClientError, refuseConnect } from './client-error.js';
 import { createDrain } from './drain.js';
 
+/** What the proxy listener is built from (all passed in by the node). */
 export interface ProxyServerDeps {
   getState(): RuntimeState;
   readonly config: Config;
@@ -35,6 +37,7 @@ export interface ProxyServerDeps {
   readonly metrics: ProxyMetrics;
 }
 
+/** The proxy listener of one node. */
 export interface ProxyServer {
   /** Listens on `proxy_listen` (port 0 picks a free port). */
   listen(): Promise<AddressInfo>;
@@ -85,12 +88,29 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       // Refused before anything reads the body; the connection closes instead of draining it.
       return writeJsonError(res, { status: 413, code: 'PC_BODY_TOO_LARGE', close: true }, requestId);
     }
+    if (ctx.plugins.readsBody && hasBody(req)) {
+      bufferThenAccess(req, res, ctx, exchange, state).catch((err: unknown) => failed(res, ctx.requestId, err));
+      return;
+    }
     const outcome = runAccessPhase(ctx, state);
     if (outcome instanceof Promise) {
       outcome.then((settled) => proceed(req, res, ctx, exchange, settled)).catch((err: unknown) => failed(res, ctx.requestId, err));
     } else {
       proceed(req, res, ctx, exchange, outcome);
     }
+  };
+
+  /** For chains that read body fields: buffer and parse the body, run the access phase, send the buffer. */
+  const bufferThenAccess = async (req: IncomingMessage, res: ServerResponse, ctx: ProxyContext, exchange: UpstreamExchange, state: RuntimeState) => {
+    const body = await readBodyFields(req, limit);
+    if (body.kind === 'too_large') return writeJsonError(res, { status: 413, code: 'PC_BODY_TOO_LARGE', close: true }, ctx.requestId);
+    let buffer = body.buffer;
+    ctx.body = { fields: body.fields, remove: (names) => (buffer = removeFields(req.headers['content-type'], buffer, names)) };
+    const outcome = await runAccessPhase(ctx, state);
+    // The body may have been trimmed (hide_credentials); it is sent with its own length.
+    delete ctx.upstreamHeaders['transfer-encoding'];
+    ctx.upstreamHeaders['content-length'] = String(buffer.length);
+    proceed(req, res, ctx, exchange, outcome, Readable.from([buffer]));
   };
 
   const contextFor = (req: IncomingMessage, target: RequestTarget, host: string | undefined, match: RouteMatch, plugins: PluginChain, requestId: string) => {
@@ -106,13 +126,13 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     return createProxyContext({ req, path: target.path, query: target.query, requestId, clientIp, match, plugins, upstreamHeaders });
   };
 
-  const proceed = (req: IncomingMessage, res: ServerResponse, ctx: ProxyContext, exchange: UpstreamExchange, outcome: AccessOutcome): void => {
+  const proceed = (req: IncomingMessage, res: ServerResponse, ctx: ProxyContext, exchange: UpstreamExchange, outcome: AccessOutcome, buffered?: Readable): void => {
     if (exchange.clientGone) return;
     if (outcome.kind === 'reject' || outcome.kind === 'respond') return writeAccessOutcome(res, ctx, outcome);
     if (ctx.service === null) {
       return writeJsonError(res, { status: 503, code: 'PC_PROXY_REQUEST_TERMINATED', message: 'This route has no service' }, ctx.requestId);
     }
-    exchange.forward(pool.targetFor(ctx.service), requestBody(req, limit));
+    exchange.forward(pool.targetFor(ctx.service), buffered ?? requestBody(req, limit));
   };
 
   /** The unexpected (a plugin that threw, a header Node refused): 500, logged with the request id. */

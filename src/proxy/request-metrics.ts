@@ -9,6 +9,7 @@ import type { Service } from '../entities/services.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import type { UpstreamErrorKind } from './upstream-errors.js';
 
+/** The proxy's metric updates, one call per event. */
 export interface RequestMetrics {
   /** One answered request; `route` is null when no route matched. */
   request(route: Route | null, service: Service | null, status: number, seconds: number): void;

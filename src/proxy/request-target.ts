@@ -5,6 +5,7 @@
  */
 import { normalizePath } from './normalize-path.js';
 
+/** A request target split for routing. */
 export interface RequestTarget {
   readonly path: string;
   /** Without the '?'; '' when absent. */

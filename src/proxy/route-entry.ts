@@ -16,6 +16,7 @@ interface HeaderRule {
   readonly values: ReadonlySet<string>;
 }
 
+/** A route compiled for one of its paths, as the router tries it. */
 export interface RouteEntry {
   readonly route: Route;
   readonly service: Service | null;

@@ -17,6 +17,7 @@ import type { Service } from '../entities/services.js';
 import { compareEntries, compileEntry, matchEntry, type RouteEntry } from './route-entry.js';
 import { joinUpstreamPath, stripMatchedPrefix } from './upstream-path.js';
 
+/** The route a request belongs to, with the paths derived from it. */
 export interface RouteMatch {
   readonly route: Route;
   /** Null when the route names no service (or an unknown one): only a plugin can answer. */
@@ -27,6 +28,7 @@ export interface RouteMatch {
   readonly upstreamPath: string;
 }
 
+/** Finds the route of a request; immutable once built. */
 export interface Router {
   /** The best route for a request, or null. `path` excludes the query string. */
   match(method: string, host: string | undefined, path: string, headers: IncomingHttpHeaders): RouteMatch | null;

@@ -25,6 +25,7 @@ export interface RuntimeSnapshot {
   readonly version?: number;
 }
 
+/** What the data plane reads per request, built from one snapshot. */
 export interface RuntimeState {
   readonly version: number;
   readonly router: Router;

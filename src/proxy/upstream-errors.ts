@@ -6,8 +6,10 @@
  */
 import type { ErrorCode } from '../errors/catalogue.js';
 
+/** The `kind` label of `portcullis_upstream_errors_total`. */
 export type UpstreamErrorKind = 'connect' | 'timeout' | 'reset' | 'protocol' | 'internal';
 
+/** How one upstream failure is answered and counted. */
 export interface UpstreamFailure {
   readonly status: number;
   readonly code: ErrorCode;

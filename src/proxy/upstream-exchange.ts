@@ -33,6 +33,7 @@ export interface ExchangeDeps {
 /** Status recorded for a request whose client left before the response finished (nginx's 499). */
 const CLIENT_CLOSED = 499;
 
+/** One routed request's lifecycle: created when the route matched, done when its response closed. */
 export class UpstreamExchange implements Dispatcher.DispatchHandler {
   readonly #ctx: ProxyContext;
   readonly #res: ServerResponse;

@@ -25,6 +25,7 @@ export interface UpstreamTarget {
   readonly readTimeout: number;
 }
 
+/** The node's upstream connection pools. */
 export interface UpstreamPool {
   /** The target of `service`, resolved once per service object. */
   targetFor(service: Service): UpstreamTarget;

@@ -98,6 +98,23 @@ describe('API keys through the real CLI', () => {
     assert.equal(((await huge.json()) as { code: string }).code, 'PC_HEADERS_TOO_LARGE');
   });
 
+  it('reads a key from a form or JSON body when key_in_body is on, and sends the rest of the body upstream', async () => {
+    await admin(node, 'POST', '/services/orders/routes', { name: 'forms', paths: ['/forms'] });
+    assert.equal((await admin(node, 'POST', '/routes/forms/plugins', { name: 'key-auth', config: { key_in_body: true } })).status, 201);
+    const { body } = await admin(node, 'POST', '/services/orders/api-keys', { name: 'in-body', consumer: 'alice' });
+    const form = await fetch(`${node.proxyUrl}/forms`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `apikey=${body.api_key}&x=1` });
+    assert.equal(form.status, 200);
+    const echoed = (await form.json()) as Echo;
+    assert.equal(echoed.headers['x-consumer-username'], 'alice');
+    assert.equal(echoed.body, 'x=1', 'hide_credentials removes the key from the body; the rest arrives');
+    assert.equal(echoed.headers['content-length'], '3');
+    const json = await fetch(`${node.proxyUrl}/forms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apikey: body.api_key, order: 7 }) });
+    assert.equal(json.status, 200);
+    assert.equal(((await json.json()) as Echo).body, '{"order":7}');
+    const wrong = await fetch(`${node.proxyUrl}/forms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apikey: 'nope-nope-nope-nope' }) });
+    assert.equal(wrong.status, 401);
+  });
+
   it('lists keys masked, never with a secret', async () => {
     const list = await admin(node, 'GET', '/services/orders/api-keys');
     assert.equal(list.status, 200);

@@ -42,21 +42,19 @@ export function extractKey(ctx: RequestContext, config: KeyAuthConfig, headerNam
     }
     if (config.hide_credentials) ctx.query = kept.join('&');
   }
-  const body = ctx.shared.get(BODY_FIELDS_KEY) as Map<string, string> | undefined;
-  if (config.key_in_body && body) {
-    for (const name of config.key_names) {
-      const value = body.get(name);
+  if (config.key_in_body && ctx.body) {
+    const present = config.key_names.filter((name) => ctx.body!.fields.has(name));
+    for (const name of present) {
+      const value = ctx.body.fields.get(name);
       if (value) found.values.add(value);
     }
+    if (config.hide_credentials && present.length > 0) ctx.body.remove(present);
   }
   if (found.values.size > 1) return { kind: 'conflict' };
   const [value] = found.values;
   if (value !== undefined) return { kind: 'key', value };
   return found.badPrefix ? { kind: 'bad_prefix' } : { kind: 'none' };
 }
-
-/** Where the proxy puts parsed body fields when a plugin asked for the body (key_in_body). */
-export const BODY_FIELDS_KEY = 'body-fields';
 
 function addHeaderValue(found: Found, raw: string, prefix: string | null): void {
   let value = raw.trim();

@@ -39,6 +39,7 @@ function context(headers: Record<string, string | string[]>, query = ''): Reques
     responseHeaders: {},
     authenticated: null,
     shared: new Map(),
+    body: null,
   };
 }
 

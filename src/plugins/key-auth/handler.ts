@@ -30,6 +30,7 @@ export const keyAuthPlugin: PluginDefinition<KeyAuthConfig> = {
     const refuse = (ctx: RequestContext, reason: string, keyId?: string) => refuseWith(ctx, reason, keyId ? { key_id: keyId } : {});
 
     return {
+      readsBody: config.key_in_body,
       access(ctx) {
         // Kong's logical OR: with `anonymous`, a request another plugin already authenticated passes.
         if (anonymous && ctx.authenticated?.credentialId) return { kind: 'continue' };

@@ -1,7 +1,7 @@
 /**
- * The headers an authentication plugin gives the upstream about the client. Client-sent copies
- * are always removed first, so an upstream can trust them (as long as every route to it runs an
- * authentication plugin).
+ * The headers an authentication plugin gives the upstream about the client. The proxy drops
+ * client-sent copies on every route (proxy/headers.ts), and the plugins clear them again before
+ * setting them, so an upstream can trust them.
  */
 import type { AuthenticatedConsumer, RequestContext } from '../plugin.js';
 

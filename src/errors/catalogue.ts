@@ -31,6 +31,7 @@ export const ERROR_CATALOGUE = {
   PC_PROXY_UPSTREAM_TIMEOUT: { status: 504, message: 'The upstream service did not answer in time' },
   PC_PROXY_UPSTREAM_ERROR: { status: 502, message: 'The upstream service sent an invalid response' },
   PC_PROXY_REQUEST_TERMINATED: { status: 503, message: 'This route is not available' },
+  PC_PROXY_NO_SERVICE: { status: 503, message: 'This route has no service' },
 
   // Authentication on the proxy: every failure of one plugin looks the same to the client.
   PC_AUTH_KEY_INVALID: { status: 401, message: 'Unauthorized' },

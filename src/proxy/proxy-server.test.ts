@@ -95,7 +95,7 @@ describe('proxy server: routing and headers', () => {
   it('answers 503 for a route without a service', async () => {
     const res = await send(proxy.port, '/nowhere');
     assert.equal(res.status, 503);
-    assert.equal(res.json()['code'], 'PC_PROXY_REQUEST_TERMINATED');
+    assert.equal(res.json()['code'], 'PC_PROXY_NO_SERVICE');
   });
 
   it('routes and forwards the normalised path, so dot segments cannot escape a prefix', async () => {

@@ -130,7 +130,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     if (exchange.clientGone) return;
     if (outcome.kind === 'reject' || outcome.kind === 'respond') return writeAccessOutcome(res, ctx, outcome);
     if (ctx.service === null) {
-      return writeJsonError(res, { status: 503, code: 'PC_PROXY_REQUEST_TERMINATED', message: 'This route has no service' }, ctx.requestId);
+      return writeJsonError(res, { status: 503, code: 'PC_PROXY_NO_SERVICE' }, ctx.requestId);
     }
     exchange.forward(pool.targetFor(ctx.service), buffered ?? requestBody(req, limit));
   };

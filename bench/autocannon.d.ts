@@ -27,6 +27,7 @@ declare module 'autocannon' {
     readonly duration?: number;
     readonly pipelining?: number;
     readonly method?: string;
+    readonly headers?: Readonly<Record<string, string>>;
   }
   function autocannon(options: Options): Promise<Result>;
   export default autocannon;

@@ -14,6 +14,9 @@ export interface ChildServer {
   readonly name: string;
   readonly port: number;
   readonly child: ChildProcess;
+  /** Path loaded (default `/`) and request headers (e.g. an API key). */
+  readonly path?: string;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** A loopback port that was free a moment ago. */
@@ -45,8 +48,12 @@ export async function startScript(name: string, script: string, args: string[], 
   return { name, port, child };
 }
 
-/** Starts `node bin/portcullis.js start` on free ports with a fresh SQLite file, and routes `/` to `upstreamPort`. */
-export async function startPortcullisCli(upstreamPort: number, cpus: string | null): Promise<ChildServer> {
+/**
+ * Starts `node bin/portcullis.js start` on free ports with a fresh SQLite file and routes `/` to
+ * `upstreamPort`; also `/keyed` to the same upstream behind key-auth, with one consumer key.
+ * Returns two targets on the one process: `portcullis` (`/`) and `key-auth` (`/keyed`, with the key).
+ */
+export async function startPortcullisCli(upstreamPort: number, cpus: string | null): Promise<[ChildServer, ChildServer]> {
   warnIfDistIsStale();
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
   const [proxyPort, adminPort] = [await freePort(), await freePort()];
@@ -62,10 +69,19 @@ export async function startPortcullisCli(upstreamPort: number, cpus: string | nu
   await Promise.race([exited, until(async () => (await fetch(`${admin}/status/ready`)).status === 200)]);
   await post(`${admin}/services`, { name: 'bench', url: `http://127.0.0.1:${upstreamPort}` });
   await post(`${admin}/services/bench/routes`, { name: 'bench', paths: ['/'] });
-  // The proxy picks the change up from the event bus; wait until the route answers.
+  await post(`${admin}/services/bench/routes`, { name: 'keyed', paths: ['/keyed'], strip_path: true });
+  await post(`${admin}/routes/keyed/plugins`, { name: 'key-auth' });
+  await post(`${admin}/consumers`, { username: 'bench' });
+  const key = (await post(`${admin}/consumers/bench/api-keys`, { name: 'bench' }))['api_key'] as string;
+  const headers = { 'x-api-key': key };
+  // Wait until both routes answer (the key is then in the node's cache).
   await Promise.race([exited, until(async () => (await fetch(`http://127.0.0.1:${proxyPort}/`)).status === 200)]);
+  await Promise.race([exited, until(async () => (await fetch(`http://127.0.0.1:${proxyPort}/keyed`, { headers })).status === 200)]);
   exited.catch(() => {}); // from here on, exiting is what `stop` asks for
-  return { name: 'portcullis', port: proxyPort, child };
+  return [
+    { name: 'portcullis', port: proxyPort, child },
+    { name: 'key-auth', port: proxyPort, child, path: '/keyed', headers },
+  ];
 }
 
 /**
@@ -85,15 +101,16 @@ export function cpuSeconds(pid: number | undefined): number {
 
 /** Stops `server` with SIGTERM and waits for it to exit. */
 export async function stop(server: ChildServer): Promise<void> {
-  if (server.child.exitCode !== null) return;
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
   const exited = new Promise((resolve) => server.child.once('exit', resolve));
   server.child.kill('SIGTERM');
   await exited;
 }
 
-async function post(url: string, body: unknown): Promise<void> {
+async function post(url: string, body: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (res.status !== 201) throw new Error(`POST ${url} answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as Record<string, unknown>;
 }
 
 /** Polls `check` every 100 ms for up to 30 s; connection errors count as "not yet". */

@@ -65,24 +65,25 @@ export function summarize(runs: readonly Run[]): Summary[] {
   });
 }
 
-export function ratios(summaries: readonly Summary[], runs: readonly Run[]): Ratios {
-  const minimal = summaries.find((s) => s.target === 'minimal')!;
-  const portcullis = summaries.find((s) => s.target === 'portcullis')!;
+/** `subject` against `reference` (by default Portcullis against the minimal proxy). */
+export function ratios(summaries: readonly Summary[], runs: readonly Run[], subject = 'portcullis', reference = 'minimal'): Ratios {
+  const ref = summaries.find((s) => s.target === reference)!;
+  const sub = summaries.find((s) => s.target === subject)!;
   const perRound = [...new Set(runs.map((r) => r.round))].map((round) => {
     const of = (target: string) => runs.find((r) => r.round === round && r.target === target)!.rps;
-    return of('portcullis') / of('minimal');
+    return of(subject) / of(reference);
   });
   return {
-    rps: portcullis.rps / minimal.rps,
+    rps: sub.rps / ref.rps,
     rpsPerRound: median(perRound),
-    p99DeltaMs: portcullis.p99 - minimal.p99,
-    meanLatencyDeltaMs: portcullis.meanLatency - minimal.meanLatency,
-    cpuEfficiency: minimal.cpuUsPerRequest / portcullis.cpuUsPerRequest,
+    p99DeltaMs: sub.p99 - ref.p99,
+    meanLatencyDeltaMs: sub.meanLatency - ref.meanLatency,
+    cpuEfficiency: ref.cpuUsPerRequest / sub.cpuUsPerRequest,
   };
 }
 
 /** The results as a Markdown document. */
-export function toMarkdown(summaries: readonly Summary[], r: Ratios, runs: readonly Run[], setup: Record<string, unknown>): string {
+export function toMarkdown(summaries: readonly Summary[], r: Ratios, runs: readonly Run[], setup: Record<string, unknown>, keyAuth: Ratios | null = null): string {
   const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
   return [
     '# Proxy benchmark',
@@ -97,6 +98,13 @@ export function toMarkdown(summaries: readonly Summary[], r: Ratios, runs: reado
       `p99 delta **${r.p99DeltaMs.toFixed(1)} ms** (goal ≤ 1 ms), mean latency delta ${r.meanLatencyDeltaMs.toFixed(2)} ms. ` +
       `CPU per request: minimal ÷ Portcullis = **${(r.cpuEfficiency * 100).toFixed(1)} %**.`,
     '',
+    ...(keyAuth
+      ? [
+          `key-auth (cached key) / same node without auth: **${(keyAuth.rps * 100).toFixed(1)} %** of req/s (goal ≥ 90 %; median of per-round ratios ${(keyAuth.rpsPerRound * 100).toFixed(1)} %), ` +
+            `p99 delta **${keyAuth.p99DeltaMs.toFixed(1)} ms**. CPU per request: no auth ÷ key-auth = **${(keyAuth.cpuEfficiency * 100).toFixed(1)} %**.`,
+          '',
+        ]
+      : []),
     '## Every run',
     '',
     row(['round', 'target', 'req/s', 'p50 ms', 'p99 ms', 'mean ms', 'CPU µs/req']),

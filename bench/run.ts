@@ -5,7 +5,8 @@
  *
  * Environment: BENCH_DURATION (s per run, 10), BENCH_CONNECTIONS (50), BENCH_ROUNDS (3),
  * BENCH_WARMUP (s per target, 3), BENCH_PORTCULLIS (`cli`: the real CLI configured through the
- * Admin API, default; `in-process`: the proxy built directly from plain entities),
+ * Admin API, default, which also measures a key-auth route of the same node with a cached key;
+ * `in-process`: the proxy built directly from plain entities),
  * BENCH_PIN (`1` default when taskset exists and there are ≥ 2 CPUs: load generator on CPU 0,
  * servers on CPU 1; `0` lets the scheduler place everything).
  */
@@ -33,7 +34,7 @@ function hasTaskset(): boolean {
 }
 
 async function load(server: ChildServer, seconds: number): Promise<Result> {
-  return autocannon({ url: `http://127.0.0.1:${server.port}/`, connections, duration: seconds, pipelining: 1 });
+  return autocannon({ url: `http://127.0.0.1:${server.port}${server.path ?? '/'}`, headers: { ...server.headers }, connections, duration: seconds, pipelining: 1 });
 }
 
 const started: ChildServer[] = [];
@@ -44,10 +45,11 @@ try {
   const origin = `http://127.0.0.1:${upstream.port}`;
   const minimal = await startScript('minimal', 'bench/minimal-proxy.ts', [origin], serverCpus);
   started.push(minimal);
-  const portcullis =
-    mode === 'cli' ? await startPortcullisCli(upstream.port, serverCpus) : await startScript('portcullis', 'bench/portcullis-in-process.ts', [origin], serverCpus);
-  started.push(portcullis);
-  const targets = [upstream, minimal, portcullis];
+  // The CLI mode also measures key-auth: a route of the same node behind key-auth, with a cached key.
+  const portcullisTargets =
+    mode === 'cli' ? await startPortcullisCli(upstream.port, serverCpus) : [await startScript('portcullis', 'bench/portcullis-in-process.ts', [origin], serverCpus)];
+  started.push(portcullisTargets[0]!);
+  const targets = [upstream, minimal, ...portcullisTargets];
 
   for (const target of targets) await load(target, warmup);
   const runs: Run[] = [];
@@ -78,6 +80,7 @@ try {
 
   const summaries = summarize(runs);
   const r = ratios(summaries, runs);
+  const keyAuth = mode === 'cli' ? ratios(summaries, runs, 'key-auth', 'portcullis') : null;
   const setup = {
     date: new Date().toISOString(),
     node: process.version,
@@ -93,8 +96,14 @@ try {
     `Portcullis/minimal: ${(r.rps * 100).toFixed(1)} % req/s (per-round median ${(r.rpsPerRound * 100).toFixed(1)} %; goal >= 85 %); ` +
       `p99 delta ${r.p99DeltaMs.toFixed(1)} ms (goal <= 1 ms); CPU/request minimal÷Portcullis ${(r.cpuEfficiency * 100).toFixed(1)} %\n`,
   );
+  if (keyAuth) {
+    process.stdout.write(
+      `key-auth/no auth: ${(keyAuth.rps * 100).toFixed(1)} % req/s (per-round median ${(keyAuth.rpsPerRound * 100).toFixed(1)} %; goal >= 90 %); ` +
+        `p99 delta ${keyAuth.p99DeltaMs.toFixed(1)} ms; CPU/request ${(keyAuth.cpuEfficiency * 100).toFixed(1)} %\n`,
+    );
+  }
   const stem = `proxy-${setup.date.replace(/[:.]/g, '-')}`;
-  const files = writeResults('bench/results', stem, { setup, summaries, ratios: r, runs }, toMarkdown(summaries, r, runs, setup));
+  const files = writeResults('bench/results', stem, { setup, summaries, ratios: r, keyAuth, runs }, toMarkdown(summaries, r, runs, setup, keyAuth));
   process.stdout.write(`results: ${files.join(', ')}\n`);
 } finally {
   for (const server of started.reverse()) await stop(server);

@@ -30,7 +30,7 @@ describe('verification cache', () => {
     assert.notEqual(digest, cache.digest(`${KEY.slice(0, -1)}7`));
     assert.ok(!digest.includes(KEY.slice(4, 20)));
     const other = createVerificationCache<Verified>({}, CONFIG);
-    assert.notEqual(other.digest(KEY), digest, 'each cache draws its own HMAC key');
+    assert.notEqual(other.digest(KEY), digest, 'each cache draws its own digest secret');
     cache.set(digest, verified('k1'));
     assert.doesNotMatch(inspect(cache, { depth: 10 }), /0001020304050607/);
   });

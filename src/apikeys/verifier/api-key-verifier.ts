@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import type { ApiKeysConfig } from '../../config/schema.js';
 import type { ApiKeyDao } from '../../store/api-key-dao.js';
-import { parseApiKey } from '../key-format.js';
+import { MAX_PRESENTED_KEY_LENGTH, parseApiKey } from '../key-format.js';
 import { sha256Hex } from '../hashing/sha256-hex.js';
 import { constantTimeEqual } from '../hashing/constant-time-equal.js';
 import type { KeyHashers } from '../hashing/key-hashers.js';
@@ -37,12 +37,27 @@ export interface ApiKeyVerifierDeps {
 
 export interface ApiKeyVerifier {
   verify(presented: string, scope: VerifyScope): Promise<VerifyResult>;
+  /**
+   * The same answer without waiting, when it needs no lookup (a bad format, an unknown issuer, a
+   * cached key); null when `verify` must look the key up. The proxy's hot path for cached keys.
+   */
+  verifyCached(presented: string, scope: VerifyScope): VerifyResult | null;
   readonly cache: VerificationCache<VerifiedKey>;
 }
 
 type Lookup = { kind: 'found'; key: VerifiedKey } | { kind: 'absent'; status: VerifyFailure; keyId?: string; ttlSeconds?: number } | { kind: 'transient'; status: VerifyFailure };
 
 const SLOW = new Set(['bcrypt', 'argon2id']);
+
+/** A presented key that passed the checks needing no lookup. */
+interface Pending {
+  readonly digest: KeyDigest;
+  readonly issuerName: string;
+  readonly type: 'local' | 'push' | 'remote' | 'external';
+  readonly keyId: string;
+  /** The store lookup of the key (computed only on a cache miss). */
+  lookup(): string;
+}
 
 export function createApiKeyVerifier(deps: ApiKeyVerifierDeps, config: ApiKeysConfig): ApiKeyVerifier {
   const now = deps.now ?? Date.now;
@@ -117,49 +132,73 @@ export function createApiKeyVerifier(deps: ApiKeyVerifierDeps, config: ApiKeysCo
     return null;
   };
 
-  const verify = async (presented: string, scope: VerifyScope): Promise<VerifyResult> => {
+  /** Format, issuer and scope checks that need no lookup; a result when they already decide. */
+  const precheck = (presented: string, digest: KeyDigest, scope: VerifyScope): VerifyResult | Pending => {
     const parsed = parseApiKey(presented);
     if (parsed.kind === 'malformed') return { status: 'malformed' };
     let issuerName = EXTERNAL_ISSUER;
-    let lookup: string;
-    let remote = false;
+    let type: Pending['type'] = 'external';
     if (parsed.kind === 'portcullis') {
       const issuer = deps.issuers.byPrefix(parsed.prefix);
       if (!issuer) return { status: 'unknown_issuer', keyId: parsed.id };
       issuerName = issuer.name;
-      remote = issuer.type === 'remote';
-      lookup = issuer.type === 'local' ? `${parsed.prefix}_${parsed.id}` : `sha256:${sha256Hex(presented)}`;
-    } else {
-      lookup = `sha256:${sha256Hex(presented)}`;
+      type = issuer.type;
     }
-    if (scope.issuers && !scope.issuers.includes(issuerName)) return { status: 'issuer_not_accepted', ...(parsed.kind === 'portcullis' ? { keyId: parsed.id } : {}) };
+    const keyId = parsed.kind === 'portcullis' ? parsed.id : '';
+    if (scope.issuers && !scope.issuers.includes(issuerName)) return { status: 'issuer_not_accepted', ...(keyId ? { keyId } : {}) };
+    return { digest, issuerName, type, keyId, lookup: () => (type === 'local' ? `${presented.slice(0, presented.indexOf('_'))}_${keyId}` : `sha256:${sha256Hex(presented)}`) };
+  };
 
-    const digest = cache.digest(presented);
+  /**
+   * The answer from memory, before any parsing: only keys that passed the format and issuer
+   * checks are ever cached, so a hit needs neither again (the scope is checked on the entry).
+   */
+  const fromCache = (digest: KeyDigest, scope: VerifyScope): VerifyResult | null => {
     const cached = cache.get(digest);
+    if (cached.kind === 'miss') return null;
     if (cached.kind === 'negative') return { status: 'not_found' };
-    let key: VerifiedKey;
-    if (cached.kind === 'hit' || cached.kind === 'expired') {
-      if (cached.kind === 'expired') return { status: 'expired', keyId: cached.value.keyId };
-      key = cached.value;
-    } else {
-      const since = cache.epoch();
-      const keyId = parsed.kind === 'portcullis' ? parsed.id : '';
-      const result = await flights.run(digest, () => (remote ? lookupRemote(presented, issuerName, keyId) : lookupStored(presented, lookup).catch(storeFailure)));
-      if (result.kind === 'transient') return { status: result.status };
-      if (result.kind === 'absent') {
-        cache.setNegative(digest, { since, ...(result.ttlSeconds !== undefined ? { ttlSeconds: result.ttlSeconds } : {}) });
-        return { status: result.status, ...(result.keyId ? { keyId: result.keyId } : {}) };
-      }
-      key = result.key;
-      if (key.expiresAt !== null && key.expiresAt <= now()) return { status: 'expired', keyId: key.keyId };
-      const issuer = deps.issuers.byName(key.issuer);
-      cache.set(digest, key, { since, ...(issuer?.type === 'remote' ? { ttlSeconds: issuer.cache_ttl } : {}) });
-    }
+    if (cached.kind === 'expired') return { status: 'expired', keyId: cached.value.keyId };
+    return accept(cached.value, scope);
+  };
+
+  const accept = (key: VerifiedKey, scope: VerifyScope): VerifyResult => {
     const scopeFailure = inScope(key, scope);
     if (scopeFailure) return { status: scopeFailure, keyId: key.keyId };
     if (key.rowId) deps.onUsed?.(key.rowId);
     return { status: 'valid', key };
   };
 
-  return { verify, cache };
+  const verifyCached = (presented: string, scope: VerifyScope): VerifyResult | null => {
+    if (presented.length > MAX_PRESENTED_KEY_LENGTH) return { status: 'malformed' };
+    const digest = cache.digest(presented);
+    const cached = fromCache(digest, scope);
+    if (cached) return cached;
+    const pending = precheck(presented, digest, scope);
+    return 'status' in pending ? pending : null;
+  };
+
+  const verify = async (presented: string, scope: VerifyScope): Promise<VerifyResult> => {
+    if (presented.length > MAX_PRESENTED_KEY_LENGTH) return { status: 'malformed' };
+    const digest = cache.digest(presented);
+    const cached = fromCache(digest, scope);
+    if (cached) return cached;
+    const pending = precheck(presented, digest, scope);
+    if ('status' in pending) return pending;
+    const since = cache.epoch();
+    const result = await flights.run(pending.digest, () =>
+      pending.type === 'remote' ? lookupRemote(presented, pending.issuerName, pending.keyId) : lookupStored(presented, pending.lookup()).catch(storeFailure),
+    );
+    if (result.kind === 'transient') return { status: result.status };
+    if (result.kind === 'absent') {
+      cache.setNegative(pending.digest, { since, ...(result.ttlSeconds !== undefined ? { ttlSeconds: result.ttlSeconds } : {}) });
+      return { status: result.status, ...(result.keyId ? { keyId: result.keyId } : {}) };
+    }
+    const key = result.key;
+    if (key.expiresAt !== null && key.expiresAt <= now()) return { status: 'expired', keyId: key.keyId };
+    const issuer = deps.issuers.byName(key.issuer);
+    cache.set(pending.digest, key, { since, ...(issuer?.type === 'remote' ? { ttlSeconds: issuer.cache_ttl } : {}) });
+    return accept(key, scope);
+  };
+
+  return { verify, verifyCached, cache };
 }

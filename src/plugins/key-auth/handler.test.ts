@@ -15,12 +15,17 @@ const logger = pino({ level: 'silent' });
 /** A verifier that knows one key; records what it was asked. */
 function fakeVerifier(valid: string) {
   const asked: { key: string; scope: VerifyScope }[] = [];
+  const answer = (key: string): VerifyResult =>
+    key === valid ? { status: 'valid', key: { keyId: 'abcdef0123456789', consumerId: alice.id, expiresAt: null, rowId: 'r', issuer: 'portcullis', serviceId: null } } : { status: 'not_found' };
+  const cached = new Set<string>();
   const verifier = {
     cache: undefined as never,
     async verify(key: string, scope: VerifyScope): Promise<VerifyResult> {
       asked.push({ key, scope });
-      return key === valid ? { status: 'valid', key: { keyId: 'abcdef0123456789', consumerId: alice.id, expiresAt: null, rowId: 'r', issuer: 'portcullis', serviceId: null } } : { status: 'not_found' };
+      cached.add(key);
+      return answer(key);
     },
+    verifyCached: (key: string) => (cached.has(key) ? answer(key) : null),
   } satisfies ApiKeyVerifier;
   return { verifier, asked };
 }
@@ -108,6 +113,16 @@ describe('key-auth', () => {
     assert.equal(outcome.kind, 'authenticated');
     assert.equal(ctx.upstreamHeaders['x-consumer-username'], 'anonymous');
     assert.equal(ctx.upstreamHeaders['x-anonymous-consumer'], 'true');
+  });
+
+  it('answers a cached key without waiting (no promise on the hot path)', async () => {
+    const { plugin } = instance({});
+    const first = plugin.access!(context({ 'x-api-key': 'the-valid-key-0123456789' }));
+    assert.ok(first instanceof Promise, 'the first sight of a key is looked up');
+    await first;
+    const second = plugin.access!(context({ 'x-api-key': 'the-valid-key-0123456789' }));
+    assert.ok(!(second instanceof Promise));
+    assert.equal((second as { kind: string }).kind, 'authenticated');
   });
 
   it('passes the accepted issuers to the verifier', async () => {

@@ -4,7 +4,8 @@
  * revoked, expired, out of scope, two keys) gets the same 401 with `WWW-Authenticate`; the log
  * says which, by key id only. With `anonymous`, failures fall through to that consumer instead.
  */
-import type { AccessOutcome, PluginDefinition, RequestContext } from '../plugin.js';
+import { CONTINUE, type AccessOutcome, type PluginDefinition, type RequestContext } from '../plugin.js';
+import type { VerifyResult } from '../../apikeys/verifier/verify-result.js';
 import { KeyAuthConfigSchema, type KeyAuthConfig } from './schema.js';
 import { extractKey } from './extract-key.js';
 import { clearConsumerHeaders, quoteRealm, setConsumerHeaders } from '../shared/consumer-headers.js';
@@ -29,6 +30,23 @@ export const keyAuthPlugin: PluginDefinition<KeyAuthConfig> = {
     const { anonymous, refuse: refuseWith } = createAuthFailure(deps, { plugin: 'key-auth', anonymous: config.anonymous, unauthorized });
     const refuse = (ctx: RequestContext, reason: string, keyId?: string) => refuseWith(ctx, reason, keyId ? { key_id: keyId } : {});
 
+    /** Turns a verification into the request's outcome. */
+    const decide = (ctx: RequestContext, result: VerifyResult): AccessOutcome => {
+      if (result.status === 'overloaded') return { kind: 'reject', status: 503, code: 'PC_AUTH_OVERLOADED', headers: { 'retry-after': '1' } };
+      if (result.status === 'store_unavailable') return { kind: 'reject', status: 503, code: 'PC_STORE_UNAVAILABLE', headers: { 'retry-after': '5' } };
+      if (result.status === 'issuer_unavailable') return { kind: 'reject', status: 503, code: 'PC_AUTH_REMOTE_ISSUER_UNAVAILABLE', headers: { 'retry-after': '5' } };
+      if (result.status !== 'valid') return refuse(ctx, result.status, result.keyId);
+      const consumer = result.key.consumerId ? deps.consumers?.byId(result.key.consumerId) : undefined;
+      if (!consumer) {
+        // A key without a consumer authenticates the request but names nobody.
+        clearConsumerHeaders(ctx.upstreamHeaders);
+        ctx.upstreamHeaders['x-credential-identifier'] = result.key.keyId;
+        return CONTINUE;
+      }
+      setConsumerHeaders(ctx.upstreamHeaders, { consumer, credentialId: result.key.keyId });
+      return { kind: 'authenticated', consumer, credentialId: result.key.keyId };
+    };
+
     return {
       readsBody: config.key_in_body,
       access(ctx) {
@@ -38,21 +56,9 @@ export const keyAuthPlugin: PluginDefinition<KeyAuthConfig> = {
         if (extracted.kind === 'none') return refuse(ctx, 'missing');
         if (extracted.kind === 'conflict') return refuse(ctx, 'two_different_keys');
         if (extracted.kind === 'bad_prefix') return refuse(ctx, 'missing_value_prefix');
-        return verifier.verify(extracted.value, { serviceId: ctx.service?.id ?? null, issuers: config.issuers ?? undefined }).then((result): AccessOutcome => {
-          if (result.status === 'overloaded') return { kind: 'reject', status: 503, code: 'PC_AUTH_OVERLOADED', headers: { 'retry-after': '1' } };
-          if (result.status === 'store_unavailable') return { kind: 'reject', status: 503, code: 'PC_STORE_UNAVAILABLE', headers: { 'retry-after': '5' } };
-          if (result.status === 'issuer_unavailable') return { kind: 'reject', status: 503, code: 'PC_AUTH_REMOTE_ISSUER_UNAVAILABLE', headers: { 'retry-after': '5' } };
-          if (result.status !== 'valid') return refuse(ctx, result.status, result.keyId);
-          const consumer = result.key.consumerId ? deps.consumers?.byId(result.key.consumerId) : undefined;
-          if (!consumer) {
-            // A key without a consumer authenticates the request but names nobody.
-            clearConsumerHeaders(ctx.upstreamHeaders);
-            ctx.upstreamHeaders['x-credential-identifier'] = result.key.keyId;
-            return { kind: 'continue' };
-          }
-          setConsumerHeaders(ctx.upstreamHeaders, { consumer, credentialId: result.key.keyId });
-          return { kind: 'authenticated', consumer, credentialId: result.key.keyId };
-        });
+        const scope = { serviceId: ctx.service?.id ?? null, issuers: config.issuers ?? undefined };
+        const known = verifier.verifyCached(extracted.value, scope);
+        return known ? decide(ctx, known) : verifier.verify(extracted.value, scope).then((result) => decide(ctx, result));
       },
     };
   },

@@ -12,14 +12,22 @@ export function clearConsumerHeaders(headers: RequestContext['upstreamHeaders'])
   for (const name of CONSUMER_HEADERS) delete headers[name];
 }
 
-/** Sets the consumer headers for `auth`; `anonymous` marks a fallback consumer (Kong's OR). */
+/**
+ * Sets the consumer headers for `auth`; `anonymous` marks a fallback consumer (Kong's OR). A
+ * header this consumer has no value for is removed, in case an earlier plugin set it.
+ */
 export function setConsumerHeaders(headers: RequestContext['upstreamHeaders'], auth: AuthenticatedConsumer, anonymous = false): void {
-  clearConsumerHeaders(headers);
   headers['x-consumer-id'] = auth.consumer.id;
-  if (auth.consumer.username) headers['x-consumer-username'] = auth.consumer.username;
-  if (auth.consumer.custom_id) headers['x-consumer-custom-id'] = auth.consumer.custom_id;
-  if (auth.credentialId) headers['x-credential-identifier'] = auth.credentialId;
-  if (anonymous) headers['x-anonymous-consumer'] = 'true';
+  put(headers, 'x-consumer-username', auth.consumer.username);
+  put(headers, 'x-consumer-custom-id', auth.consumer.custom_id);
+  put(headers, 'x-credential-identifier', auth.credentialId ?? null);
+  put(headers, 'x-anonymous-consumer', anonymous ? 'true' : null);
+}
+
+/** Sets or removes one header; removing only what is there keeps the object's shape stable. */
+function put(headers: RequestContext['upstreamHeaders'], name: string, value: string | null): void {
+  if (value) headers[name] = value;
+  else if (headers[name] !== undefined) delete headers[name];
 }
 
 /** Quotes a realm for `WWW-Authenticate` (RFC 7235 quoted-string). */

@@ -60,7 +60,9 @@ export async function startPortcullisCli(upstreamPort: number, cpus: string | nu
   const configFile = join(dir, 'portcullis.yaml');
   writeFileSync(
     configFile,
-    [`sqlite_path: ${join(dir, 'portcullis.db')}`, `proxy_listen: 127.0.0.1:${proxyPort}`, `admin_listen: 127.0.0.1:${adminPort}`, 'log_level: warn', ''].join('\n'),
+    [`sqlite_path: ${join(dir, 'portcullis.db')}`, `proxy_listen: 127.0.0.1:${proxyPort}`, `admin_listen: 127.0.0.1:${adminPort}`, 'log_level: warn', ''].join(
+      '\n',
+    ),
   );
   const [cmd, argv] = pinned(cpus, [process.execPath, 'bin/portcullis.js', 'start', '--config', configFile]);
   const child = spawn(cmd, argv, { stdio: ['ignore', 'inherit', 'inherit'] });

@@ -83,7 +83,13 @@ export function ratios(summaries: readonly Summary[], runs: readonly Run[], subj
 }
 
 /** The results as a Markdown document. */
-export function toMarkdown(summaries: readonly Summary[], r: Ratios, runs: readonly Run[], setup: Record<string, unknown>, keyAuth: Ratios | null = null): string {
+export function toMarkdown(
+  summaries: readonly Summary[],
+  r: Ratios,
+  runs: readonly Run[],
+  setup: Record<string, unknown>,
+  keyAuth: Ratios | null = null,
+): string {
   const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
   return [
     '# Proxy benchmark',

@@ -34,7 +34,13 @@ function hasTaskset(): boolean {
 }
 
 async function load(server: ChildServer, seconds: number): Promise<Result> {
-  return autocannon({ url: `http://127.0.0.1:${server.port}${server.path ?? '/'}`, headers: { ...server.headers }, connections, duration: seconds, pipelining: 1 });
+  return autocannon({
+    url: `http://127.0.0.1:${server.port}${server.path ?? '/'}`,
+    headers: { ...server.headers },
+    connections,
+    duration: seconds,
+    pipelining: 1,
+  });
 }
 
 const started: ChildServer[] = [];
@@ -47,7 +53,9 @@ try {
   started.push(minimal);
   // The CLI mode also measures key-auth: a route of the same node behind key-auth, with a cached key.
   const portcullisTargets =
-    mode === 'cli' ? await startPortcullisCli(upstream.port, serverCpus) : [await startScript('portcullis', 'bench/portcullis-in-process.ts', [origin], serverCpus)];
+    mode === 'cli'
+      ? await startPortcullisCli(upstream.port, serverCpus)
+      : [await startScript('portcullis', 'bench/portcullis-in-process.ts', [origin], serverCpus)];
   started.push(portcullisTargets[0]!);
   const targets = [upstream, minimal, ...portcullisTargets];
 
@@ -90,7 +98,12 @@ try {
     load: `autocannon, ${connections} connections, ${duration} s per run, ${rounds} rounds, ${warmup} s warm-up per target`,
   };
   console.table(
-    summaries.map((s) => ({ ...s, rps: Math.round(s.rps), meanLatency: Number(s.meanLatency.toFixed(2)), cpuUsPerRequest: Number(s.cpuUsPerRequest.toFixed(1)) })),
+    summaries.map((s) => ({
+      ...s,
+      rps: Math.round(s.rps),
+      meanLatency: Number(s.meanLatency.toFixed(2)),
+      cpuUsPerRequest: Number(s.cpuUsPerRequest.toFixed(1)),
+    })),
   );
   process.stdout.write(
     `Portcullis/minimal: ${(r.rps * 100).toFixed(1)} % req/s (per-round median ${(r.rpsPerRound * 100).toFixed(1)} %; goal >= 85 %); ` +

@@ -29,11 +29,10 @@ if (files.length === 0) {
 }
 // One PostgreSQL for the whole run; each test file creates its own database in it.
 const pg = await startTestPostgres();
-const child = spawn(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', ...passthrough, ...files],
-  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test', PORTCULLIS_TEST_PG_URL: pg.url } },
-);
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...passthrough, ...files], {
+  stdio: 'inherit',
+  env: { ...process.env, NODE_ENV: 'test', PORTCULLIS_TEST_PG_URL: pg.url },
+});
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 const code = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0))));
 await pg.stop();

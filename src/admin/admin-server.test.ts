@@ -25,7 +25,15 @@ const noteRoutes: AdminRoutes = (app, kit) => {
   kit.nameSchema(Note, 'Note');
   app.post(
     '/consumers/:consumer/notes',
-    { schema: { tags: ['notes'], summary: 'Add a note', params: PathParams({ [consumers.param]: consumers.idParam }), body: Note, response: { 201: Note, ...ErrorResponses(400, 404) } } },
+    {
+      schema: {
+        tags: ['notes'],
+        summary: 'Add a note',
+        params: PathParams({ [consumers.param]: consumers.idParam }),
+        body: Note,
+        response: { 201: Note, ...ErrorResponses(400, 404) },
+      },
+    },
     async (request, reply) => {
       await daoFor(kit.store, 'consumers').getOrFail(pathParam(request, consumers.param));
       return reply.code(201).send(request.body);
@@ -212,10 +220,13 @@ describe('Admin API server', () => {
       await h.call('GET', '/consumers/logged', undefined, { 'portcullis-admin-token': TOKEN });
       const lines = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['msg'] === 'admin request');
       assert.equal(lines.length, 2);
-      assert.deepEqual(lines.map((l) => [l['method'], l['route'], l['status']]), [
-        ['POST', '/consumers', 201],
-        ['GET', '/consumers/:consumer', 200],
-      ]);
+      assert.deepEqual(
+        lines.map((l) => [l['method'], l['route'], l['status']]),
+        [
+          ['POST', '/consumers', 201],
+          ['GET', '/consumers/:consumer', 200],
+        ],
+      );
       const all = logLines.join('\n');
       assert.ok(!all.includes(TOKEN), 'the token is never logged');
       assert.ok(!all.includes('body-marker-42'), 'bodies are never logged');

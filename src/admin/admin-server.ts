@@ -96,7 +96,10 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
     openapi.add(route);
   });
   app.addHook('onRequest', createAdminAuth(config.admin_token));
-  app.addHook('onResponse', createRequestLog(logger, () => totalRequests++));
+  app.addHook(
+    'onResponse',
+    createRequestLog(logger, () => totalRequests++),
+  );
   const settled = deps.settled;
   if (settled) {
     app.addHook('onSend', async (request, _reply, payload) => {

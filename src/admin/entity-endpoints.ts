@@ -43,10 +43,8 @@ export function registerEntityEndpoints(app: FastifyInstance, store: Store, reso
     async (request, reply) => reply.code(201).send(view(await dao.insert(request.body as Body))),
   );
 
-  app.get(
-    item,
-    { schema: { tags, summary: `Get a ${singular}`, params, response: { 200: resource.output, ...ErrorResponses(400, 404) } } },
-    async (request) => view(await dao.getOrFail(pathParam(request, param))),
+  app.get(item, { schema: { tags, summary: `Get a ${singular}`, params, response: { 200: resource.output, ...ErrorResponses(400, 404) } } }, async (request) =>
+    view(await dao.getOrFail(pathParam(request, param))),
   );
 
   app.put(

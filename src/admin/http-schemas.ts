@@ -11,9 +11,7 @@ export const ErrorBody = Type.Object(
   {
     code: Type.String({ pattern: '^PC_[A-Z_]+$', description: 'stable code from the error catalogue (docs/errors.md)' }),
     message: Type.String(),
-    fields: Type.Optional(
-      Type.Array(Type.Object({ path: Type.String({ description: 'dotted path, e.g. config.key_names.0' }), message: Type.String() })),
-    ),
+    fields: Type.Optional(Type.Array(Type.Object({ path: Type.String({ description: 'dotted path, e.g. config.key_names.0' }), message: Type.String() }))),
   },
   { description: 'An error' },
 );

@@ -16,7 +16,8 @@ async function follow(h: AdminHarness, first: string): Promise<{ ids: string[]; 
     assert.equal(res.status, 200, url);
     ids.push(...res.body.data.map((e: { id: string }) => e.id));
     sizes.push(res.body.data.length);
-    if (res.body.next) assert.equal(res.body.next, `${url.split('?')[0]}?offset=${res.body.offset}&size=${new URL(url, 'http://x').searchParams.get('size') ?? 100}`);
+    if (res.body.next)
+      assert.equal(res.body.next, `${url.split('?')[0]}?offset=${res.body.offset}&size=${new URL(url, 'http://x').searchParams.get('size') ?? 100}`);
     url = res.body.next;
   }
   return { ids, pages: sizes.length, sizes };

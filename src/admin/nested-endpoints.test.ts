@@ -45,7 +45,10 @@ for (const dialect of DIALECTS) {
         assert.equal(res.status, 200);
         assert.deepEqual(res.body.data.map((r: { name: string }) => r.name).sort(), ['r1', 'r2', 'r3']);
         const other = await h.call('GET', `/services/${otherId}/routes`);
-        assert.deepEqual(other.body.data.map((r: { name: string }) => r.name), ['other-route']);
+        assert.deepEqual(
+          other.body.data.map((r: { name: string }) => r.name),
+          ['other-route'],
+        );
       });
 
       it('reads, replaces (PUT 200) and updates (PATCH 200) a child through its parent', async () => {
@@ -123,7 +126,7 @@ for (const dialect of DIALECTS) {
         assert.equal((await h.call('DELETE', '/services/missing/routes/r1')).status, 404);
       });
 
-      it("answers 404 for a child of another parent, and leaves it untouched", async () => {
+      it('answers 404 for a child of another parent, and leaves it untouched', async () => {
         assert.equal((await h.call('GET', '/services/echo/routes/other-route')).status, 404);
         assert.equal((await h.call('PATCH', '/services/echo/routes/other-route', { paths: ['/hijack'] })).status, 404);
         assert.equal((await h.call('PUT', '/services/echo/routes/other-route', { paths: ['/hijack'] })).status, 404);

@@ -47,7 +47,15 @@ export function registerNestedEndpoints(app: FastifyInstance, store: Store, pare
 
   app.get(
     collection,
-    { schema: { tags, summary: `List the ${child.segment} ${of}`, params: collectionParams, querystring: ListQuery, response: { 200: child.list, ...ErrorResponses(400, 404) } } },
+    {
+      schema: {
+        tags,
+        summary: `List the ${child.segment} ${of}`,
+        params: collectionParams,
+        querystring: ListQuery,
+        response: { 200: child.list, ...ErrorResponses(400, 404) },
+      },
+    },
     async (request) => {
       const owner = await parentOf(request);
       const options = pageOptions(request.query as PageQuery);
@@ -57,7 +65,15 @@ export function registerNestedEndpoints(app: FastifyInstance, store: Store, pare
 
   app.post(
     collection,
-    { schema: { tags, summary: `Create a ${singular} ${of}`, params: collectionParams, body: child.input, response: { 201: child.output, ...ErrorResponses(400, 404, 409) } } },
+    {
+      schema: {
+        tags,
+        summary: `Create a ${singular} ${of}`,
+        params: collectionParams,
+        body: child.input,
+        response: { 201: child.output, ...ErrorResponses(400, 404, 409) },
+      },
+    },
     async (request, reply) => {
       const created = await store.transaction(async () => children.insert(withParent(request.body as Body, await parentOf(request))));
       return reply.code(201).send(child.view(created));
@@ -100,7 +116,15 @@ export function registerNestedEndpoints(app: FastifyInstance, store: Store, pare
 
   app.patch(
     item,
-    { schema: { tags, summary: `Update a ${singular} ${of}`, params: itemParams, body: child.patch, response: { 200: child.output, ...ErrorResponses(400, 404, 409) } } },
+    {
+      schema: {
+        tags,
+        summary: `Update a ${singular} ${of}`,
+        params: itemParams,
+        body: child.patch,
+        response: { 200: child.output, ...ErrorResponses(400, 404, 409) },
+      },
+    },
     async (request) => {
       const idOrKey = pathParam(request, child.param);
       const updated = await store.transaction(async () => {

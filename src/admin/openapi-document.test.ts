@@ -22,7 +22,9 @@ type Document = {
 const Widget = Type.Object({ colour: Type.String() }, { additionalProperties: false });
 const widgetRoutes: AdminRoutes = (app, kit) => {
   kit.nameSchema(Widget, 'Widget');
-  app.post('/widgets', { schema: { tags: ['widgets'], body: Widget, response: { 201: Widget } } }, async (request, reply) => reply.code(201).send(request.body));
+  app.post('/widgets', { schema: { tags: ['widgets'], body: Widget, response: { 201: Widget } } }, async (request, reply) =>
+    reply.code(201).send(request.body),
+  );
   app.get('/hidden', { schema: { hide: true } as object }, async () => ({}));
 };
 
@@ -99,7 +101,10 @@ describe('Admin API OpenAPI document', () => {
 
     it('documents path and query parameters', () => {
       const list = doc.paths['/services/{service}/routes']!['get']!;
-      assert.deepEqual(list.parameters.map((p) => `${p.in}:${p.name}`), ['path:service', 'query:size', 'query:offset']);
+      assert.deepEqual(
+        list.parameters.map((p) => `${p.in}:${p.name}`),
+        ['path:service', 'query:size', 'query:offset'],
+      );
     });
 
     it('marks the readiness probe as open and the rest as needing the token', () => {

@@ -83,19 +83,21 @@ export function createOpenApiCollector(info: { readonly title: string; readonly 
     document() {
       const schemas = Object.fromEntries([...names].map(([schema, name]) => [name, schema]));
       // A JSON round trip: plain data, detached from the live schema objects.
-      return JSON.parse(JSON.stringify({
-        openapi: '3.1.0',
-        info: { title: info.title, version: info.version },
-        components: {
-          schemas,
-          securitySchemes: {
-            bearer: { type: 'http', scheme: 'bearer', description: 'the admin_token' },
-            adminToken: { type: 'apiKey', in: 'header', name: 'Portcullis-Admin-Token', description: 'the admin_token' },
+      return JSON.parse(
+        JSON.stringify({
+          openapi: '3.1.0',
+          info: { title: info.title, version: info.version },
+          components: {
+            schemas,
+            securitySchemes: {
+              bearer: { type: 'http', scheme: 'bearer', description: 'the admin_token' },
+              adminToken: { type: 'apiKey', in: 'header', name: 'Portcullis-Admin-Token', description: 'the admin_token' },
+            },
           },
-        },
-        security: [{ bearer: [] }, { adminToken: [] }],
-        paths,
-      })) as Json;
+          security: [{ bearer: [] }, { adminToken: [] }],
+          paths,
+        }),
+      ) as Json;
     },
   };
 }

@@ -11,7 +11,10 @@ import { PortcullisError } from '../errors/portcullis-error.js';
 import { createValidatorCompiler } from './validator-compiler.js';
 
 const compile = (schema: TSchema, httpPart: string) =>
-  createValidatorCompiler()({ schema, httpPart, method: 'POST', url: '/x' } as FastifyRouteSchemaDef<TSchema>) as (data: unknown) => { value?: unknown; error?: unknown };
+  createValidatorCompiler()({ schema, httpPart, method: 'POST', url: '/x' } as FastifyRouteSchemaDef<TSchema>) as (data: unknown) => {
+    value?: unknown;
+    error?: unknown;
+  };
 
 describe('validator compiler', () => {
   const Body = Type.Object({ config: Type.Object({ names: Type.Array(Type.String({ minLength: 1 })) }) }, { additionalProperties: false });

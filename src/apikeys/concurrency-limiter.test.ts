@@ -69,7 +69,10 @@ describe('concurrency limiter', () => {
 
   it('passes a failing task’s error to its caller and frees the slot', async () => {
     const limiter = createConcurrencyLimiter({ concurrency: 1, maxQueue: 1 });
-    await assert.rejects(limiter.run(async () => Promise.reject(new Error('hash failed'))), /hash failed/);
+    await assert.rejects(
+      limiter.run(async () => Promise.reject(new Error('hash failed'))),
+      /hash failed/,
+    );
     await assert.rejects(
       limiter.run(() => {
         throw new Error('sync failure');

@@ -1,14 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
-import {
-  API_KEY_SCAN_REGEX,
-  generateApiKey,
-  keyChecksum,
-  maskApiKey,
-  parseApiKey,
-  type RandomBytes,
-} from './key-format.js';
+import { API_KEY_SCAN_REGEX, generateApiKey, keyChecksum, maskApiKey, parseApiKey, type RandomBytes } from './key-format.js';
 
 const counting: RandomBytes = (size) => Uint8Array.from({ length: size }, (_, i) => i);
 // Computed independently with Python's zlib.crc32.
@@ -114,7 +107,13 @@ describe('parseApiKey', () => {
   });
 
   it('classifies printable ASCII of 16-512 chars that is not our shape as external', () => {
-    for (const value of ['sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'x'.repeat(16), 'x'.repeat(512), 'key_0123456789abcdef0123456789abcdef', '!#$%&()*+,-./:;<=>?@[]^`{|}~0123']) {
+    for (const value of [
+      'sk_live_4eC39HqLyjWDarjtT1zdp7dc',
+      'x'.repeat(16),
+      'x'.repeat(512),
+      'key_0123456789abcdef0123456789abcdef',
+      '!#$%&()*+,-./:;<=>?@[]^`{|}~0123',
+    ]) {
       assert.deepEqual(parseApiKey(value), { kind: 'external' }, value);
     }
   });

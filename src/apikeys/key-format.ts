@@ -51,14 +51,7 @@ export interface GeneratedApiKey {
 
 /** Why a value was refused; for logs and metrics only, never for the client. */
 export type MalformedReason =
-  | 'too_long'
-  | 'too_short'
-  | 'checksum_mismatch'
-  | 'not_lowercase'
-  | 'wrong_length'
-  | 'whitespace_or_control'
-  | 'non_ascii'
-  | 'not_a_string';
+  'too_long' | 'too_short' | 'checksum_mismatch' | 'not_lowercase' | 'wrong_length' | 'whitespace_or_control' | 'non_ascii' | 'not_a_string';
 
 /** The classification of a presented value (rules in the header of this file). */
 export type ParsedApiKey =

@@ -5,10 +5,7 @@ import { createTtlLruMap } from './ttl-lru-map.js';
 function setup(maxSize: number) {
   const clock = { now: 1_000 };
   const removed: string[] = [];
-  const map = createTtlLruMap<string, number>(
-    { now: () => clock.now, onRemove: (key) => removed.push(key) },
-    { maxSize },
-  );
+  const map = createTtlLruMap<string, number>({ now: () => clock.now, onRemove: (key) => removed.push(key) }, { maxSize });
   return { clock, removed, map };
 }
 

@@ -98,7 +98,10 @@ describe('verification cache', () => {
     cache.set(c, verified('k3', 'c2'));
     cache.set(d, verified('k4', null));
     assert.equal(cache.deleteByConsumerId('c1'), 2);
-    assert.deepEqual([a, b, c, d].map((x) => cache.get(x).kind), ['miss', 'miss', 'hit', 'hit']);
+    assert.deepEqual(
+      [a, b, c, d].map((x) => cache.get(x).kind),
+      ['miss', 'miss', 'hit', 'hit'],
+    );
   });
 
   it('moves a key between consumers in the index when its entry is replaced', () => {

@@ -80,10 +80,7 @@ export interface VerificationCacheDeps {
 export type VerificationCacheConfig = Pick<ApiKeysConfig, 'cache_ttl' | 'neg_cache_ttl' | 'cache_size' | 'neg_cache_size'>;
 
 /** Creates an empty cache with a fresh digest key. */
-export function createVerificationCache<V extends CachedKeyIdentity>(
-  deps: VerificationCacheDeps,
-  config: VerificationCacheConfig,
-): VerificationCache<V> {
+export function createVerificationCache<V extends CachedKeyIdentity>(deps: VerificationCacheDeps, config: VerificationCacheConfig): VerificationCache<V> {
   const now = deps.now ?? Date.now;
   // SHA-256 over a per-cache random secret ‖ key: a keyed digest (a cache index, not a MAC anyone
   // verifies), three times cheaper than an HMAC object per call on the hot path.
@@ -92,10 +89,7 @@ export function createVerificationCache<V extends CachedKeyIdentity>(
   const byConsumerId = new Map<string, Set<KeyDigest>>();
   let generation = 0;
 
-  const positive = createTtlLruMap<KeyDigest, V>(
-    { now, onRemove: (digest, value) => unindex(digest, value) },
-    { maxSize: config.cache_size },
-  );
+  const positive = createTtlLruMap<KeyDigest, V>({ now, onRemove: (digest, value) => unindex(digest, value) }, { maxSize: config.cache_size });
   const negative = createTtlLruMap<KeyDigest, true>({ now }, { maxSize: config.neg_cache_size });
 
   function index(digest: KeyDigest, value: V): void {

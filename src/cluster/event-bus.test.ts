@@ -46,7 +46,10 @@ for (const dialect of DIALECTS) {
       const c = await nodeB.consumers.insert({ username: 'remote' });
       assert.equal(received.length, 0);
       await bus.poll();
-      assert.deepEqual(received.map((e) => [e.entity_id, e.node_id]), [[c.id, 'b']]);
+      assert.deepEqual(
+        received.map((e) => [e.entity_id, e.node_id]),
+        [[c.id, 'b']],
+      );
       await bus.poll();
       assert.equal(received.length, 1, 'an event is delivered only once');
     });
@@ -56,10 +59,7 @@ for (const dialect of DIALECTS) {
       const remote = await nodeB.consumers.insert({ username: 'remote-2' });
       const local = await nodeA.consumers.insert({ username: 'local-2' });
       await bus.poll();
-      assert.deepEqual(
-        received.map((e) => e.entity_id).sort(),
-        [remote.id, local.id].sort(),
-      );
+      assert.deepEqual(received.map((e) => e.entity_id).sort(), [remote.id, local.id].sort());
     });
   });
 }

@@ -51,8 +51,14 @@ describe('loadConfig', () => {
   });
 
   it('names the key, the problem and the source of a bad value', () => {
-    assert.deepEqual(problemsOf(() => loadConfig({ env: { PORTCULLIS_PG_PORT: '70000' } })), ['pg_port: must be <= 65535 (from PORTCULLIS_PG_PORT)']);
-    assert.deepEqual(problemsOf(() => loadConfig({ env: { PORTCULLIS_PG_SSL: 'maybe' } })), ['pg_ssl: must be true or false, got "maybe" (from PORTCULLIS_PG_SSL)']);
+    assert.deepEqual(
+      problemsOf(() => loadConfig({ env: { PORTCULLIS_PG_PORT: '70000' } })),
+      ['pg_port: must be <= 65535 (from PORTCULLIS_PG_PORT)'],
+    );
+    assert.deepEqual(
+      problemsOf(() => loadConfig({ env: { PORTCULLIS_PG_SSL: 'maybe' } })),
+      ['pg_ssl: must be true or false, got "maybe" (from PORTCULLIS_PG_SSL)'],
+    );
     const file = tempFile('database: mysql\n');
     assert.match(problemsOf(() => loadConfig({ file, env: {} }))[0]!, new RegExp(`^database: .*\\(from ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)$`));
   });

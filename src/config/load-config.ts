@@ -37,9 +37,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   for (const key of Object.keys(fromFile)) sources.set(key, options.file!);
   const merged = applyEnv(fromFile, options.env ?? {}, sources);
   const withDefaults = Value.Default(ConfigSchema, Value.Clone(merged)) as Record<string, unknown>;
-  const problems = validator
-    .errors(withDefaults)
-    .map((e) => `${e.path}: ${e.message}${describeSource(e.path, sources)}`);
+  const problems = validator.errors(withDefaults).map((e) => `${e.path}: ${e.message}${describeSource(e.path, sources)}`);
   if (problems.length > 0) throw new ConfigError(problems);
   const config = withDefaults as Config;
   const crossKey = checkCrossKeyRules(config);

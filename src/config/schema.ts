@@ -5,8 +5,7 @@
  */
 import Type, { type Static } from 'typebox';
 
-const Listen = (def: string) =>
-  Type.String({ default: def, pattern: '^(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$', description: 'host:port' });
+const Listen = (def: string) => Type.String({ default: def, pattern: '^(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$', description: 'host:port' });
 
 /** Adds a description (shown in docs/configuration.md) to a schema. */
 function describe<T extends object>(schema: T, description: string): T {
@@ -61,15 +60,24 @@ export const ApiKeysConfigSchema = Type.Object(
     default_ttl: describe(Type.Integer({ default: 0, minimum: 0 }), 'Seconds until a new key expires when the request gives no expiry; 0 = never.'),
     /** Most active keys one consumer may own; 0 = no limit. */
     max_per_consumer: describe(Type.Integer({ default: 100, minimum: 0 }), 'Most active keys one consumer may own; 0 = no limit.'),
-    issuers: describe(Type.Array(IssuerConfigSchema, { default: [{ name: 'portcullis', prefix: 'pcg', type: 'local' }], maxItems: 64 }), 'Key issuers: each has a `name`, a `prefix` (2–8 of [a-z0-9]) and a `type` (`local`, `push` or `remote`).'),
+    issuers: describe(
+      Type.Array(IssuerConfigSchema, { default: [{ name: 'portcullis', prefix: 'pcg', type: 'local' }], maxItems: 64 }),
+      'Key issuers: each has a `name`, a `prefix` (2–8 of [a-z0-9]) and a `type` (`local`, `push` or `remote`).',
+    ),
     /** Seconds a verified key stays in a node's memory before it is looked up again. */
-    cache_ttl: describe(Type.Integer({ default: 300, minimum: 0, maximum: 86_400 }), 'Seconds a verified key stays in a node\'s memory before it is looked up again.'),
+    cache_ttl: describe(
+      Type.Integer({ default: 300, minimum: 0, maximum: 86_400 }),
+      "Seconds a verified key stays in a node's memory before it is looked up again.",
+    ),
     /** Seconds an unknown key is remembered as unknown. */
     neg_cache_ttl: describe(Type.Integer({ default: 30, minimum: 0, maximum: 3600 }), 'Seconds an unknown key is remembered as unknown.'),
     cache_size: describe(Type.Integer({ default: 100_000, minimum: 100, maximum: 10_000_000 }), 'Most verified keys a node keeps in memory.'),
     neg_cache_size: describe(Type.Integer({ default: 10_000, minimum: 100, maximum: 10_000_000 }), 'Most unknown keys a node remembers.'),
     /** Concurrent bcrypt/argon2id verifications per node. */
-    slow_hash_concurrency: describe(Type.Integer({ default: 4, minimum: 1, maximum: 256 }), 'Concurrent bcrypt/argon2id verifications per node; more wait in a bounded queue.'),
+    slow_hash_concurrency: describe(
+      Type.Integer({ default: 4, minimum: 1, maximum: 256 }),
+      'Concurrent bcrypt/argon2id verifications per node; more wait in a bounded queue.',
+    ),
     /** How often `last_used_at` is written, in milliseconds. */
     last_used_flush_interval: describe(Ms(10_000, 100, 3_600_000), 'How often `last_used_at` is written, in ms.'),
   },
@@ -78,8 +86,14 @@ export const ApiKeysConfigSchema = Type.Object(
 
 export const ConfigSchema = Type.Object(
   {
-    database: describe(Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')], { default: 'sqlite' }), 'Which database holds the configuration: `sqlite` (embedded, one node) or `postgres` (clusters).'),
-    sqlite_path: describe(Type.String({ default: './portcullis-data/portcullis.db', minLength: 1 }), 'SQLite database file (its folder is created with mode 0700).'),
+    database: describe(
+      Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')], { default: 'sqlite' }),
+      'Which database holds the configuration: `sqlite` (embedded, one node) or `postgres` (clusters).',
+    ),
+    sqlite_path: describe(
+      Type.String({ default: './portcullis-data/portcullis.db', minLength: 1 }),
+      'SQLite database file (its folder is created with mode 0700).',
+    ),
     pg_host: describe(Type.String({ default: '127.0.0.1' }), 'PostgreSQL host.'),
     pg_port: describe(Type.Integer({ default: 5432, minimum: 1, maximum: 65535 }), 'PostgreSQL port.'),
     pg_user: describe(Type.String({ default: 'portcullis' }), 'PostgreSQL user.'),
@@ -91,23 +105,46 @@ export const ConfigSchema = Type.Object(
     proxy_listen: describe(Listen('0.0.0.0:8000'), 'Address of the proxy listener (`host:port`).'),
     admin_listen: describe(Listen('127.0.0.1:8001'), 'Address of the Admin API listener (`host:port`). A non-loopback address requires `admin_token`.'),
     /** Required when admin_listen is not a loopback address; sent as `Authorization: Bearer …`. */
-    admin_token: describe(Type.Optional(Type.String({ minLength: 16, maxLength: 512 })), 'Token every Admin API call must carry (`Authorization: Bearer <token>` or `Portcullis-Admin-Token`). At least 16 characters.'),
-    node_id: describe(Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' })), 'This node\'s name in logs and cluster events; random per start when absent.'),
+    admin_token: describe(
+      Type.Optional(Type.String({ minLength: 16, maxLength: 512 })),
+      'Token every Admin API call must carry (`Authorization: Bearer <token>` or `Portcullis-Admin-Token`). At least 16 characters.',
+    ),
+    node_id: describe(
+      Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' })),
+      "This node's name in logs and cluster events; random per start when absent.",
+    ),
     log_level: Type.Union(
-      [Type.Literal('trace'), Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error'), Type.Literal('fatal'), Type.Literal('silent')],
+      [
+        Type.Literal('trace'),
+        Type.Literal('debug'),
+        Type.Literal('info'),
+        Type.Literal('warn'),
+        Type.Literal('error'),
+        Type.Literal('fatal'),
+        Type.Literal('silent'),
+      ],
       { default: 'info', description: 'Least severe level logged.' },
     ),
 
     /** Largest request body the proxy forwards, in bytes (0 = no limit). */
-    max_request_body_size: describe(Type.Integer({ default: 10 * 1024 * 1024, minimum: 0 }), 'Largest request body the proxy forwards, in bytes (0 = no limit); larger requests get 413.'),
+    max_request_body_size: describe(
+      Type.Integer({ default: 10 * 1024 * 1024, minimum: 0 }),
+      'Largest request body the proxy forwards, in bytes (0 = no limit); larger requests get 413.',
+    ),
     /** Largest Admin API request body, in bytes. */
-    admin_max_body_size: describe(Type.Integer({ default: 1024 * 1024, minimum: 1024, maximum: 64 * 1024 * 1024 }), 'Largest Admin API request body, in bytes; larger requests get 413.'),
+    admin_max_body_size: describe(
+      Type.Integer({ default: 1024 * 1024, minimum: 1024, maximum: 64 * 1024 * 1024 }),
+      'Largest Admin API request body, in bytes; larger requests get 413.',
+    ),
     /** Largest total size of request headers, in bytes (both listeners). */
-    max_header_size: describe(Type.Integer({ default: 16 * 1024, minimum: 1024, maximum: 1024 * 1024 }), 'Largest total size of request headers, in bytes, on both listeners; larger requests get 431.'),
+    max_header_size: describe(
+      Type.Integer({ default: 16 * 1024, minimum: 1024, maximum: 1024 * 1024 }),
+      'Largest total size of request headers, in bytes, on both listeners; larger requests get 431.',
+    ),
 
-    upstream_connect_timeout: describe(Ms(60_000, 1, 3_600_000), 'Default time to connect to an upstream, in ms (a service\'s `connect_timeout` wins).'),
-    upstream_read_timeout: describe(Ms(60_000, 1, 3_600_000), 'Default time to wait for upstream response data, in ms (a service\'s `read_timeout` wins).'),
-    upstream_write_timeout: describe(Ms(60_000, 1, 3_600_000), 'Default time to send the request to an upstream, in ms (a service\'s `write_timeout` wins).'),
+    upstream_connect_timeout: describe(Ms(60_000, 1, 3_600_000), "Default time to connect to an upstream, in ms (a service's `connect_timeout` wins)."),
+    upstream_read_timeout: describe(Ms(60_000, 1, 3_600_000), "Default time to wait for upstream response data, in ms (a service's `read_timeout` wins)."),
+    upstream_write_timeout: describe(Ms(60_000, 1, 3_600_000), "Reserved, not applied yet: time to send the request to an upstream, in ms (a service's `write_timeout` wins). The upstream client has no write timeout; `upstream_read_timeout` bounds a stalled exchange."),
     upstream_keepalive_timeout: describe(Ms(60_000, 1000, 3_600_000), 'How long an idle upstream connection is kept open, in ms.'),
     /** Most open connections per upstream origin. */
     upstream_keepalive_pool_size: describe(Type.Integer({ default: 256, minimum: 1, maximum: 65_536 }), 'Most open connections per upstream origin.'),

@@ -34,7 +34,7 @@ export const RouteInput = Type.Object(
     methods: Type.Optional(Type.Array(Method, { maxItems: 32, uniqueItems: true })),
     hosts: Type.Optional(Type.Array(HostPattern, { maxItems: 256 })),
     headers: Type.Optional(
-      Type.Record(Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]{1,128}$' }), Type.Array(Type.String({ maxLength: 1024 }), { minItems: 1, maxItems: 32 })),
+      Type.Record(Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$" }), Type.Array(Type.String({ maxLength: 1024 }), { minItems: 1, maxItems: 32 })),
     ),
     strip_path: Type.Optional(Type.Boolean()),
     preserve_host: Type.Optional(Type.Boolean()),

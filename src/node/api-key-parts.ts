@@ -25,7 +25,12 @@ export interface ApiKeyParts {
   close(): Promise<void>;
 }
 
-export function createApiKeyParts(deps: { store: Store; logger: Logger; config: ApiKeysConfig; env: Readonly<Record<string, string | undefined>> }): ApiKeyParts {
+export function createApiKeyParts(deps: {
+  store: Store;
+  logger: Logger;
+  config: ApiKeysConfig;
+  env: Readonly<Record<string, string | undefined>>;
+}): ApiKeyParts {
   const { store, logger, config } = deps;
   if (config.hash_algorithm === 'none') logger.warn(NONE_HASHER_WARNING);
   const hashers = createKeyHashers(config.hash_algorithm, { bcryptCost: config.bcrypt_cost });

@@ -72,7 +72,10 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
 
     const apiKeys = createApiKeyParts({ store, logger, config: config.api_keys, env: options.env ?? {} });
     closers.push(() => apiKeys.close());
-    const basicAuth = createBasicAuthVerifier({ store, hasher: passwordHasher, logger }, { ttlSeconds: 60, concurrency: config.api_keys.slow_hash_concurrency });
+    const basicAuth = createBasicAuthVerifier(
+      { store, hasher: passwordHasher, logger },
+      { ttlSeconds: 60, concurrency: config.api_keys.slow_hash_concurrency },
+    );
 
     const bus = createEventBus({ store, logger, pollInterval: config.cluster_poll_interval, retention: EVENT_RETENTION_MS });
     bus.subscribe(apiKeys.invalidator);
@@ -110,7 +113,10 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     const proxyAddress = await proxy.listen();
     closers.push(() => proxy.close());
     ready = true;
-    logger.info({ proxy: `${proxyAddress.address}:${proxyAddress.port}`, admin: `${adminAddress.host}:${adminAddress.port}`, database: config.database }, 'portcullis started');
+    logger.info(
+      { proxy: `${proxyAddress.address}:${proxyAddress.port}`, admin: `${adminAddress.host}:${adminAddress.port}`, database: config.database },
+      'portcullis started',
+    );
 
     return {
       nodeId,

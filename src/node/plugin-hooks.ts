@@ -11,7 +11,10 @@ export function pluginPrepareHook(registry: PluginRegistry): PrepareHook {
     const name = String(entity['name']);
     const definition = registry.get(name);
     if (!definition) {
-      const known = registry.list().map((d) => d.name).join(', ');
+      const known = registry
+        .list()
+        .map((d) => d.name)
+        .join(', ');
       return { entity, errors: [{ path: 'name', message: `plugin "${name}" is not installed (installed: ${known})` }] };
     }
     if (definition.isAuthentication && entity['consumer']) {

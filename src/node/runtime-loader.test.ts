@@ -39,7 +39,10 @@ describe('runtime loader', () => {
     await loader.settled();
     assert.equal(loader.current().services, 10);
     assert.ok(builds < 12, `bursts are coalesced (${builds} builds for 10 writes)`);
-    assert.deepEqual(closed, Array.from({ length: builds - 1 }, (_, i) => i + 1));
+    assert.deepEqual(
+      closed,
+      Array.from({ length: builds - 1 }, (_, i) => i + 1),
+    );
     const before = builds;
     loader.onEvents([{ id: 0, node_id: 'x', entity: 'api_keys', entity_id: 'k', operation: 'update', data: null, created_at: 0 }]);
     await loader.settled();

@@ -10,8 +10,21 @@ export type { Logger } from 'pino';
 /** Paths censored in every log line, at any of the usual nesting levels. */
 export const REDACT_PATHS: readonly string[] = (() => {
   const keys = [
-    'password', 'pg_password', 'admin_token', 'token', 'secret', 'api_key', 'apikey', 'key', 'plaintext',
-    'authorization', 'proxy-authorization', 'x-api-key', 'cookie', 'set-cookie', 'portcullis-admin-token',
+    'password',
+    'pg_password',
+    'admin_token',
+    'token',
+    'secret',
+    'api_key',
+    'apikey',
+    'key',
+    'plaintext',
+    'authorization',
+    'proxy-authorization',
+    'x-api-key',
+    'cookie',
+    'set-cookie',
+    'portcullis-admin-token',
   ];
   const paths: string[] = [];
   for (const k of keys) {

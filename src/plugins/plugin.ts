@@ -27,7 +27,13 @@ export type AccessOutcome =
   /** The request is authenticated as this consumer. */
   | ({ readonly kind: 'authenticated' } & AuthenticatedConsumer)
   /** Stop with a JSON error `{code, message}`. */
-  | { readonly kind: 'reject'; readonly status: number; readonly code: ErrorCode; readonly message?: string; readonly headers?: Readonly<Record<string, string>> }
+  | {
+      readonly kind: 'reject';
+      readonly status: number;
+      readonly code: ErrorCode;
+      readonly message?: string;
+      readonly headers?: Readonly<Record<string, string>>;
+    }
   /** Stop with this exact response (e.g. request-termination with a custom body, CORS preflight). */
   | { readonly kind: 'respond'; readonly status: number; readonly headers?: Readonly<Record<string, string>>; readonly body?: string | Buffer };
 

@@ -20,7 +20,10 @@ describe('createPluginRegistry', () => {
     assert.equal(registry.get('sample'), sample);
     assert.equal(registry.get('request-termination')?.priority, 2);
     assert.equal(registry.get('nope'), undefined);
-    assert.deepEqual(registry.list().map((p) => p.name), ['sample', ...BUILTIN_PLUGINS.map((p) => p.name)]);
+    assert.deepEqual(
+      registry.list().map((p) => p.name),
+      ['sample', ...BUILTIN_PLUGINS.map((p) => p.name)],
+    );
   });
 
   it('refuses two plugins with the same name', () => {
@@ -45,7 +48,10 @@ describe('createPluginRegistry', () => {
 
   it('reports an unknown plugin on the name and a non-object config on config', () => {
     const registry = createPluginRegistry([sample]);
-    assert.deepEqual(registry.validateConfig('ghost', {}).errors.map((e) => e.path), ['name']);
+    assert.deepEqual(
+      registry.validateConfig('ghost', {}).errors.map((e) => e.path),
+      ['name'],
+    );
     assert.deepEqual(registry.validateConfig('sample', [1]).errors, [{ path: 'config', message: 'must be an object' }]);
   });
 });

@@ -4,10 +4,13 @@ import { parseFields } from './body-fields.js';
 
 describe('parseFields', () => {
   it('reads form fields, first value wins', () => {
-    assert.deepEqual([...parseFields('application/x-www-form-urlencoded; charset=utf-8', Buffer.from('apikey=a%20b&x=1&apikey=c'))], [
-      ['apikey', 'a b'],
-      ['x', '1'],
-    ]);
+    assert.deepEqual(
+      [...parseFields('application/x-www-form-urlencoded; charset=utf-8', Buffer.from('apikey=a%20b&x=1&apikey=c'))],
+      [
+        ['apikey', 'a b'],
+        ['x', '1'],
+      ],
+    );
   });
 
   it('reads top-level string fields of a JSON object only', () => {

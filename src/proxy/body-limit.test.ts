@@ -15,9 +15,12 @@ describe('BodyLimitStream', () => {
       for await (const c of source) sink.push(c as Buffer);
     });
     assert.equal(Buffer.concat(sink).length, 10);
-    await assert.rejects(pipeline(Readable.from([Buffer.alloc(6), Buffer.alloc(5)]), new BodyLimitStream(10), async function* (source) {
-      for await (const c of source) void c;
-    }), (err) => isBodyTooLarge(err) && err instanceof BodyTooLargeError);
+    await assert.rejects(
+      pipeline(Readable.from([Buffer.alloc(6), Buffer.alloc(5)]), new BodyLimitStream(10), async function* (source) {
+        for await (const c of source) void c;
+      }),
+      (err) => isBodyTooLarge(err) && err instanceof BodyTooLargeError,
+    );
   });
 });
 
@@ -35,7 +38,10 @@ describe('proxy server: request body limit', () => {
       req.on('end', () => res.end(String(size)));
     });
     const svc = make.service({ port: upstream.port });
-    proxy = await startProxy({ services: [svc], routes: [make.route({ paths: ['/'], service: { id: svc.id } })], consumers: [], plugins: [] }, { max_request_body_size: 1024 });
+    proxy = await startProxy(
+      { services: [svc], routes: [make.route({ paths: ['/'], service: { id: svc.id } })], consumers: [], plugins: [] },
+      { max_request_body_size: 1024 },
+    );
   });
 
   after(async () => {

@@ -22,7 +22,18 @@ describe('buildUpstreamHeaders', () => {
       },
       facts,
     );
-    for (const name of ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'expect', 'x-secret-hop']) {
+    for (const name of [
+      'connection',
+      'keep-alive',
+      'proxy-connection',
+      'te',
+      'trailer',
+      'transfer-encoding',
+      'upgrade',
+      'proxy-authorization',
+      'expect',
+      'x-secret-hop',
+    ]) {
       assert.equal(out[name], undefined, name);
     }
     assert.equal(out['accept'], 'application/json');
@@ -86,10 +97,18 @@ describe('pickRequestId', () => {
 describe('identity headers', () => {
   it('drops client-sent consumer headers on every route, so upstreams can trust them', () => {
     const out = buildUpstreamHeaders(
-      { 'x-consumer-id': 'spoofed', 'x-consumer-username': 'mallory', 'x-consumer-custom-id': 'c', 'x-credential-identifier': 'k', 'x-anonymous-consumer': 'true', accept: '*/*' },
+      {
+        'x-consumer-id': 'spoofed',
+        'x-consumer-username': 'mallory',
+        'x-consumer-custom-id': 'c',
+        'x-credential-identifier': 'k',
+        'x-anonymous-consumer': 'true',
+        accept: '*/*',
+      },
       { clientIp: '10.0.0.1', requestId: 'r', requestHost: 'h', port: '8000', upstreamHost: 'u' },
     );
-    for (const name of ['x-consumer-id', 'x-consumer-username', 'x-consumer-custom-id', 'x-credential-identifier', 'x-anonymous-consumer']) assert.equal(out[name], undefined, name);
+    for (const name of ['x-consumer-id', 'x-consumer-username', 'x-consumer-custom-id', 'x-credential-identifier', 'x-anonymous-consumer'])
+      assert.equal(out[name], undefined, name);
     assert.equal(out['accept'], '*/*');
   });
 });

@@ -92,7 +92,10 @@ export function connectionTokens(value: string | string[] | undefined): string[]
   if (value === undefined) return null;
   const text = (Array.isArray(value) ? value.join(',') : value).toLowerCase();
   if (text === 'keep-alive' || text === 'close') return null;
-  const tokens = text.split(',').map((t) => t.trim()).filter((t) => t !== '' && t !== 'close' && t !== 'keep-alive');
+  const tokens = text
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '' && t !== 'close' && t !== 'keep-alive');
   return tokens.length > 0 ? tokens : null;
 }
 

@@ -73,7 +73,11 @@ describe('proxy server: routing and headers', () => {
   });
 
   it('strips hop-by-hop headers, and those named in Connection, in both directions', async () => {
-    const echo = (await send(proxy.port, '/api', { headers: { connection: 'keep-alive, x-hop', 'x-hop': 'no', te: 'trailers', 'proxy-authorization': 'Basic eA==', 'x-end': 'yes' } })).json<Echo>();
+    const echo = (
+      await send(proxy.port, '/api', {
+        headers: { connection: 'keep-alive, x-hop', 'x-hop': 'no', te: 'trailers', 'proxy-authorization': 'Basic eA==', 'x-end': 'yes' },
+      })
+    ).json<Echo>();
     assert.equal(echo.headers['x-hop'], undefined);
     assert.equal(echo.headers['te'], undefined);
     assert.equal(echo.headers['proxy-authorization'], undefined);
@@ -154,7 +158,10 @@ describe('proxy server: configuration changes and shutdown', () => {
   it('lets an in-flight request finish when closing, then stops accepting', async () => {
     const upstream = await startUpstream((req, res) => setTimeout(() => echoRequest(req, res), 300));
     const svc = make.service({ port: upstream.port });
-    const proxy = await startProxy({ services: [svc], routes: [make.route({ paths: ['/'], service: { id: svc.id } })], consumers: [], plugins: [] }, { shutdown_timeout: 5000 });
+    const proxy = await startProxy(
+      { services: [svc], routes: [make.route({ paths: ['/'], service: { id: svc.id } })], consumers: [], plugins: [] },
+      { shutdown_timeout: 5000 },
+    );
     try {
       const inFlight = send(proxy.port, '/slow');
       await new Promise((r) => setTimeout(r, 100));
@@ -172,7 +179,10 @@ describe('proxy server: configuration changes and shutdown', () => {
   it('cuts requests still running when shutdown_timeout expires', async () => {
     const upstream = await startUpstream(() => {});
     const svc = make.service({ port: upstream.port });
-    const proxy = await startProxy({ services: [svc], routes: [make.route({ paths: ['/'], service: { id: svc.id } })], consumers: [], plugins: [] }, { shutdown_timeout: 200 });
+    const proxy = await startProxy(
+      { services: [svc], routes: [make.route({ paths: ['/'], service: { id: svc.id } })], consumers: [], plugins: [] },
+      { shutdown_timeout: 200 },
+    );
     try {
       const inFlight = send(proxy.port, '/hang').then(
         () => 'answered',

@@ -121,12 +121,19 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       requestId,
       requestHost: host ?? '',
       port: listenerPort || String(req.socket.localPort ?? ''),
-      upstreamHost: match.route.preserve_host || upstream === null ? host ?? upstream?.hostHeader ?? '' : upstream.hostHeader,
+      upstreamHost: match.route.preserve_host || upstream === null ? (host ?? upstream?.hostHeader ?? '') : upstream.hostHeader,
     });
     return createProxyContext({ req, path: target.path, query: target.query, requestId, clientIp, match, plugins, upstreamHeaders });
   };
 
-  const proceed = (req: IncomingMessage, res: ServerResponse, ctx: ProxyContext, exchange: UpstreamExchange, outcome: AccessOutcome, buffered?: Readable): void => {
+  const proceed = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: ProxyContext,
+    exchange: UpstreamExchange,
+    outcome: AccessOutcome,
+    buffered?: Readable,
+  ): void => {
     if (exchange.clientGone) return;
     if (outcome.kind === 'reject' || outcome.kind === 'respond') return writeAccessOutcome(res, ctx, outcome);
     if (ctx.service === null) {

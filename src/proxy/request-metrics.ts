@@ -28,7 +28,7 @@ interface RouteSeries {
 
 /** Route label: the route's name, or its id when it has none (bounded either way). */
 export function routeLabel(route: Route | null): string {
-  return route === null ? '' : route.name ?? route.id;
+  return route === null ? '' : (route.name ?? route.id);
 }
 
 /** Wraps `metrics` with per-route caches of labelled children. */
@@ -71,7 +71,7 @@ function seriesOf(metrics: ProxyMetrics, route: Route | null, service: Service |
   return {
     service,
     route: label,
-    serviceLabel: service === null ? '' : service.name ?? service.id,
+    serviceLabel: service === null ? '' : (service.name ?? service.id),
     latency: metrics.latency.labels(label),
     upstreamLatency: metrics.upstreamLatency.labels(label),
     byStatus: new Map(),

@@ -37,10 +37,7 @@ describe('createRouter: paths', () => {
   });
 
   it('falls back to regex paths, anchored at the start, when no plain prefix matches', () => {
-    const router = routerOf([
-      make.route({ name: 'users', paths: ['/users'] }),
-      make.route({ name: 'numeric', paths: ['~/items/\\d+$'] }),
-    ]);
+    const router = routerOf([make.route({ name: 'users', paths: ['/users'] }), make.route({ name: 'numeric', paths: ['~/items/\\d+$'] })]);
     assert.equal(nameOf(router, '/items/42'), 'numeric');
     assert.equal(nameOf(router, '/items/abc'), null);
     assert.equal(nameOf(router, '/x/items/42'), null, 'a regex is anchored at the start of the path');
@@ -69,10 +66,7 @@ describe('createRouter: paths', () => {
 
 describe('createRouter: hosts, methods and headers', () => {
   it('matches exact hosts case-insensitively and with any port unless the route names one', () => {
-    const router = routerOf([
-      make.route({ name: 'api', hosts: ['api.example.com'] }),
-      make.route({ name: 'api-8443', hosts: ['api.example.com:8443'] }),
-    ]);
+    const router = routerOf([make.route({ name: 'api', hosts: ['api.example.com'] }), make.route({ name: 'api-8443', hosts: ['api.example.com:8443'] })]);
     assert.equal(nameOf(router, '/', { host: 'API.example.com' }), 'api');
     assert.equal(nameOf(router, '/', { host: 'api.example.com:9000' }), 'api');
     assert.equal(nameOf(router, '/', { host: 'api.example.com:8443' }), 'api-8443');
@@ -80,10 +74,7 @@ describe('createRouter: hosts, methods and headers', () => {
   });
 
   it('matches leading and trailing wildcard hosts', () => {
-    const router = routerOf([
-      make.route({ name: 'sub', hosts: ['*.example.com'] }),
-      make.route({ name: 'tld', hosts: ['example.*'] }),
-    ]);
+    const router = routerOf([make.route({ name: 'sub', hosts: ['*.example.com'] }), make.route({ name: 'tld', hosts: ['example.*'] })]);
     assert.equal(nameOf(router, '/', { host: 'a.example.com' }), 'sub');
     assert.equal(nameOf(router, '/', { host: 'a.b.example.com:8000' }), 'sub');
     assert.equal(nameOf(router, '/', { host: 'example.org' }), 'tld');
@@ -140,10 +131,7 @@ describe('createRouter: services and upstream paths', () => {
   it('keeps the whole path when strip_path is off, and removes the matched part of a regex', () => {
     const svc = make.service({ path: '/s/' });
     const router = routerOf(
-      [
-        make.route({ paths: ['/keep'], strip_path: false, service: { id: svc.id } }),
-        make.route({ paths: ['~/users/\\d+'], service: { id: svc.id } }),
-      ],
+      [make.route({ paths: ['/keep'], strip_path: false, service: { id: svc.id } }), make.route({ paths: ['~/users/\\d+'], service: { id: svc.id } })],
       [svc],
     );
     assert.deepEqual(pick(router.match('GET', 'h', '/keep/x', {})), { strippedPath: '/keep/x', upstreamPath: '/s/keep/x' });

@@ -54,7 +54,7 @@ export function createRouter(routes: readonly Route[], services: ReadonlyMap<str
   const anyHost: RouteEntry[] = [];
 
   for (const route of routes) {
-    const service = route.service ? services.get(route.service.id) ?? null : null;
+    const service = route.service ? (services.get(route.service.id) ?? null) : null;
     if (service !== null && !service.enabled) continue;
     const hosts = route.hosts.map((h) => h.toLowerCase());
     const exactHosts = hosts.filter((h) => !h.includes('*'));

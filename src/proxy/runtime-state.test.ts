@@ -78,7 +78,10 @@ describe('buildRuntimeState: plugin precedence', () => {
 describe('buildRuntimeState: chains and instances', () => {
   it('orders a chain by priority, highest first', () => {
     const state = stateOf([make.plugin({ name: 'tag', config: { value: 'a' } }), make.plugin({ name: 'auth' })]);
-    assert.deepEqual(state.pluginsFor(matchOf(state)).entries.map((e) => e.name), ['auth', 'tag']);
+    assert.deepEqual(
+      state.pluginsFor(matchOf(state)).entries.map((e) => e.name),
+      ['auth', 'tag'],
+    );
   });
 
   it('fails closed: a configuration that cannot run rejects its requests with 500', async () => {
@@ -94,7 +97,10 @@ describe('buildRuntimeState: chains and instances', () => {
   it('creates one instance per configuration and closes them all with the state', () => {
     const closed: string[] = [];
     const definitions = [tagPlugin('tag', 100, closed)];
-    const state = stateOf([make.plugin({ name: 'tag', config: { value: 'g' } }), make.plugin({ name: 'tag', route: { id: route.id }, config: { value: 'r' } })], definitions);
+    const state = stateOf(
+      [make.plugin({ name: 'tag', config: { value: 'g' } }), make.plugin({ name: 'tag', route: { id: route.id }, config: { value: 'r' } })],
+      definitions,
+    );
     assert.equal(state.pluginsFor(matchOf(state, '/other')).entries[0]!.instance, state.pluginsFor(matchOf(state, '/other')).entries[0]!.instance);
     state.close();
     assert.deepEqual(closed.sort(), ['tag:g', 'tag:r']);

@@ -98,7 +98,7 @@ describe('upstream exchange: failures', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    const proxy = await proxyTo(port);
+    const proxy = await proxyTo(port, {}, { retries: 0 });
     try {
       const res = await send(proxy.port, '/x');
       assert.equal(res.status, 502);
@@ -108,6 +108,44 @@ describe('upstream exchange: failures', () => {
       assert.match(await proxy.metrics.registry.metrics(), /portcullis_upstream_errors_total\{route="all",kind="connect"\} 1/);
     } finally {
       await proxy.close();
+    }
+  });
+
+  it('retries a request without a body `retries` times when the upstream refuses the connection, then answers 502', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const proxy = await proxyTo(port, {}, { retries: 3 });
+    try {
+      assert.equal((await send(proxy.port, '/x')).status, 502);
+      assert.match(await proxy.metrics.registry.metrics(), /portcullis_upstream_errors_total\{route="all",kind="connect"\} 4/, 'one attempt and three retries');
+      assert.equal((await send(proxy.port, '/x', { method: 'POST', body: 'payload' })).status, 502);
+      assert.match(await proxy.metrics.registry.metrics(), /portcullis_upstream_errors_total\{route="all",kind="connect"\} 5/, 'a request with a body is not retried');
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('reaches an upstream that starts listening while the request is retried', async () => {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const proxy = await proxyTo(port, {}, { retries: 1000 });
+    let upstream: Upstream | undefined;
+    try {
+      const pending = send(proxy.port, '/late');
+      await new Promise((r) => setTimeout(r, 30));
+      const late = createServer((_req, res) => res.end('late but there'));
+      await new Promise<void>((r) => late.listen(port, '127.0.0.1', r));
+      upstream = { server: late, port, close: () => new Promise<void>((r) => late.close(() => r())) };
+      const res = await pending;
+      assert.equal(res.status, 200);
+      assert.equal(res.text, 'late but there');
+    } finally {
+      await proxy.close();
+      await upstream?.close();
     }
   });
 

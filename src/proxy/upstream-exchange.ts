@@ -44,6 +44,10 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   #upstreamSettled = false;
   #clientGone = false;
   #resume: (() => void) | null = null;
+  /** Kept for retries: a request without a body that could not connect is sent again. */
+  #target: UpstreamTarget | null = null;
+  #retriesLeft = 0;
+  #attempts = 0;
 
   constructor(ctx: ProxyContext, res: ServerResponse, startedAt: number, deps: ExchangeDeps) {
     this.#ctx = ctx;
@@ -62,6 +66,10 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   forward(target: UpstreamTarget, body: Readable | null): void {
     const ctx = this.#ctx;
     this.#dispatchedAt = performance.now();
+    // Retries (the service's `retries`) only where the request surely never reached the upstream
+    // and can be sent again whole: a failed connection, and no body stream to replay.
+    if (this.#attempts++ === 0) this.#retriesLeft = body === null ? (ctx.service?.retries ?? 0) : 0;
+    this.#target = target;
     target.dispatcher.dispatch(
       {
         path: ctx.query === '' ? ctx.match.upstreamPath : `${ctx.match.upstreamPath}?${ctx.query}`,
@@ -122,6 +130,14 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     }
     const failure = classifyUpstreamError(err);
     this.#deps.metrics.upstreamError(ctx.route, ctx.service, failure.kind);
+    if (failure.kind === 'connect' && this.#target !== null && this.#retriesLeft > 0) {
+      this.#retriesLeft--;
+      this.#upstreamSettled = false;
+      this.#deps.logger.debug({ requestId: ctx.requestId, route: routeLabel(ctx.route), retriesLeft: this.#retriesLeft }, 'upstream connection failed: retrying');
+      this.#controller = null;
+      this.forward(this.#target, null);
+      return;
+    }
     this.#deps.logger.warn(
       { requestId: ctx.requestId, route: routeLabel(ctx.route), kind: failure.kind, err: { code: (err as { code?: string }).code, message: err.message } },
       'upstream request failed',

@@ -73,7 +73,9 @@ export class ApiKeyDao {
   async getByName(owner: ApiKeyOwner, name: string): Promise<ApiKeyRecord | null> {
     return this.#ctx.read(async (db) => {
       let q = db.selectFrom('api_keys').selectAll().where('name', '=', name);
-      q = owner.service_id ? q.where('service_id', '=', owner.service_id) : q.where('service_id', 'is', null).where('consumer_id', '=', owner.consumer_id ?? '');
+      q = owner.service_id
+        ? q.where('service_id', '=', owner.service_id)
+        : q.where('service_id', 'is', null).where('consumer_id', '=', owner.consumer_id ?? '');
       const rows = await q.orderBy('created_at', 'desc').execute();
       const row = rows.find((r) => r.status === 'active') ?? rows[0];
       return row ? decode(row) : null;
@@ -83,7 +85,11 @@ export class ApiKeyDao {
   async list(options: ApiKeyListOptions = {}): Promise<Page<ApiKeyRecord>> {
     const size = clampPageSize(options.size);
     return this.#ctx.read(async (db) => {
-      let q = db.selectFrom('api_keys').selectAll().orderBy('id').limit(size + 1);
+      let q = db
+        .selectFrom('api_keys')
+        .selectAll()
+        .orderBy('id')
+        .limit(size + 1);
       if (options.offset) q = q.where('id', '>', decodeOffset(options.offset));
       if (options.service_id) q = q.where('service_id', '=', options.service_id);
       if (options.consumer_id) q = q.where('consumer_id', '=', options.consumer_id);
@@ -136,7 +142,17 @@ export class ApiKeyDao {
     return this.#ctx.write(async (tx) => {
       const result = await tx.db
         .updateTable('api_keys')
-        .set({ status: 'revoked', revoked_at: nowSeconds, updated_at: nowSeconds, cache_key: `revoked:${record.id}`, prev_lookup: null, prev_hash: null, prev_salt: null, prev_algorithm: null, prev_valid_until: null })
+        .set({
+          status: 'revoked',
+          revoked_at: nowSeconds,
+          updated_at: nowSeconds,
+          cache_key: `revoked:${record.id}`,
+          prev_lookup: null,
+          prev_hash: null,
+          prev_salt: null,
+          prev_algorithm: null,
+          prev_valid_until: null,
+        })
         .where('id', '=', record.id)
         .where('status', '=', 'active')
         .executeTakeFirst();
@@ -225,7 +241,13 @@ function decode(row: Row): ApiKeyRecord {
     secret: { lookup: row.lookup, algorithm: row.algorithm, salt: row.salt ?? null, hash: row.hash },
     previous:
       row.prev_lookup && row.prev_hash
-        ? { lookup: row.prev_lookup, algorithm: row.prev_algorithm, salt: row.prev_salt ?? null, hash: row.prev_hash, valid_until: Number(row.prev_valid_until) }
+        ? {
+            lookup: row.prev_lookup,
+            algorithm: row.prev_algorithm,
+            salt: row.prev_salt ?? null,
+            hash: row.prev_hash,
+            valid_until: Number(row.prev_valid_until),
+          }
         : null,
     service: row.service_id ? { id: row.service_id } : null,
     consumer: row.consumer_id ? { id: row.consumer_id } : null,

@@ -52,7 +52,10 @@ export async function readClusterEvents(db: Executor, afterId: number, limit = 1
 }
 
 export async function latestClusterEventId(db: Executor): Promise<number> {
-  const row = await db.selectFrom('cluster_events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
+  const row = await db
+    .selectFrom('cluster_events')
+    .select((eb) => eb.fn.max('id').as('max'))
+    .executeTakeFirst();
   return Number(row?.max ?? 0);
 }
 

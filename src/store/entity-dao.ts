@@ -62,7 +62,11 @@ export class EntityDao<E extends BaseEntity = BaseEntity> {
     const size = clampPageSize(options.size);
     const after = options.offset ? decodeOffset(options.offset) : null;
     return this.#ctx.read(async (db) => {
-      let q = db.selectFrom(this.#table).selectAll().orderBy('id').limit(size + 1);
+      let q = db
+        .selectFrom(this.#table)
+        .selectAll()
+        .orderBy('id')
+        .limit(size + 1);
       if (after) q = q.where('id', '>', after);
       for (const [field, value] of Object.entries(options.where ?? {})) {
         const column = this.#codec.column(field);
@@ -174,7 +178,10 @@ export class EntityDao<E extends BaseEntity = BaseEntity> {
     }
     if (errors.length === 0 && def.check) errors.push(...def.check(entity as unknown as Omit<E, keyof BaseEntity>));
     if (errors.length > 0) {
-      throw new PortcullisError('PC_VALIDATION_FAILED', { message: `The ${def.singular} is not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, fields: errors });
+      throw new PortcullisError('PC_VALIDATION_FAILED', {
+        message: `The ${def.singular} is not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+        fields: errors,
+      });
     }
     return entity;
   }

@@ -12,7 +12,17 @@ interface DriverError {
   detail?: string;
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE', 'SQLITE_BUSY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'EPIPE',
+  'SQLITE_BUSY',
+  'SQLITE_CANTOPEN',
+  'SQLITE_IOERR',
+]);
 
 export function mapStoreError(err: unknown, entity: string): unknown {
   if (err instanceof PortcullisError || !err || typeof err !== 'object') return err;
@@ -27,9 +37,18 @@ export function mapStoreError(err: unknown, entity: string): unknown {
     });
   }
   if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503') {
-    return new PortcullisError('PC_STORE_FOREIGN_KEY_VIOLATION', { message: `A ${entity} entity refers to an entity that does not exist, or is still referred to`, cause: err });
+    return new PortcullisError('PC_STORE_FOREIGN_KEY_VIOLATION', {
+      message: `A ${entity} entity refers to an entity that does not exist, or is still referred to`,
+      cause: err,
+    });
   }
-  if (CONNECTION_CODES.has(code) || code.startsWith('08') || code === '57P01' || code === '57P03' || /timeout exceeded when trying to connect|Connection terminated/i.test(e.message ?? '')) {
+  if (
+    CONNECTION_CODES.has(code) ||
+    code.startsWith('08') ||
+    code === '57P01' ||
+    code === '57P03' ||
+    /timeout exceeded when trying to connect|Connection terminated/i.test(e.message ?? '')
+  ) {
     return new PortcullisError('PC_STORE_UNAVAILABLE', { cause: err });
   }
   return err;

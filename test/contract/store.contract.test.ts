@@ -222,18 +222,32 @@ describe('migrations', () => {
       const store = createStore({ config: database.config });
       try {
         const migrations = Object.fromEntries(
-          [...MIGRATIONS, { name: '9999_broken', up: async (db: any) => { await db.schema.createTable('half_done').addColumn('id', 'integer').execute(); throw new Error('broken migration'); } }].map((m) => [
-            m.name,
-            { up: (d: any) => m.up(d, dialect) },
-          ]),
+          [
+            ...MIGRATIONS,
+            {
+              name: '9999_broken',
+              up: async (db: any) => {
+                await db.schema.createTable('half_done').addColumn('id', 'integer').execute();
+                throw new Error('broken migration');
+              },
+            },
+          ].map((m) => [m.name, { up: (d: any) => m.up(d, dialect) }]),
         );
-        const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => migrations }, migrationTableName: 'schema_migrations', migrationLockTableName: 'schema_migrations_lock' });
+        const migrator = new Migrator({
+          db: store.db,
+          provider: { getMigrations: async () => migrations },
+          migrationTableName: 'schema_migrations',
+          migrationLockTableName: 'schema_migrations_lock',
+        });
         const { error } = await migrator.migrateToLatest();
         assert.match(String(error), /broken migration/);
         const tables = (await store.db.introspection.getTables()).map((t) => t.name);
         assert.ok(!tables.includes('half_done'), 'the failed migration left nothing');
         assert.ok(!tables.includes('services'), 'the migrations of the same run were rolled back with it');
-        assert.deepEqual(await store.pendingMigrations(), MIGRATIONS.map((m) => m.name));
+        assert.deepEqual(
+          await store.pendingMigrations(),
+          MIGRATIONS.map((m) => m.name),
+        );
       } finally {
         await store.close();
         await database.drop();

@@ -102,16 +102,28 @@ describe('API keys through the real CLI', () => {
     await admin(node, 'POST', '/services/orders/routes', { name: 'forms', paths: ['/forms'] });
     assert.equal((await admin(node, 'POST', '/routes/forms/plugins', { name: 'key-auth', config: { key_in_body: true } })).status, 201);
     const { body } = await admin(node, 'POST', '/services/orders/api-keys', { name: 'in-body', consumer: 'alice' });
-    const form = await fetch(`${node.proxyUrl}/forms`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `apikey=${body.api_key}&x=1` });
+    const form = await fetch(`${node.proxyUrl}/forms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `apikey=${body.api_key}&x=1`,
+    });
     assert.equal(form.status, 200);
     const echoed = (await form.json()) as Echo;
     assert.equal(echoed.headers['x-consumer-username'], 'alice');
     assert.equal(echoed.body, 'x=1', 'hide_credentials removes the key from the body; the rest arrives');
     assert.equal(echoed.headers['content-length'], '3');
-    const json = await fetch(`${node.proxyUrl}/forms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apikey: body.api_key, order: 7 }) });
+    const json = await fetch(`${node.proxyUrl}/forms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ apikey: body.api_key, order: 7 }),
+    });
     assert.equal(json.status, 200);
     assert.equal(((await json.json()) as Echo).body, '{"order":7}');
-    const wrong = await fetch(`${node.proxyUrl}/forms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apikey: 'nope-nope-nope-nope' }) });
+    const wrong = await fetch(`${node.proxyUrl}/forms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ apikey: 'nope-nope-nope-nope' }),
+    });
     assert.equal(wrong.status, 401);
   });
 
@@ -124,7 +136,10 @@ describe('API keys through the real CLI', () => {
       assert.equal(k.api_key, undefined);
     }
     const all = await admin(node, 'GET', '/api-keys?status=revoked');
-    assert.deepEqual(all.body.data.map((k: { name: string }) => k.name), ['mobile']);
+    assert.deepEqual(
+      all.body.data.map((k: { name: string }) => k.name),
+      ['mobile'],
+    );
     assert.ok(!readFileSync(node.configFile, 'utf8').includes('pcg_'));
   });
 

@@ -33,7 +33,15 @@ describe('a node whose PostgreSQL goes down', () => {
     dir = mkdtempSync(join(tmpdir(), 'portcullis-pgdown-'));
     chmodSync(dir, 0o777);
     port = await freePort();
-    pg = new EmbeddedPostgres({ databaseDir: join(dir, 'data'), user: 'portcullis', password: 'pw', port, persistent: true, onLog: () => {}, onError: () => {} });
+    pg = new EmbeddedPostgres({
+      databaseDir: join(dir, 'data'),
+      user: 'portcullis',
+      password: 'pw',
+      port,
+      persistent: true,
+      onLog: () => {},
+      onError: () => {},
+    });
     await pg.initialise();
     await pg.start();
     await pg.createDatabase('portcullis');

@@ -21,7 +21,12 @@ const config = loadConfig({
 });
 const routes: AdminRoutes = (app, kit) =>
   apiKeyRoutes({
-    keys: createApiKeyService({ store: kit.store, config: config.api_keys, issuers: createIssuerDirectory(config.api_keys.issuers), hashers: createKeyHashers('sha256') }),
+    keys: createApiKeyService({
+      store: kit.store,
+      config: config.api_keys,
+      issuers: createIssuerDirectory(config.api_keys.issuers),
+      hashers: createKeyHashers('sha256'),
+    }),
     tokenProtected: false,
   })(app, kit);
 
@@ -84,9 +89,15 @@ describe('Admin API: api-keys', () => {
       assert.ok(next.body.data.length >= 1);
       for (const k of [...page.body.data, ...next.body.data]) assert.match(k.masked_key, /…$/);
       const byIssuer = await h.call('GET', '/api-keys?issuer=devportal');
-      assert.deepEqual(byIssuer.body.data.map((k: { name: string }) => k.name), ['pushed']);
+      assert.deepEqual(
+        byIssuer.body.data.map((k: { name: string }) => k.name),
+        ['pushed'],
+      );
       const consumers = await h.call('GET', '/consumers/alice/api-keys');
-      assert.deepEqual(consumers.body.data.map((k: { name: string }) => k.name), ['own']);
+      assert.deepEqual(
+        consumers.body.data.map((k: { name: string }) => k.name),
+        ['own'],
+      );
     });
   });
 
@@ -134,7 +145,12 @@ describe('Admin API: api-keys', () => {
 
   describe('403', () => {
     it('refuses a plaintext value from a remote address when the Admin API has no token', async () => {
-      const res = await h.app.inject({ method: 'POST', url: '/services/orders/api-keys', remoteAddress: '10.1.2.3', payload: { name: 'remote', api_key: 'legacy-value-0000000000000000' } });
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/services/orders/api-keys',
+        remoteAddress: '10.1.2.3',
+        payload: { name: 'remote', api_key: 'legacy-value-0000000000000000' },
+      });
       assert.equal(res.statusCode, 403);
       assert.equal(res.json().code, 'PC_APIKEY_PLAINTEXT_REFUSED');
     });

@@ -14,7 +14,17 @@ import { pathParam } from '../entity-params.js';
 import { isLoopbackHost } from '../../config/listen.js';
 import type { ApiKeyService, KeyWithPlaintext, OwnerRef } from '../../apikeys/lifecycle/api-key-service.js';
 import { toApiKeyView } from '../../apikeys/lifecycle/api-key-view.js';
-import { GenerateKeyBody, KEY_NAME_PATTERN, RegenerateKeyBody, RevocationsBody, SetKeyBody, type GenerateKeyInput, type RegenerateKeyInput, type RevocationsInput, type SetKeyInput } from '../../apikeys/lifecycle/schemas.js';
+import {
+  GenerateKeyBody,
+  KEY_NAME_PATTERN,
+  RegenerateKeyBody,
+  RevocationsBody,
+  SetKeyBody,
+  type GenerateKeyInput,
+  type RegenerateKeyInput,
+  type RevocationsInput,
+  type SetKeyInput,
+} from '../../apikeys/lifecycle/schemas.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../store/pagination.js';
 
 const ApiKey = Type.Object(
@@ -81,7 +91,9 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
     reply.header('cache-control', 'no-store');
     return result.plaintext ? { ...view(result.record), api_key: result.plaintext.reveal() } : view(result.record);
   };
-  const facts = (request: FastifyRequest) => ({ protectedConnection: deps.tokenProtected || isLoopbackHost(request.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '') });
+  const facts = (request: FastifyRequest) => ({
+    protectedConnection: deps.tokenProtected || isLoopbackHost(request.socket.remoteAddress?.replace(/^::ffff:/, '') ?? ''),
+  });
 
   return (app, kit) => {
     kit.nameSchema(ApiKey, 'ApiKey');
@@ -93,44 +105,140 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
       const params = PathParams({ [owner.param]: Owner });
       const named = PathParams({ [owner.param]: Owner, name: KeyName });
 
-      app.post(base, { schema: { tags, summary: `Generate (or register) a key of a ${owner.param}`, params, body: GenerateKeyBody, response: { 201: ApiKeyWithSecret, ...ErrorResponses(400, 403, 404, 409) } } }, async (request, reply) => {
-        const result = await keys.create(ownerOf(request), request.body as GenerateKeyInput, facts(request));
-        return reply.code(201).send(withSecret(reply, result));
-      });
-      app.get(base, { schema: { tags, summary: `List the keys of a ${owner.param} (masked)`, params, querystring: OwnerListQuery, response: { 200: ListResponse(ApiKey), ...ErrorResponses(400, 404) } } }, async (request) => {
-        const q = request.query as { size?: number; offset?: string; status?: 'active' | 'revoked' | 'expired'; issuer?: string };
-        const size = q.size ?? DEFAULT_PAGE_SIZE;
-        const page = await keys.list({ owner: ownerOf(request), owned: true, size, ...(q.offset ? { offset: q.offset } : {}), ...(q.status ? { status: q.status } : {}), ...(q.issuer ? { issuer: q.issuer } : {}) });
-        return listBody(page, request, size, view);
-      });
-      app.get(`${base}/:name`, { schema: { tags, summary: 'Show one key (masked)', params: named, response: { 200: ApiKey, ...ErrorResponses(404) } } }, async (request) =>
-        view(await keys.get(ownerOf(request), pathParam(request, 'name'))),
+      app.post(
+        base,
+        {
+          schema: {
+            tags,
+            summary: `Generate (or register) a key of a ${owner.param}`,
+            params,
+            body: GenerateKeyBody,
+            response: { 201: ApiKeyWithSecret, ...ErrorResponses(400, 403, 404, 409) },
+          },
+        },
+        async (request, reply) => {
+          const result = await keys.create(ownerOf(request), request.body as GenerateKeyInput, facts(request));
+          return reply.code(201).send(withSecret(reply, result));
+        },
       );
-      app.post(`${base}/:name/regenerate`, { schema: { tags, summary: 'Replace the secret of a key (optionally keeping the old one for grace_period seconds)', params: named, body: RegenerateKeyBody, response: { 200: ApiKeyWithSecret, ...ErrorResponses(400, 404) } } }, async (request, reply) => {
-        const result = await keys.regenerate(ownerOf(request), pathParam(request, 'name'), (request.body ?? {}) as RegenerateKeyInput);
-        return withSecret(reply, result);
-      });
-      app.put(`${base}/:name`, { schema: { tags, summary: 'Set the value of a key (ours or external)', params: named, body: SetKeyBody, response: { 200: ApiKey, 201: ApiKey, ...ErrorResponses(400, 403, 404, 409) } } }, async (request, reply) => {
-        const { record, created } = await keys.set(ownerOf(request), pathParam(request, 'name'), request.body as SetKeyInput, facts(request));
-        return reply.code(created ? 201 : 200).send(view(record));
-      });
-      app.delete(`${base}/:name`, { schema: { tags, summary: 'Revoke a key (idempotent: 204 for unknown keys too)', params: named, response: { 204: NoContent } } }, async (request, reply) => {
-        await keys.revoke(ownerOf(request), pathParam(request, 'name'));
-        return reply.code(204).send();
-      });
+      app.get(
+        base,
+        {
+          schema: {
+            tags,
+            summary: `List the keys of a ${owner.param} (masked)`,
+            params,
+            querystring: OwnerListQuery,
+            response: { 200: ListResponse(ApiKey), ...ErrorResponses(400, 404) },
+          },
+        },
+        async (request) => {
+          const q = request.query as { size?: number; offset?: string; status?: 'active' | 'revoked' | 'expired'; issuer?: string };
+          const size = q.size ?? DEFAULT_PAGE_SIZE;
+          const page = await keys.list({
+            owner: ownerOf(request),
+            owned: true,
+            size,
+            ...(q.offset ? { offset: q.offset } : {}),
+            ...(q.status ? { status: q.status } : {}),
+            ...(q.issuer ? { issuer: q.issuer } : {}),
+          });
+          return listBody(page, request, size, view);
+        },
+      );
+      app.get(
+        `${base}/:name`,
+        { schema: { tags, summary: 'Show one key (masked)', params: named, response: { 200: ApiKey, ...ErrorResponses(404) } } },
+        async (request) => view(await keys.get(ownerOf(request), pathParam(request, 'name'))),
+      );
+      app.post(
+        `${base}/:name/regenerate`,
+        {
+          schema: {
+            tags,
+            summary: 'Replace the secret of a key (optionally keeping the old one for grace_period seconds)',
+            params: named,
+            body: RegenerateKeyBody,
+            response: { 200: ApiKeyWithSecret, ...ErrorResponses(400, 404) },
+          },
+        },
+        async (request, reply) => {
+          const result = await keys.regenerate(ownerOf(request), pathParam(request, 'name'), (request.body ?? {}) as RegenerateKeyInput);
+          return withSecret(reply, result);
+        },
+      );
+      app.put(
+        `${base}/:name`,
+        {
+          schema: {
+            tags,
+            summary: 'Set the value of a key (ours or external)',
+            params: named,
+            body: SetKeyBody,
+            response: { 200: ApiKey, 201: ApiKey, ...ErrorResponses(400, 403, 404, 409) },
+          },
+        },
+        async (request, reply) => {
+          const { record, created } = await keys.set(ownerOf(request), pathParam(request, 'name'), request.body as SetKeyInput, facts(request));
+          return reply.code(created ? 201 : 200).send(view(record));
+        },
+      );
+      app.delete(
+        `${base}/:name`,
+        { schema: { tags, summary: 'Revoke a key (idempotent: 204 for unknown keys too)', params: named, response: { 204: NoContent } } },
+        async (request, reply) => {
+          await keys.revoke(ownerOf(request), pathParam(request, 'name'));
+          return reply.code(204).send();
+        },
+      );
     }
 
-    app.get('/api-keys', { schema: { tags: ['api-keys'], summary: 'List every key (masked)', querystring: AllListQuery, response: { 200: ListResponse(ApiKey), ...ErrorResponses(400, 404) } } }, async (request) => {
-      const q = request.query as { size?: number; offset?: string; status?: 'active' | 'revoked' | 'expired'; issuer?: string; consumer?: string; service?: string };
-      const size = q.size ?? DEFAULT_PAGE_SIZE;
-      const owner: OwnerRef = { ...(q.service ? { service: q.service } : {}), ...(q.consumer ? { consumer: q.consumer } : {}) };
-      const page = await keys.list({ owner, size, ...(q.offset ? { offset: q.offset } : {}), ...(q.status ? { status: q.status } : {}), ...(q.issuer ? { issuer: q.issuer } : {}) });
-      return listBody(page, request, size, view);
-    });
-    app.post('/api-keys/revocations', { schema: { tags: ['api-keys'], summary: 'A remote issuer announces revoked keys: every node forgets them', body: RevocationsBody, response: { 202: Type.Object({ accepted: Type.Integer() }), ...ErrorResponses(400) } } }, async (request, reply) => {
-      const body = request.body as RevocationsInput;
-      await keys.announceRevocations(body.key_ids, body.issuer);
-      return reply.code(202).send({ accepted: body.key_ids.length });
-    });
+    app.get(
+      '/api-keys',
+      {
+        schema: {
+          tags: ['api-keys'],
+          summary: 'List every key (masked)',
+          querystring: AllListQuery,
+          response: { 200: ListResponse(ApiKey), ...ErrorResponses(400, 404) },
+        },
+      },
+      async (request) => {
+        const q = request.query as {
+          size?: number;
+          offset?: string;
+          status?: 'active' | 'revoked' | 'expired';
+          issuer?: string;
+          consumer?: string;
+          service?: string;
+        };
+        const size = q.size ?? DEFAULT_PAGE_SIZE;
+        const owner: OwnerRef = { ...(q.service ? { service: q.service } : {}), ...(q.consumer ? { consumer: q.consumer } : {}) };
+        const page = await keys.list({
+          owner,
+          size,
+          ...(q.offset ? { offset: q.offset } : {}),
+          ...(q.status ? { status: q.status } : {}),
+          ...(q.issuer ? { issuer: q.issuer } : {}),
+        });
+        return listBody(page, request, size, view);
+      },
+    );
+    app.post(
+      '/api-keys/revocations',
+      {
+        schema: {
+          tags: ['api-keys'],
+          summary: 'A remote issuer announces revoked keys: every node forgets them',
+          body: RevocationsBody,
+          response: { 202: Type.Object({ accepted: Type.Integer() }), ...ErrorResponses(400) },
+        },
+      },
+      async (request, reply) => {
+        const body = request.body as RevocationsInput;
+        await keys.announceRevocations(body.key_ids, body.issuer);
+        return reply.code(202).send({ accepted: body.key_ids.length });
+      },
+    );
   };
 }

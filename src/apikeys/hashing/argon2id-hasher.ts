@@ -52,12 +52,7 @@ export function createArgon2idHasher(config: Partial<Argon2idParams> = {}): KeyH
     },
     needsRehash(stored) {
       const used = paramsOf(stored);
-      return (
-        used === null ||
-        used.memoryCost !== params.memoryCost ||
-        used.timeCost !== params.timeCost ||
-        used.parallelism !== params.parallelism
-      );
+      return used === null || used.memoryCost !== params.memoryCost || used.timeCost !== params.timeCost || used.parallelism !== params.parallelism;
     },
   };
 }

@@ -43,10 +43,5 @@ function digest(salt: Buffer, key: string): Buffer {
 }
 
 function isOwnRecord(stored: StoredHash): stored is StoredHash & { salt: string } {
-  return (
-    stored.algorithm === 'sha256' &&
-    stored.salt !== null &&
-    HEX_32_BYTES.test(stored.salt) &&
-    HEX_32_BYTES.test(stored.hash)
-  );
+  return stored.algorithm === 'sha256' && stored.salt !== null && HEX_32_BYTES.test(stored.salt) && HEX_32_BYTES.test(stored.hash);
 }

@@ -111,13 +111,19 @@ for (const dialect of DIALECTS) {
     });
 
     it('refuses plaintext registration over an unprotected connection, bad values and unknown or remote prefixes', async () => {
-      await rejectsWith(service.create({ service: 'orders' }, { name: 'x1', api_key: 'legacy-system-key-9876543210' }, { protectedConnection: false }), 'PC_APIKEY_PLAINTEXT_REFUSED');
+      await rejectsWith(
+        service.create({ service: 'orders' }, { name: 'x1', api_key: 'legacy-system-key-9876543210' }, { protectedConnection: false }),
+        'PC_APIKEY_PLAINTEXT_REFUSED',
+      );
       await rejectsWith(service.create({ service: 'orders' }, { name: 'x2', api_key: 'short' }, open), 'PC_VALIDATION_FAILED');
       const foreign = `zzz_${'a'.repeat(64)}`;
       const crc = (await import('../key-format.js')).keyChecksum(foreign);
       await rejectsWith(service.create({ service: 'orders' }, { name: 'x3', api_key: foreign + crc }, open), 'PC_APIKEY_ISSUER_UNKNOWN');
       const remote = `mgt_${'b'.repeat(64)}`;
-      await rejectsWith(service.create({ service: 'orders' }, { name: 'x4', api_key: remote + (await import('../key-format.js')).keyChecksum(remote) }, open), 'PC_APIKEY_ISSUER_READ_ONLY');
+      await rejectsWith(
+        service.create({ service: 'orders' }, { name: 'x4', api_key: remote + (await import('../key-format.js')).keyChecksum(remote) }, open),
+        'PC_APIKEY_ISSUER_READ_ONLY',
+      );
       await rejectsWith(service.create({ service: 'orders' }, { name: 'x5', issuer: 'devportal' }, open), 'PC_APIKEY_ISSUER_READ_ONLY');
     });
 
@@ -154,11 +160,17 @@ for (const dialect of DIALECTS) {
       assert.ok(all.data.length >= 5);
       clock += 2 * 86_400_000;
       const expired = await service.list({ owner: { service: 'orders' }, status: 'expired' });
-      assert.deepEqual(expired.data.map((r) => r.name), ['exp-in']);
+      assert.deepEqual(
+        expired.data.map((r) => r.name),
+        ['exp-in'],
+      );
       const revoked = await service.list({ status: 'revoked' });
       assert.ok(revoked.data.every((r) => r.status === 'revoked'));
       const devportal = await service.list({ issuer: 'devportal' });
-      assert.deepEqual(devportal.data.map((r) => r.name), ['portal']);
+      assert.deepEqual(
+        devportal.data.map((r) => r.name),
+        ['portal'],
+      );
     });
 
     it('records a cluster event for each change, carrying the public id only', async () => {
@@ -167,7 +179,10 @@ for (const dialect of DIALECTS) {
       await service.regenerate({ service: 'orders' }, 'evt', {});
       await service.revoke({ service: 'orders' }, 'evt');
       const events = (await store.events.since(from)).filter((e) => e.entity === 'api_keys');
-      assert.deepEqual(events.map((e) => e.operation), ['create', 'update', 'update']);
+      assert.deepEqual(
+        events.map((e) => e.operation),
+        ['create', 'update', 'update'],
+      );
       assert.equal(events[0]!.data!['key_id'], record.key_id);
       assert.equal(events[1]!.data!['replaced_key_id'], record.key_id);
       assert.ok(!JSON.stringify(events).includes(record.secret.hash));

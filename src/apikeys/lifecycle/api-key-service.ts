@@ -49,7 +49,14 @@ export interface ApiKeyService {
   revoke(owner: OwnerRef, name: string): Promise<void>;
   get(owner: OwnerRef, name: string): Promise<ApiKeyRecord>;
   /** `owned`: list the keys the owner owns (a consumer's own keys), not every key naming it. */
-  list(filter: { owner?: OwnerRef; owned?: boolean; status?: 'active' | 'revoked' | 'expired'; issuer?: string; size?: number; offset?: string }): Promise<Page<ApiKeyRecord>>;
+  list(filter: {
+    owner?: OwnerRef;
+    owned?: boolean;
+    status?: 'active' | 'revoked' | 'expired';
+    issuer?: string;
+    size?: number;
+    offset?: string;
+  }): Promise<Page<ApiKeyRecord>>;
   /** A remote issuer's revocations: every node drops these key ids from its cache. */
   announceRevocations(keyIds: readonly string[], issuer?: string): Promise<void>;
   nowSeconds(): number;
@@ -144,7 +151,11 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
       const at = nowSeconds();
       const record = await store.apiKeys.replaceSecret(
         current,
-        { ...km, previous: null, expires_at: input.expires_at !== undefined || input.expires_in !== undefined ? resolveExpiry(input, at, 0) : current.expires_at },
+        {
+          ...km,
+          previous: null,
+          expires_at: input.expires_at !== undefined || input.expires_in !== undefined ? resolveExpiry(input, at, 0) : current.expires_at,
+        },
         at,
       );
       return { record, created: false };
@@ -155,7 +166,9 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
       const current = await findActive(owner, name);
       if (!current) throw new PortcullisError('PC_NOT_FOUND', { message: `No active API key named "${name}"` });
       if (current.source !== 'generated' && current.source !== 'supplied') {
-        throw new PortcullisError('PC_APIKEY_ISSUER_READ_ONLY', { message: `Key "${name}" was registered by issuer "${current.issuer}"; that issuer regenerates it` });
+        throw new PortcullisError('PC_APIKEY_ISSUER_READ_ONLY', {
+          message: `Key "${name}" was registered by issuer "${current.issuer}"; that issuer regenerates it`,
+        });
       }
       const km = await generateMaterial(deps, current.issuer);
       const at = nowSeconds();

@@ -36,7 +36,8 @@ export interface MaterialDeps {
 /** A new key from a local issuer (the named one, or the default). */
 export async function generateMaterial(deps: MaterialDeps, issuerName?: string): Promise<KeyMaterial> {
   const issuer = issuerName ? deps.issuers.byName(issuerName) : deps.issuers.defaultLocal;
-  if (!issuer) throw new PortcullisError('PC_APIKEY_ISSUER_UNKNOWN', { message: issuerName ? `No issuer named "${issuerName}"` : 'No local issuer is configured' });
+  if (!issuer)
+    throw new PortcullisError('PC_APIKEY_ISSUER_UNKNOWN', { message: issuerName ? `No issuer named "${issuerName}"` : 'No local issuer is configured' });
   if (issuer.type !== 'local') throw readOnly(issuer, 'generates its own keys; register them with api_key or sha256');
   const generated = generateApiKey(issuer.prefix);
   const stored = await deps.hashers.current.hash(generated.key.reveal());
@@ -54,17 +55,34 @@ export async function generateMaterial(deps: MaterialDeps, issuerName?: string):
 export async function suppliedMaterial(deps: MaterialDeps, value: string): Promise<KeyMaterial> {
   const parsed = parseApiKey(value);
   if (parsed.kind === 'malformed') {
-    throw new PortcullisError('PC_VALIDATION_FAILED', { message: `api_key is not a usable key (${parsed.reason})`, fields: [{ path: 'api_key', message: `is not a usable key (${parsed.reason})` }] });
+    throw new PortcullisError('PC_VALIDATION_FAILED', {
+      message: `api_key is not a usable key (${parsed.reason})`,
+      fields: [{ path: 'api_key', message: `is not a usable key (${parsed.reason})` }],
+    });
   }
   const stored = await deps.hashers.current.hash(value);
   if (parsed.kind === 'external') {
-    return { secret: { lookup: `sha256:${sha256Hex(value)}`, ...stored }, key_id: randomId(), issuer: EXTERNAL_ISSUER, prefix: null, source: 'external', plaintext: null };
+    return {
+      secret: { lookup: `sha256:${sha256Hex(value)}`, ...stored },
+      key_id: randomId(),
+      issuer: EXTERNAL_ISSUER,
+      prefix: null,
+      source: 'external',
+      plaintext: null,
+    };
   }
   const issuer = deps.issuers.byPrefix(parsed.prefix);
   if (!issuer) throw new PortcullisError('PC_APIKEY_ISSUER_UNKNOWN', { message: `No issuer has the prefix "${parsed.prefix}"` });
   if (issuer.type === 'remote') throw readOnly(issuer, 'validates its keys itself (remote issuer)');
   const lookup = issuer.type === 'push' ? `sha256:${sha256Hex(value)}` : `${parsed.prefix}_${parsed.id}`;
-  return { secret: { lookup, ...stored }, key_id: parsed.id, issuer: issuer.name, prefix: issuer.prefix, source: issuer.type === 'push' ? 'pushed' : 'supplied', plaintext: null };
+  return {
+    secret: { lookup, ...stored },
+    key_id: parsed.id,
+    issuer: issuer.name,
+    prefix: issuer.prefix,
+    source: issuer.type === 'push' ? 'pushed' : 'supplied',
+    plaintext: null,
+  };
 }
 
 /** A push issuer's key registered by its SHA-256 digest (the plaintext never reaches us). */

@@ -17,194 +17,202 @@ const logger = pino({ level: 'silent' });
 const open = { protectedConnection: true };
 
 for (const dialect of DIALECTS) {
-describe(`API key verifier on ${dialect}`, () => {
-  let database: TestDatabase;
-  let store: Store;
-  let keys: ApiKeyService;
-  let verifier: ApiKeyVerifier;
-  let lookups = 0;
-  let clock = Date.parse('2026-11-22T10:00:00Z');
-  let remote: Server;
-  let remoteCalls = 0;
-  let serviceId = '';
-  let otherServiceId = '';
-  const used: string[] = [];
-  const remoteValid = generateApiKey('mgt').key.reveal();
+  describe(`API key verifier on ${dialect}`, () => {
+    let database: TestDatabase;
+    let store: Store;
+    let keys: ApiKeyService;
+    let verifier: ApiKeyVerifier;
+    let lookups = 0;
+    let clock = Date.parse('2026-11-22T10:00:00Z');
+    let remote: Server;
+    let remoteCalls = 0;
+    let serviceId = '';
+    let otherServiceId = '';
+    const used: string[] = [];
+    const remoteValid = generateApiKey('mgt').key.reveal();
 
-  const build = (hashers: KeyHashers, remoteUrl: string) => {
-    const config = loadConfig({
-      env: {
-        PORTCULLIS_API_KEYS_ISSUERS: JSON.stringify([
-          { name: 'portcullis', prefix: 'pcg', type: 'local' },
-          { name: 'devportal', prefix: 'dev', type: 'push' },
-          { name: 'mgmt', prefix: 'mgt', type: 'remote', url: remoteUrl, token: 'remote-token', cache_ttl: 60, neg_cache_ttl: 60 },
-        ]),
-      },
-    });
-    const issuers = createIssuerDirectory(config.api_keys.issuers);
-    const countingDao = new Proxy(store.apiKeys, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver);
-        if (prop === 'findByLookup') return (...args: [string]) => (lookups++, target.findByLookup(...args));
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
-    keys = createApiKeyService({ store, config: config.api_keys, issuers, hashers, now: () => clock });
-    verifier = createApiKeyVerifier(
-      { dao: countingDao, hashers, issuers, logger, now: () => clock, onUsed: (id) => used.push(id), findConsumerId: async (ref) => (await store.consumers.get(ref))?.id ?? null },
-      config.api_keys,
-    );
-    const invalidator = createCacheInvalidator(verifier.cache);
-    store.onCommit((events) => invalidator.onEvents(events));
-  };
-
-  before(async () => {
-    remote = createServer((req, res) => {
-      remoteCalls++;
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        const ok = req.headers.authorization === 'Bearer remote-token' && JSON.parse(body).api_key === remoteValid;
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(ok ? { valid: true, consumer: 'alice' } : { valid: false }));
+    const build = (hashers: KeyHashers, remoteUrl: string) => {
+      const config = loadConfig({
+        env: {
+          PORTCULLIS_API_KEYS_ISSUERS: JSON.stringify([
+            { name: 'portcullis', prefix: 'pcg', type: 'local' },
+            { name: 'devportal', prefix: 'dev', type: 'push' },
+            { name: 'mgmt', prefix: 'mgt', type: 'remote', url: remoteUrl, token: 'remote-token', cache_ttl: 60, neg_cache_ttl: 60 },
+          ]),
+        },
       });
+      const issuers = createIssuerDirectory(config.api_keys.issuers);
+      const countingDao = new Proxy(store.apiKeys, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver);
+          if (prop === 'findByLookup') return (...args: [string]) => (lookups++, target.findByLookup(...args));
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      keys = createApiKeyService({ store, config: config.api_keys, issuers, hashers, now: () => clock });
+      verifier = createApiKeyVerifier(
+        {
+          dao: countingDao,
+          hashers,
+          issuers,
+          logger,
+          now: () => clock,
+          onUsed: (id) => used.push(id),
+          findConsumerId: async (ref) => (await store.consumers.get(ref))?.id ?? null,
+        },
+        config.api_keys,
+      );
+      const invalidator = createCacheInvalidator(verifier.cache);
+      store.onCommit((events) => invalidator.onEvents(events));
+    };
+
+    before(async () => {
+      remote = createServer((req, res) => {
+        remoteCalls++;
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          const ok = req.headers.authorization === 'Bearer remote-token' && JSON.parse(body).api_key === remoteValid;
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(ok ? { valid: true, consumer: 'alice' } : { valid: false }));
+        });
+      });
+      await new Promise<void>((r) => remote.listen(0, '127.0.0.1', r));
+      database = await createTestDatabase(dialect);
+      store = createStore({ config: database.config });
+      await store.migrate();
+      serviceId = (await store.services.insert({ name: 'orders', url: 'http://orders.test' })).id;
+      otherServiceId = (await store.services.insert({ name: 'billing', url: 'http://billing.test' })).id;
+      await store.consumers.insert({ username: 'alice' });
+      build(createKeyHashers('sha256'), `http://127.0.0.1:${(remote.address() as AddressInfo).port}/validate`);
     });
-    await new Promise<void>((r) => remote.listen(0, '127.0.0.1', r));
-    database = await createTestDatabase(dialect);
-    store = createStore({ config: database.config });
-    await store.migrate();
-    serviceId = (await store.services.insert({ name: 'orders', url: 'http://orders.test' })).id;
-    otherServiceId = (await store.services.insert({ name: 'billing', url: 'http://billing.test' })).id;
-    await store.consumers.insert({ username: 'alice' });
-    build(createKeyHashers('sha256'), `http://127.0.0.1:${(remote.address() as AddressInfo).port}/validate`);
-  });
-  after(async () => {
-    remote.close();
-    await store.close();
-    await database.drop();
-  });
+    after(async () => {
+      remote.close();
+      await store.close();
+      await database.drop();
+    });
 
-  const scope = () => ({ serviceId });
+    const scope = () => ({ serviceId });
 
-  it('refuses a malformed key, a bad checksum and an unknown prefix without any lookup', async () => {
-    lookups = 0;
-    const good = generateApiKey('pcg').key.reveal();
-    assert.equal((await verifier.verify('not a key', scope())).status, 'malformed');
-    assert.equal((await verifier.verify(good.slice(0, -1) + (good.endsWith('0') ? '1' : '0'), scope())).status, 'malformed');
-    assert.equal((await verifier.verify(good.toUpperCase(), scope())).status, 'malformed');
-    assert.equal((await verifier.verify(good.replace('a', '\u0430'), scope())).status, 'malformed', 'a Cyrillic look-alike');
-    assert.equal((await verifier.verify(generateApiKey('zzz').key.reveal(), scope())).status, 'unknown_issuer');
-    assert.equal((await verifier.verify('x'.repeat(10_000), scope())).status, 'malformed');
-    assert.equal(lookups, 0);
-  });
+    it('refuses a malformed key, a bad checksum and an unknown prefix without any lookup', async () => {
+      lookups = 0;
+      const good = generateApiKey('pcg').key.reveal();
+      assert.equal((await verifier.verify('not a key', scope())).status, 'malformed');
+      assert.equal((await verifier.verify(good.slice(0, -1) + (good.endsWith('0') ? '1' : '0'), scope())).status, 'malformed');
+      assert.equal((await verifier.verify(good.toUpperCase(), scope())).status, 'malformed');
+      assert.equal((await verifier.verify(good.replace('a', '\u0430'), scope())).status, 'malformed', 'a Cyrillic look-alike');
+      assert.equal((await verifier.verify(generateApiKey('zzz').key.reveal(), scope())).status, 'unknown_issuer');
+      assert.equal((await verifier.verify('x'.repeat(10_000), scope())).status, 'malformed');
+      assert.equal(lookups, 0);
+    });
 
-  it('verifies a generated key once against the store, then from memory', async () => {
-    const { plaintext, record } = await keys.create({ service: 'orders' }, { name: 'app', consumer: 'alice' }, open);
-    lookups = 0;
-    const first = await verifier.verify(plaintext!.reveal(), scope());
-    assert.equal(first.status, 'valid');
-    assert.equal(first.status === 'valid' && first.key.keyId, record.key_id);
-    assert.equal(first.status === 'valid' && first.key.consumerId, record.consumer!.id);
-    assert.equal((await verifier.verify(plaintext!.reveal(), scope())).status, 'valid');
-    assert.equal(lookups, 1);
-    assert.ok(used.includes(record.id));
-  });
+    it('verifies a generated key once against the store, then from memory', async () => {
+      const { plaintext, record } = await keys.create({ service: 'orders' }, { name: 'app', consumer: 'alice' }, open);
+      lookups = 0;
+      const first = await verifier.verify(plaintext!.reveal(), scope());
+      assert.equal(first.status, 'valid');
+      assert.equal(first.status === 'valid' && first.key.keyId, record.key_id);
+      assert.equal(first.status === 'valid' && first.key.consumerId, record.consumer!.id);
+      assert.equal((await verifier.verify(plaintext!.reveal(), scope())).status, 'valid');
+      assert.equal(lookups, 1);
+      assert.ok(used.includes(record.id));
+    });
 
-  it('shares one lookup between concurrent requests for one uncached key', async () => {
-    const { plaintext } = await keys.create({ service: 'orders' }, { name: 'burst' }, open);
-    lookups = 0;
-    const results = await Promise.all(Array.from({ length: 20 }, () => verifier.verify(plaintext!.reveal(), scope())));
-    assert.ok(results.every((r) => r.status === 'valid'));
-    assert.equal(lookups, 1);
-  });
+    it('shares one lookup between concurrent requests for one uncached key', async () => {
+      const { plaintext } = await keys.create({ service: 'orders' }, { name: 'burst' }, open);
+      lookups = 0;
+      const results = await Promise.all(Array.from({ length: 20 }, () => verifier.verify(plaintext!.reveal(), scope())));
+      assert.ok(results.every((r) => r.status === 'valid'));
+      assert.equal(lookups, 1);
+    });
 
-  it('remembers an unknown key in the negative cache', async () => {
-    const unknown = generateApiKey('pcg').key.reveal();
-    lookups = 0;
-    assert.equal((await verifier.verify(unknown, scope())).status, 'not_found');
-    assert.equal((await verifier.verify(unknown, scope())).status, 'not_found');
-    assert.equal(lookups, 1);
-  });
+    it('remembers an unknown key in the negative cache', async () => {
+      const unknown = generateApiKey('pcg').key.reveal();
+      lookups = 0;
+      assert.equal((await verifier.verify(unknown, scope())).status, 'not_found');
+      assert.equal((await verifier.verify(unknown, scope())).status, 'not_found');
+      assert.equal(lookups, 1);
+    });
 
-  it('refuses a key of one service on another, but accepts a consumer key on any service', async () => {
-    const { plaintext } = await keys.create({ service: 'orders' }, { name: 'scoped' }, open);
-    assert.equal((await verifier.verify(plaintext!.reveal(), { serviceId: otherServiceId })).status, 'out_of_scope');
-    const consumerKey = await keys.create({ consumer: 'alice' }, { name: 'everywhere' }, open);
-    assert.equal((await verifier.verify(consumerKey.plaintext!.reveal(), { serviceId: otherServiceId })).status, 'valid');
-    assert.equal((await verifier.verify(consumerKey.plaintext!.reveal(), { serviceId, issuers: ['devportal'] })).status, 'issuer_not_accepted');
-  });
+    it('refuses a key of one service on another, but accepts a consumer key on any service', async () => {
+      const { plaintext } = await keys.create({ service: 'orders' }, { name: 'scoped' }, open);
+      assert.equal((await verifier.verify(plaintext!.reveal(), { serviceId: otherServiceId })).status, 'out_of_scope');
+      const consumerKey = await keys.create({ consumer: 'alice' }, { name: 'everywhere' }, open);
+      assert.equal((await verifier.verify(consumerKey.plaintext!.reveal(), { serviceId: otherServiceId })).status, 'valid');
+      assert.equal((await verifier.verify(consumerKey.plaintext!.reveal(), { serviceId, issuers: ['devportal'] })).status, 'issuer_not_accepted');
+    });
 
-  it('stops accepting a cached key the moment it is revoked', async () => {
-    const { plaintext } = await keys.create({ service: 'orders' }, { name: 'to-revoke' }, open);
-    assert.equal((await verifier.verify(plaintext!.reveal(), scope())).status, 'valid');
-    await keys.revoke({ service: 'orders' }, 'to-revoke');
-    const after = await verifier.verify(plaintext!.reveal(), scope());
-    assert.equal(after.status, 'revoked');
-  });
+    it('stops accepting a cached key the moment it is revoked', async () => {
+      const { plaintext } = await keys.create({ service: 'orders' }, { name: 'to-revoke' }, open);
+      assert.equal((await verifier.verify(plaintext!.reveal(), scope())).status, 'valid');
+      await keys.revoke({ service: 'orders' }, 'to-revoke');
+      const after = await verifier.verify(plaintext!.reveal(), scope());
+      assert.equal(after.status, 'revoked');
+    });
 
-  it('keeps the old secret valid during the grace period only, the new one at once', async () => {
-    const { plaintext: oldKey } = await keys.create({ service: 'orders' }, { name: 'rotating' }, open);
-    assert.equal((await verifier.verify(oldKey!.reveal(), scope())).status, 'valid');
-    const { plaintext: newKey } = await keys.regenerate({ service: 'orders' }, 'rotating', { grace_period: 30 });
-    assert.equal((await verifier.verify(newKey!.reveal(), scope())).status, 'valid');
-    assert.equal((await verifier.verify(oldKey!.reveal(), scope())).status, 'valid', 'old key works during the grace period');
-    clock += 31_000;
-    assert.equal((await verifier.verify(oldKey!.reveal(), scope())).status, 'expired', 'even while cached, the old key ends with the grace period');
-    verifier.cache.clear();
-    assert.equal((await verifier.verify(oldKey!.reveal(), scope())).status, 'not_found');
-    assert.equal((await verifier.verify(newKey!.reveal(), scope())).status, 'valid');
-  });
+    it('keeps the old secret valid during the grace period only, the new one at once', async () => {
+      const { plaintext: oldKey } = await keys.create({ service: 'orders' }, { name: 'rotating' }, open);
+      assert.equal((await verifier.verify(oldKey!.reveal(), scope())).status, 'valid');
+      const { plaintext: newKey } = await keys.regenerate({ service: 'orders' }, 'rotating', { grace_period: 30 });
+      assert.equal((await verifier.verify(newKey!.reveal(), scope())).status, 'valid');
+      assert.equal((await verifier.verify(oldKey!.reveal(), scope())).status, 'valid', 'old key works during the grace period');
+      clock += 31_000;
+      assert.equal((await verifier.verify(oldKey!.reveal(), scope())).status, 'expired', 'even while cached, the old key ends with the grace period');
+      verifier.cache.clear();
+      assert.equal((await verifier.verify(oldKey!.reveal(), scope())).status, 'not_found');
+      assert.equal((await verifier.verify(newKey!.reveal(), scope())).status, 'valid');
+    });
 
-  it('reports an expired key as expired', async () => {
-    const { plaintext } = await keys.create({ service: 'orders' }, { name: 'short-lived', expires_in: { unit: 'seconds', duration: 5 } }, open);
-    assert.equal((await verifier.verify(plaintext!.reveal(), scope())).status, 'valid');
-    clock += 6000;
-    assert.equal((await verifier.verify(plaintext!.reveal(), scope())).status, 'expired');
-  });
+    it('reports an expired key as expired', async () => {
+      const { plaintext } = await keys.create({ service: 'orders' }, { name: 'short-lived', expires_in: { unit: 'seconds', duration: 5 } }, open);
+      assert.equal((await verifier.verify(plaintext!.reveal(), scope())).status, 'valid');
+      clock += 6000;
+      assert.equal((await verifier.verify(plaintext!.reveal(), scope())).status, 'expired');
+    });
 
-  it('finds external and pushed keys by their SHA-256 digest', async () => {
-    await keys.create({ service: 'orders' }, { name: 'legacy', api_key: 'legacy-system-key-0123456789' }, open);
-    assert.equal((await verifier.verify('legacy-system-key-0123456789', scope())).status, 'valid');
-    const pushedKey = generateApiKey('dev').key.reveal();
-    const { createHash } = await import('node:crypto');
-    await keys.create({ service: 'orders' }, { name: 'portal', sha256: createHash('sha256').update(pushedKey).digest('hex') }, open);
-    assert.equal((await verifier.verify(pushedKey, scope())).status, 'valid');
-    assert.equal((await verifier.verify(generateApiKey('dev').key.reveal(), scope())).status, 'not_found');
-  });
+    it('finds external and pushed keys by their SHA-256 digest', async () => {
+      await keys.create({ service: 'orders' }, { name: 'legacy', api_key: 'legacy-system-key-0123456789' }, open);
+      assert.equal((await verifier.verify('legacy-system-key-0123456789', scope())).status, 'valid');
+      const pushedKey = generateApiKey('dev').key.reveal();
+      const { createHash } = await import('node:crypto');
+      await keys.create({ service: 'orders' }, { name: 'portal', sha256: createHash('sha256').update(pushedKey).digest('hex') }, open);
+      assert.equal((await verifier.verify(pushedKey, scope())).status, 'valid');
+      assert.equal((await verifier.verify(generateApiKey('dev').key.reveal(), scope())).status, 'not_found');
+    });
 
-  it('drops cached keys of a deleted consumer', async () => {
-    const bob = await store.consumers.insert({ username: 'bob' });
-    const { plaintext } = await keys.create({ consumer: 'bob' }, { name: 'bobs' }, open);
-    assert.equal((await verifier.verify(plaintext!.reveal(), scope())).status, 'valid');
-    await store.consumers.delete(bob.id);
-    assert.equal((await verifier.verify(plaintext!.reveal(), scope())).status, 'not_found');
-  });
+    it('drops cached keys of a deleted consumer', async () => {
+      const bob = await store.consumers.insert({ username: 'bob' });
+      const { plaintext } = await keys.create({ consumer: 'bob' }, { name: 'bobs' }, open);
+      assert.equal((await verifier.verify(plaintext!.reveal(), scope())).status, 'valid');
+      await store.consumers.delete(bob.id);
+      assert.equal((await verifier.verify(plaintext!.reveal(), scope())).status, 'not_found');
+    });
 
-  it('asks a remote issuer on a miss, caches its answer, and forgets it on a revocation', async () => {
-    remoteCalls = 0;
-    const result = await verifier.verify(remoteValid, scope());
-    assert.equal(result.status, 'valid');
-    assert.equal(result.status === 'valid' && result.key.consumerId, (await store.consumers.get('alice'))!.id);
-    assert.equal((await verifier.verify(remoteValid, scope())).status, 'valid');
-    assert.equal(remoteCalls, 1);
-    assert.equal((await verifier.verify(generateApiKey('mgt').key.reveal(), scope())).status, 'not_found');
-    const keyId = remoteValid.slice(4, 20);
-    await keys.announceRevocations([keyId], 'mgmt');
-    await verifier.verify(remoteValid, scope());
-    assert.equal(remoteCalls, 3, 'the revoked key was asked about again');
-  });
+    it('asks a remote issuer on a miss, caches its answer, and forgets it on a revocation', async () => {
+      remoteCalls = 0;
+      const result = await verifier.verify(remoteValid, scope());
+      assert.equal(result.status, 'valid');
+      assert.equal(result.status === 'valid' && result.key.consumerId, (await store.consumers.get('alice'))!.id);
+      assert.equal((await verifier.verify(remoteValid, scope())).status, 'valid');
+      assert.equal(remoteCalls, 1);
+      assert.equal((await verifier.verify(generateApiKey('mgt').key.reveal(), scope())).status, 'not_found');
+      const keyId = remoteValid.slice(4, 20);
+      await keys.announceRevocations([keyId], 'mgmt');
+      await verifier.verify(remoteValid, scope());
+      assert.equal(remoteCalls, 3, 'the revoked key was asked about again');
+    });
 
-  it('re-hashes a key stored under an older algorithm at its next verification', async () => {
-    const { plaintext, record } = await keys.create({ service: 'orders' }, { name: 'old-algo' }, open);
-    assert.equal(record.secret.algorithm, 'sha256');
-    build(createKeyHashers('argon2id'), 'http://127.0.0.1:9/unused');
-    assert.equal((await verifier.verify(plaintext!.reveal(), scope())).status, 'valid');
-    for (let i = 0; i < 50; i++) {
-      if ((await store.apiKeys.getById(record.id))!.secret.algorithm === 'argon2id') break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    assert.equal((await store.apiKeys.getById(record.id))!.secret.algorithm, 'argon2id');
-    verifier.cache.clear();
-    assert.equal((await verifier.verify(plaintext!.reveal(), scope())).status, 'valid');
+    it('re-hashes a key stored under an older algorithm at its next verification', async () => {
+      const { plaintext, record } = await keys.create({ service: 'orders' }, { name: 'old-algo' }, open);
+      assert.equal(record.secret.algorithm, 'sha256');
+      build(createKeyHashers('argon2id'), 'http://127.0.0.1:9/unused');
+      assert.equal((await verifier.verify(plaintext!.reveal(), scope())).status, 'valid');
+      for (let i = 0; i < 50; i++) {
+        if ((await store.apiKeys.getById(record.id))!.secret.algorithm === 'argon2id') break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal((await store.apiKeys.getById(record.id))!.secret.algorithm, 'argon2id');
+      verifier.cache.clear();
+      assert.equal((await verifier.verify(plaintext!.reveal(), scope())).status, 'valid');
+    });
   });
-});
 }

@@ -45,7 +45,10 @@ export interface ApiKeyVerifier {
   readonly cache: VerificationCache<VerifiedKey>;
 }
 
-type Lookup = { kind: 'found'; key: VerifiedKey } | { kind: 'absent'; status: VerifyFailure; keyId?: string; ttlSeconds?: number } | { kind: 'transient'; status: VerifyFailure };
+type Lookup =
+  | { kind: 'found'; key: VerifiedKey }
+  | { kind: 'absent'; status: VerifyFailure; keyId?: string; ttlSeconds?: number }
+  | { kind: 'transient'; status: VerifyFailure };
 
 const SLOW = new Set(['bcrypt', 'argon2id']);
 
@@ -146,7 +149,13 @@ export function createApiKeyVerifier(deps: ApiKeyVerifierDeps, config: ApiKeysCo
     }
     const keyId = parsed.kind === 'portcullis' ? parsed.id : '';
     if (scope.issuers && !scope.issuers.includes(issuerName)) return { status: 'issuer_not_accepted', ...(keyId ? { keyId } : {}) };
-    return { digest, issuerName, type, keyId, lookup: () => (type === 'local' ? `${presented.slice(0, presented.indexOf('_'))}_${keyId}` : `sha256:${sha256Hex(presented)}`) };
+    return {
+      digest,
+      issuerName,
+      type,
+      keyId,
+      lookup: () => (type === 'local' ? `${presented.slice(0, presented.indexOf('_'))}_${keyId}` : `sha256:${sha256Hex(presented)}`),
+    };
   };
 
   /**

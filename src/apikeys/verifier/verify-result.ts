@@ -25,9 +25,7 @@ export type VerifyFailure =
   | 'issuer_unavailable'
   | 'store_unavailable';
 
-export type VerifyResult =
-  | { readonly status: 'valid'; readonly key: VerifiedKey }
-  | { readonly status: VerifyFailure; readonly keyId?: string };
+export type VerifyResult = { readonly status: 'valid'; readonly key: VerifiedKey } | { readonly status: VerifyFailure; readonly keyId?: string };
 
 /** Which service the request is for, and which issuers the plugin accepts (all when absent). */
 export interface VerifyScope {

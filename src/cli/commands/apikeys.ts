@@ -24,7 +24,10 @@ interface OwnerOptions {
 export function registerApiKeysCommand(program: Command): void {
   const apikeys = program.command('apikeys').description('Generate, list, regenerate and revoke API keys');
   const owned = (cmd: Command) =>
-    withConfigOption(cmd).option('-s, --service <service>', 'the service (id or name) the key belongs to').option('-u, --consumer <consumer>', 'the consumer (id or username) the key belongs to').option('--json', 'print JSON');
+    withConfigOption(cmd)
+      .option('-s, --service <service>', 'the service (id or name) the key belongs to')
+      .option('-u, --consumer <consumer>', 'the consumer (id or username) the key belongs to')
+      .option('--json', 'print JSON');
 
   owned(apikeys.command('generate').description('Generate a key; its value is printed once'))
     .option('-n, --name <name>', 'a slug naming the key (generated when absent)')
@@ -57,13 +60,21 @@ export function registerApiKeysCommand(program: Command): void {
         const rows = [];
         let offset: string | undefined;
         do {
-          const page = await keys.list({ owner: owner(options, true), owned: true, size: 1000, ...(offset ? { offset } : {}), ...(options.status ? { status: options.status } : {}), ...(options.issuer ? { issuer: options.issuer } : {}) });
+          const page = await keys.list({
+            owner: owner(options, true),
+            owned: true,
+            size: 1000,
+            ...(offset ? { offset } : {}),
+            ...(options.status ? { status: options.status } : {}),
+            ...(options.issuer ? { issuer: options.issuer } : {}),
+          });
           rows.push(...page.data.map((r) => toApiKeyView(r, keys.nowSeconds())));
           offset = page.offset ?? undefined;
         } while (offset);
         if (options.json) return void process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         process.stdout.write(`${['NAME', 'KEY', 'STATUS', 'ISSUER', 'EXPIRES', 'LAST USED'].join('\t')}\n`);
-        for (const r of rows) process.stdout.write(`${[r.name, r.masked_key, r.status, r.issuer, r.expires_at ?? 'never', r.last_used_at ?? '-'].join('\t')}\n`);
+        for (const r of rows)
+          process.stdout.write(`${[r.name, r.masked_key, r.status, r.issuer, r.expires_at ?? 'never', r.last_used_at ?? '-'].join('\t')}\n`);
       }),
     );
 
@@ -76,11 +87,12 @@ export function registerApiKeysCommand(program: Command): void {
       }),
     );
 
-  owned(apikeys.command('revoke').description('Revoke a key (succeeds for unknown keys too)').argument('<name>', 'the key name')).action((name: string, options: OwnerOptions) =>
-    withService(options, async (keys) => {
-      await keys.revoke(owner(options), name);
-      process.stdout.write(options.json ? `${JSON.stringify({ revoked: name })}\n` : `revoked ${name} (if it existed)\n`);
-    }),
+  owned(apikeys.command('revoke').description('Revoke a key (succeeds for unknown keys too)').argument('<name>', 'the key name')).action(
+    (name: string, options: OwnerOptions) =>
+      withService(options, async (keys) => {
+        await keys.revoke(owner(options), name);
+        process.stdout.write(options.json ? `${JSON.stringify({ revoked: name })}\n` : `revoked ${name} (if it existed)\n`);
+      }),
   );
 }
 
@@ -115,7 +127,8 @@ async function withService(options: OwnerOptions, fn: (keys: ApiKeyService) => P
   try {
     store = createStore({ config });
     const pending = await store.pendingMigrations();
-    if (pending.length) throw new UsageError(`the database is not migrated (${pending.join(', ')} pending): run \`portcullis migrate up\` or start a node first`);
+    if (pending.length)
+      throw new UsageError(`the database is not migrated (${pending.join(', ')} pending): run \`portcullis migrate up\` or start a node first`);
     const keys = createApiKeyService({
       store,
       config: config.api_keys,

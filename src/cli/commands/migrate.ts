@@ -26,7 +26,8 @@ export function registerMigrateCommand(program: Command): void {
     const store = createStore({ config });
     try {
       const status = await store.migrationStatus();
-      for (const m of status) process.stdout.write(`${m.executedAt ? 'applied' : 'pending'}  ${m.name}${m.executedAt ? `  ${m.executedAt.toISOString()}` : ''}\n`);
+      for (const m of status)
+        process.stdout.write(`${m.executedAt ? 'applied' : 'pending'}  ${m.name}${m.executedAt ? `  ${m.executedAt.toISOString()}` : ''}\n`);
       const pending = status.filter((m) => !m.executedAt).length;
       process.stdout.write(pending ? `${pending} pending: run \`portcullis migrate up\`\n` : 'database is up to date\n');
     } finally {

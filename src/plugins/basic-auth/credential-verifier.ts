@@ -65,9 +65,12 @@ export function createBasicAuthVerifier(
         deps.logger.warn({ err: (err as Error).message }, 'cannot look up a basic-auth credential: the database is unavailable');
         return { ok: false, reason: 'store_unavailable' };
       }
-      const digest = createHmac('sha256', digestKey).update(`${credential?.id ?? ''}\0${password}`).digest('base64');
+      const digest = createHmac('sha256', digestKey)
+        .update(`${credential?.id ?? ''}\0${password}`)
+        .digest('base64');
       const hit = credential ? verified.get(digest) : undefined;
-      if (hit && hit.until > now() && hit.credentialId === credential!.id) return { ok: true, credentialId: credential!.id, consumerId: credential!.consumerId };
+      if (hit && hit.until > now() && hit.credentialId === credential!.id)
+        return { ok: true, credentialId: credential!.id, consumerId: credential!.consumerId };
       const stored = credential ? { algorithm: 'argon2id', salt: null, hash: credential.hash } : await dummy;
       const result = await limiter.run(() => deps.hasher.verify(password, stored));
       if (result.kind === 'overloaded') return { ok: false, reason: 'overloaded' };

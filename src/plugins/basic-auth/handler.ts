@@ -33,7 +33,8 @@ export const basicAuthPlugin: PluginDefinition<BasicAuthConfig> = {
         if (config.hide_credentials) delete ctx.upstreamHeaders['authorization'];
         if (!parsed.ok) return refuse(ctx, parsed.reason);
         return verifier.verify(parsed.username, parsed.password.reveal()).then((result): AccessOutcome => {
-          if (!result.ok && result.reason === 'store_unavailable') return { kind: 'reject', status: 503, code: 'PC_STORE_UNAVAILABLE', headers: { 'retry-after': '5' } };
+          if (!result.ok && result.reason === 'store_unavailable')
+            return { kind: 'reject', status: 503, code: 'PC_STORE_UNAVAILABLE', headers: { 'retry-after': '5' } };
           if (!result.ok && result.reason === 'overloaded') return { kind: 'reject', status: 503, code: 'PC_AUTH_OVERLOADED', headers: { 'retry-after': '1' } };
           if (!result.ok) return refuse(ctx, result.reason);
           const consumer = deps.consumers?.byId(result.consumerId);

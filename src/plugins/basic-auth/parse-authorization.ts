@@ -15,19 +15,11 @@ export const MAX_AUTHORIZATION_LENGTH = 4096;
 
 /** Why a header was refused; for logs only (every failure answers the client the same way). */
 export type BasicAuthFailure =
-  | 'missing'
-  | 'too_long'
-  | 'not_basic'
-  | 'invalid_base64'
-  | 'invalid_utf8'
-  | 'missing_colon'
-  | 'empty_username'
-  | 'control_character';
+  'missing' | 'too_long' | 'not_basic' | 'invalid_base64' | 'invalid_utf8' | 'missing_colon' | 'empty_username' | 'control_character';
 
 /** The parsed credentials, the password wrapped so it cannot be logged by accident. */
 export type BasicCredentials =
-  | { readonly ok: true; readonly username: string; readonly password: Secret<string> }
-  | { readonly ok: false; readonly reason: BasicAuthFailure };
+  { readonly ok: true; readonly username: string; readonly password: Secret<string> } | { readonly ok: false; readonly reason: BasicAuthFailure };
 
 const CREDENTIALS = /^([A-Za-z]+)(?: +(.*))?$/s;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;

@@ -8,10 +8,7 @@ import type { RequestContext } from '../plugin.js';
 import type { KeyAuthConfig } from './schema.js';
 
 export type Extracted =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'key'; readonly value: string }
-  | { readonly kind: 'conflict' }
-  | { readonly kind: 'bad_prefix' };
+  { readonly kind: 'none' } | { readonly kind: 'key'; readonly value: string } | { readonly kind: 'conflict' } | { readonly kind: 'bad_prefix' };
 
 interface Found {
   values: Set<string>;

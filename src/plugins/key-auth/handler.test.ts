@@ -16,7 +16,9 @@ const logger = pino({ level: 'silent' });
 function fakeVerifier(valid: string) {
   const asked: { key: string; scope: VerifyScope }[] = [];
   const answer = (key: string): VerifyResult =>
-    key === valid ? { status: 'valid', key: { keyId: 'abcdef0123456789', consumerId: alice.id, expiresAt: null, rowId: 'r', issuer: 'portcullis', serviceId: null } } : { status: 'not_found' };
+    key === valid
+      ? { status: 'valid', key: { keyId: 'abcdef0123456789', consumerId: alice.id, expiresAt: null, rowId: 'r', issuer: 'portcullis', serviceId: null } }
+      : { status: 'not_found' };
   const cached = new Set<string>();
   const verifier = {
     cache: undefined as never,
@@ -51,7 +53,10 @@ function context(headers: Record<string, string | string[]>, query = ''): Reques
 function instance(config: Partial<KeyAuthConfig>, valid = 'the-valid-key-0123456789') {
   const full = Value.Default(KeyAuthConfigSchema, structuredClone(config)) as KeyAuthConfig;
   const { verifier, asked } = fakeVerifier(valid);
-  const consumers = { byId: (id: string) => [alice, anon].find((c) => c.id === id), find: (ref: string) => [alice, anon].find((c) => c.id === ref || c.username === ref) };
+  const consumers = {
+    byId: (id: string) => [alice, anon].find((c) => c.id === id),
+    find: (ref: string) => [alice, anon].find((c) => c.id === ref || c.username === ref),
+  };
   return { plugin: keyAuthPlugin.create(full, { logger, apiKeys: verifier, consumers }), asked };
 }
 

@@ -34,7 +34,8 @@ export const keyAuthPlugin: PluginDefinition<KeyAuthConfig> = {
     const decide = (ctx: RequestContext, result: VerifyResult): AccessOutcome => {
       if (result.status === 'overloaded') return { kind: 'reject', status: 503, code: 'PC_AUTH_OVERLOADED', headers: { 'retry-after': '1' } };
       if (result.status === 'store_unavailable') return { kind: 'reject', status: 503, code: 'PC_STORE_UNAVAILABLE', headers: { 'retry-after': '5' } };
-      if (result.status === 'issuer_unavailable') return { kind: 'reject', status: 503, code: 'PC_AUTH_REMOTE_ISSUER_UNAVAILABLE', headers: { 'retry-after': '5' } };
+      if (result.status === 'issuer_unavailable')
+        return { kind: 'reject', status: 503, code: 'PC_AUTH_REMOTE_ISSUER_UNAVAILABLE', headers: { 'retry-after': '5' } };
       if (result.status !== 'valid') return refuse(ctx, result.status, result.keyId);
       const consumer = result.key.consumerId ? deps.consumers?.byId(result.key.consumerId) : undefined;
       if (!consumer) {

@@ -1,7 +1,7 @@
 /** Configuration of the key-auth plugin (the "API Key Authentication" policy). */
 import Type, { type Static } from 'typebox';
 
-const HeaderOrParamName = Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]{1,64}$' });
+const HeaderOrParamName = Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$" });
 
 export const KeyAuthConfigSchema = Type.Object(
   {

@@ -27,7 +27,14 @@ export function writeConfig(overrides: Record<string, unknown> = {}, dir = mkdte
   const file = join(dir, 'portcullis.yaml');
   writeFileSync(
     file,
-    stringify({ sqlite_path: join(dir, 'data', 'portcullis.db'), proxy_listen: '127.0.0.1:0', admin_listen: '127.0.0.1:0', log_level: 'info', cluster_poll_interval: 50, ...overrides }),
+    stringify({
+      sqlite_path: join(dir, 'data', 'portcullis.db'),
+      proxy_listen: '127.0.0.1:0',
+      admin_listen: '127.0.0.1:0',
+      log_level: 'info',
+      cluster_poll_interval: 50,
+      ...overrides,
+    }),
   );
   return file;
 }

@@ -5,7 +5,7 @@
  * digest (all 256 bits, under the limit). The salt and cost live inside the bcrypt string.
  */
 import { createHash } from 'node:crypto';
-import { hash as bcryptHash, parseOptions, verify as bcryptVerify } from '@node-rs/bcrypt';
+import { hash as bcryptHash, verify as bcryptVerify } from '@node-rs/bcrypt';
 import type { KeyHasher, StoredHash } from './key-hasher.js';
 
 /** The lowest cost accepted (as in the config schema). */
@@ -31,7 +31,7 @@ export function createBcryptHasher(config: BcryptHasherConfig): KeyHasher {
   return {
     algorithm: 'bcrypt',
     async hash(key) {
-      return { algorithm: 'bcrypt', salt: null, hash: await bcryptHash(preHash(key), { cost, version: '2b' }) };
+      return { algorithm: 'bcrypt', salt: null, hash: await bcryptHash(preHash(key), cost) };
     },
     async verify(key, stored) {
       const storedCost = costOf(stored);
@@ -53,9 +53,9 @@ function preHash(key: string): string {
 /** The cost of a usable bcrypt record, or null when it is not one. */
 function costOf(stored: StoredHash): number | null {
   if (stored.algorithm !== 'bcrypt') return null;
-  try {
-    return parseOptions(stored.hash).cost;
-  } catch {
-    return null; // malformed record: the library's parser throws RangeError
-  }
+  const match = MODULAR_CRYPT.exec(stored.hash);
+  return match ? Number(match[1]) : null;
 }
+
+/** `$2b$<cost>$<22 chars of salt><31 chars of hash>` (and the older 2a/2x/2y variants). */
+const MODULAR_CRYPT = /^\$2[abxy]\$(\d{2})\$[./A-Za-z0-9]{53}$/;

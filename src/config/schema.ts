@@ -144,7 +144,10 @@ export const ConfigSchema = Type.Object(
 
     upstream_connect_timeout: describe(Ms(60_000, 1, 3_600_000), "Default time to connect to an upstream, in ms (a service's `connect_timeout` wins)."),
     upstream_read_timeout: describe(Ms(60_000, 1, 3_600_000), "Default time to wait for upstream response data, in ms (a service's `read_timeout` wins)."),
-    upstream_write_timeout: describe(Ms(60_000, 1, 3_600_000), "Reserved, not applied yet: time to send the request to an upstream, in ms (a service's `write_timeout` wins). The upstream client has no write timeout; `upstream_read_timeout` bounds a stalled exchange."),
+    upstream_write_timeout: describe(
+      Ms(60_000, 1, 3_600_000),
+      "Reserved, not applied yet: time to send the request to an upstream, in ms (a service's `write_timeout` wins). The upstream client has no write timeout; `upstream_read_timeout` bounds a stalled exchange.",
+    ),
     upstream_keepalive_timeout: describe(Ms(60_000, 1000, 3_600_000), 'How long an idle upstream connection is kept open, in ms.'),
     /** Most open connections per upstream origin. */
     upstream_keepalive_pool_size: describe(Type.Integer({ default: 256, minimum: 1, maximum: 65_536 }), 'Most open connections per upstream origin.'),

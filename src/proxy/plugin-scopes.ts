@@ -25,6 +25,8 @@ export interface PluginScopes {
    * names that consumer for this route (the route's own list then stands).
    */
   forConsumer(routeId: string, serviceId: string | null, consumerId: string): PluginConfig[] | null;
+  /** Whether `consumerId` has any configuration of its own (most consumers have none). */
+  hasOwn(consumerId: string): boolean;
 }
 
 /** Indexes the enabled `configs` by the entity each one is attached to. */
@@ -43,6 +45,7 @@ export function createPluginScopes(configs: readonly PluginConfig[]): PluginScop
 
   return {
     forRoute: (routeId, serviceId) => pickWinners(general, routeId, serviceId, null),
+    hasOwn: (consumerId) => byConsumer.has(consumerId),
     forConsumer(routeId, serviceId, consumerId) {
       const own = byConsumer.get(consumerId);
       if (!own || !own.some((c) => applies(c, routeId, serviceId, consumerId))) return null;

@@ -54,6 +54,8 @@ export function buildRuntimeState(snapshot: RuntimeSnapshot, registry: PluginReg
     router: createRouter(snapshot.routes, services),
     pluginsFor: (match: RouteMatch) => routeChains.get(match.route.id) ?? EMPTY_CHAIN,
     pluginsForConsumer(match: RouteMatch, consumerId: string) {
+      // The common case, on every authenticated request: no configuration names this consumer.
+      if (!scopes.hasOwn(consumerId)) return routeChains.get(match.route.id) ?? EMPTY_CHAIN;
       const key = `${match.route.id}|${consumerId}`;
       let chain = consumerChains.get(key);
       if (chain === undefined) {

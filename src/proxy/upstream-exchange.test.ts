@@ -121,7 +121,11 @@ describe('upstream exchange: failures', () => {
       assert.equal((await send(proxy.port, '/x')).status, 502);
       assert.match(await proxy.metrics.registry.metrics(), /portcullis_upstream_errors_total\{route="all",kind="connect"\} 4/, 'one attempt and three retries');
       assert.equal((await send(proxy.port, '/x', { method: 'POST', body: 'payload' })).status, 502);
-      assert.match(await proxy.metrics.registry.metrics(), /portcullis_upstream_errors_total\{route="all",kind="connect"\} 5/, 'a request with a body is not retried');
+      assert.match(
+        await proxy.metrics.registry.metrics(),
+        /portcullis_upstream_errors_total\{route="all",kind="connect"\} 5/,
+        'a request with a body is not retried',
+      );
     } finally {
       await proxy.close();
     }

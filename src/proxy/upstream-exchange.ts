@@ -133,7 +133,10 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     if (failure.kind === 'connect' && this.#target !== null && this.#retriesLeft > 0) {
       this.#retriesLeft--;
       this.#upstreamSettled = false;
-      this.#deps.logger.debug({ requestId: ctx.requestId, route: routeLabel(ctx.route), retriesLeft: this.#retriesLeft }, 'upstream connection failed: retrying');
+      this.#deps.logger.debug(
+        { requestId: ctx.requestId, route: routeLabel(ctx.route), retriesLeft: this.#retriesLeft },
+        'upstream connection failed: retrying',
+      );
       this.#controller = null;
       this.forward(this.#target, null);
       return;

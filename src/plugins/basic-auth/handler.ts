@@ -30,7 +30,7 @@ export const basicAuthPlugin: PluginDefinition<BasicAuthConfig> = {
         if (anonymous && ctx.authenticated?.credentialId) return { kind: 'continue' };
         const header = ctx.upstreamHeaders['authorization'];
         const parsed = parseBasicAuthorization(Array.isArray(header) ? undefined : header);
-        if (config.hide_credentials) delete ctx.upstreamHeaders['authorization'];
+        if (config.hide_credentials) ctx.upstreamHeaders['authorization'] = undefined;
         if (!parsed.ok) return refuse(ctx, parsed.reason);
         return verifier.verify(parsed.username, parsed.password.reveal()).then((result): AccessOutcome => {
           if (!result.ok && result.reason === 'store_unavailable')

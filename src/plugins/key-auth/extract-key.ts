@@ -22,7 +22,8 @@ export function extractKey(ctx: RequestContext, config: KeyAuthConfig, headerNam
       const raw = ctx.upstreamHeaders[name];
       if (raw === undefined) continue;
       for (const value of Array.isArray(raw) ? raw : [raw]) addHeaderValue(found, value, config.value_prefix);
-      if (config.hide_credentials) delete ctx.upstreamHeaders[name];
+      // Unset rather than deleted: undici skips undefined values, and the object keeps its fast shape.
+      if (config.hide_credentials) ctx.upstreamHeaders[name] = undefined;
     }
   }
   if (config.key_in_query && ctx.query) {

@@ -9,7 +9,7 @@ export const CONSUMER_HEADERS = ['x-consumer-id', 'x-consumer-username', 'x-cons
 
 /** Removes every client-sent consumer header. */
 export function clearConsumerHeaders(headers: RequestContext['upstreamHeaders']): void {
-  for (const name of CONSUMER_HEADERS) delete headers[name];
+  for (const name of CONSUMER_HEADERS) if (headers[name] !== undefined) headers[name] = undefined;
 }
 
 /**
@@ -24,10 +24,10 @@ export function setConsumerHeaders(headers: RequestContext['upstreamHeaders'], a
   put(headers, 'x-anonymous-consumer', anonymous ? 'true' : null);
 }
 
-/** Sets or removes one header; removing only what is there keeps the object's shape stable. */
+/** Sets or unsets one header (undefined values are not sent; unsetting keeps the object's fast shape). */
 function put(headers: RequestContext['upstreamHeaders'], name: string, value: string | null): void {
   if (value) headers[name] = value;
-  else if (headers[name] !== undefined) delete headers[name];
+  else if (headers[name] !== undefined) headers[name] = undefined;
 }
 
 /** Quotes a realm for `WWW-Authenticate` (RFC 7235 quoted-string). */

@@ -11,50 +11,16 @@ import { createMetrics } from '../src/observability/metrics.js';
 import { BUILTIN_PLUGINS, createPluginRegistry } from '../src/plugins/registry.js';
 import { buildRuntimeState } from '../src/proxy/runtime-state.js';
 import { createProxyServer } from '../src/proxy/proxy-server.js';
+import { createEntityFactory } from '../src/proxy/testing/entities.js';
 
 const upstream = new URL(process.argv[2] ?? 'http://127.0.0.1:3000');
 const config = { ...loadConfig({ env: {} }), proxy_listen: `127.0.0.1:${process.argv[3] ?? 0}` };
 const logger = pino({ level: 'warn' });
-const now = Math.floor(Date.now() / 1000);
-const base = { created_at: now, updated_at: now, tags: [] };
 
+const make = createEntityFactory();
+const service = make.service({ name: 'bench', host: upstream.hostname, port: Number(upstream.port) });
 const state = buildRuntimeState(
-  {
-    services: [
-      {
-        ...base,
-        id: '00000000-0000-4000-8000-000000000001',
-        name: 'bench',
-        protocol: 'http',
-        host: upstream.hostname,
-        port: Number(upstream.port),
-        path: null,
-        connect_timeout: null,
-        read_timeout: null,
-        write_timeout: null,
-        retries: 5,
-        enabled: true,
-      },
-    ],
-    routes: [
-      {
-        ...base,
-        id: '00000000-0000-4000-8000-000000000002',
-        name: 'bench',
-        service: { id: '00000000-0000-4000-8000-000000000001' },
-        protocols: ['http', 'https'],
-        paths: ['/'],
-        methods: [],
-        hosts: [],
-        headers: {},
-        strip_path: true,
-        preserve_host: false,
-        regex_priority: 0,
-      },
-    ],
-    plugins: [],
-    consumers: [],
-  },
+  { services: [service], routes: [make.route({ name: 'bench', service: { id: service.id }, paths: ['/'] })], plugins: [], consumers: [] },
   createPluginRegistry(BUILTIN_PLUGINS),
   { logger },
 );

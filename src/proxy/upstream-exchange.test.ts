@@ -92,12 +92,18 @@ describe('upstream exchange: streaming', () => {
   });
 });
 
+/** A loopback port nothing listens on (it was free a moment ago): connections are refused. */
+async function refusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
 describe('upstream exchange: failures', () => {
   it('answers 502 PC_PROXY_UPSTREAM_UNAVAILABLE when the upstream refuses connections', async () => {
-    const closed = createServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((r) => closed.close(r));
+    const port = await refusedPort();
     const proxy = await proxyTo(port, {}, { retries: 0 });
     try {
       const res = await send(proxy.port, '/x');
@@ -112,10 +118,7 @@ describe('upstream exchange: failures', () => {
   });
 
   it('retries a request without a body `retries` times when the upstream refuses the connection, then answers 502', async () => {
-    const closed = createServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((r) => closed.close(r));
+    const port = await refusedPort();
     const proxy = await proxyTo(port, {}, { retries: 3 });
     try {
       assert.equal((await send(proxy.port, '/x')).status, 502);
@@ -132,10 +135,7 @@ describe('upstream exchange: failures', () => {
   });
 
   it('reaches an upstream that starts listening while the request is retried', async () => {
-    const probe = createServer();
-    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-    const port = (probe.address() as AddressInfo).port;
-    await new Promise((r) => probe.close(r));
+    const port = await refusedPort();
     const proxy = await proxyTo(port, {}, { retries: 1000 });
     let upstream: Upstream | undefined;
     try {

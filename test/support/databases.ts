@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { loadConfig } from '../../src/config/load-config.js';
-import type { DatabaseConfig } from '../../src/store/store.js';
+import { createStore, type DatabaseConfig, type Store, type StoreOptions } from '../../src/store/store.js';
 import type { DialectName } from '../../src/store/dialect.js';
 
 export const DIALECTS: readonly DialectName[] = ['sqlite', 'postgres'];
@@ -59,6 +59,27 @@ export async function createTestDatabase(dialect: DialectName): Promise<TestData
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
+    },
+  };
+}
+
+export interface TestStore {
+  readonly store: Store;
+  /** Closes the store and removes its database. */
+  close(): Promise<void>;
+}
+
+/** A migrated store on a fresh database of `dialect`. */
+export async function createTestStore(dialect: DialectName, options: Omit<StoreOptions, 'config'> = {}): Promise<TestStore> {
+  const database = await createTestDatabase(dialect);
+  const store = createStore({ ...options, config: database.config });
+  const migrated = await store.migrate();
+  if (migrated.error) throw migrated.error;
+  return {
+    store,
+    async close() {
+      await store.close();
+      await database.drop();
     },
   };
 }

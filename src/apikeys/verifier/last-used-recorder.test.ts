@@ -1,27 +1,23 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { createStore, type Store } from '../../store/store.js';
+import type { Store } from '../../store/store.js';
 import { loadConfig } from '../../config/load-config.js';
 import { createKeyHashers } from '../hashing/key-hashers.js';
 import { createIssuerDirectory } from '../lifecycle/issuers.js';
 import { createApiKeyService } from '../lifecycle/api-key-service.js';
 import { createLastUsedRecorder } from './last-used-recorder.js';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/databases.js';
+import { createTestStore, type TestStore } from '../../../test/support/databases.js';
 
 describe('last_used_at recorder', () => {
-  let database: TestDatabase;
+  let test: TestStore;
   let store: Store;
 
   before(async () => {
-    database = await createTestDatabase('sqlite');
-    store = createStore({ config: database.config });
-    await store.migrate();
+    test = await createTestStore('sqlite');
+    store = test.store;
   });
-  after(async () => {
-    await store.close();
-    await database.drop();
-  });
+  after(() => test.close());
 
   it('writes many uses of a key as one update per flush, with the latest time, and no cluster event', async () => {
     const config = loadConfig({ env: {} }).api_keys;

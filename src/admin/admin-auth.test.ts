@@ -9,7 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/databa
 import { createAdminHarness, type AdminHarness } from '../../test/support/admin-harness.js';
 import { presentedToken, tokensEqual } from './admin-auth.js';
 
-const TOKEN = 'correct-horse-battery-staple-42';
+const TOKEN = 'correct-horse-battery-staple-42-and-more';
 
 describe('Admin API authentication', () => {
   let database: TestDatabase;

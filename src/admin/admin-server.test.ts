@@ -14,7 +14,7 @@ import { PortcullisError } from '../errors/portcullis-error.js';
 import { createAdminHarness, type AdminHarness } from '../../test/support/admin-harness.js';
 import { ErrorResponses, ListQuery, ListResponse, PathParams, daoFor, listBody, pageOptions, pathParam, type AdminRoutes, type PageQuery } from './index.js';
 
-const TOKEN = 'test-admin-token-0123456789';
+const TOKEN = 'test-admin-token-0123456789-abcdefghij';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
 
 const Note = Type.Object({ text: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });

@@ -69,9 +69,15 @@ describe('loadConfig', () => {
 
   it('refuses a non-loopback Admin API without admin_token', () => {
     assert.match(problemsOf(() => loadConfig({ env: { PORTCULLIS_ADMIN_LISTEN: '0.0.0.0:8001' } }))[0]!, /admin_token must be set/);
-    const ok = loadConfig({ env: { PORTCULLIS_ADMIN_LISTEN: '0.0.0.0:8001', PORTCULLIS_ADMIN_TOKEN: 'a-very-long-admin-token' } });
+    const ok = loadConfig({ env: { PORTCULLIS_ADMIN_LISTEN: '0.0.0.0:8001', PORTCULLIS_ADMIN_TOKEN: 'a-very-long-admin-token-of-32-chars+' } });
     assert.equal(ok.admin_listen, '0.0.0.0:8001');
     assert.equal(loadConfig({ env: { PORTCULLIS_ADMIN_LISTEN: '[::1]:8001' } }).admin_listen, '[::1]:8001');
+  });
+
+  it('refuses an admin_token shorter than 32 characters or blank, saying why', () => {
+    assert.match(problemsOf(() => loadConfig({ env: { PORTCULLIS_ADMIN_TOKEN: 'short-token-of-31-characters-xx' } }))[0]!, /^admin_token: .*32/);
+    assert.match(problemsOf(() => loadConfig({ env: { PORTCULLIS_ADMIN_TOKEN: ' '.repeat(40) } }))[0]!, /^admin_token: must not be blank/);
+    assert.equal(loadConfig({ env: { PORTCULLIS_ADMIN_TOKEN: 'x'.repeat(32) } }).admin_token, 'x'.repeat(32));
   });
 
   it('refuses duplicate issuer names and prefixes', () => {

@@ -137,6 +137,9 @@ function checkCrossKeyRules(config: Config): string[] {
       `admin_listen: ${config.admin_listen} is not a loopback address, so admin_token must be set (PORTCULLIS_ADMIN_TOKEN) to protect the Admin API`,
     );
   }
+  if (config.admin_token !== undefined && config.admin_token.trim() === '') {
+    problems.push('admin_token: must not be blank (it is only whitespace)');
+  }
   const names = new Set<string>();
   const prefixes = new Set<string>();
   config.api_keys.issuers.forEach((issuer, i) => {

@@ -106,8 +106,12 @@ export const ConfigSchema = Type.Object(
     admin_listen: describe(Listen('127.0.0.1:8001'), 'Address of the Admin API listener (`host:port`). A non-loopback address requires `admin_token`.'),
     /** Required when admin_listen is not a loopback address; sent as `Authorization: Bearer …`. */
     admin_token: describe(
-      Type.Optional(Type.String({ minLength: 16, maxLength: 512 })),
-      'Token every Admin API call must carry (`Authorization: Bearer <token>` or `Portcullis-Admin-Token`). At least 16 characters.',
+      Type.Optional(Type.String({ minLength: 32, maxLength: 512 })),
+      'Token every Admin API call must carry (`Authorization: Bearer <token>` or `Portcullis-Admin-Token`). At least 32 characters, not blank.',
+    ),
+    admin_cors_origins: describe(
+      Type.Array(Type.String({ pattern: '^https?://[^/?#\\s]+$', maxLength: 2048 }), { default: [], maxItems: 64, uniqueItems: true }),
+      'Browser origins (`https://ui.example.com`) allowed to call the Admin API cross-site; CORS preflights from any other origin are refused.',
     ),
     node_id: describe(
       Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' })),
@@ -140,6 +144,11 @@ export const ConfigSchema = Type.Object(
     max_header_size: describe(
       Type.Integer({ default: 16 * 1024, minimum: 1024, maximum: 1024 * 1024 }),
       'Largest total size of request headers, in bytes, on both listeners; larger requests get 431.',
+    ),
+
+    trusted_ips: describe(
+      Type.Array(Type.String({ maxLength: 64 }), { default: [], maxItems: 1024 }),
+      'Addresses or CIDR ranges (`10.0.0.0/8`, `::1`) of proxies in front of Portcullis whose `X-Forwarded-*`, `X-Real-IP` and `Forwarded` headers are kept and extended; from any other client they are replaced.',
     ),
 
     upstream_connect_timeout: describe(Ms(60_000, 1, 3_600_000), "Default time to connect to an upstream, in ms (a service's `connect_timeout` wins)."),

@@ -13,10 +13,13 @@ export const ERROR_CATALOGUE = {
   PC_NOT_FOUND: { status: 404, message: 'Not found' },
   PC_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
   PC_INTERNAL: { status: 500, message: 'An unexpected error occurred' },
+  PC_EXPECTATION_FAILED: { status: 417, message: 'Only "Expect: 100-continue" is supported' },
 
   // Admin API
   PC_ADMIN_UNAUTHORIZED: { status: 401, message: 'A valid admin token is required' },
   PC_ADMIN_NOT_READY: { status: 503, message: 'The node has not loaded its configuration yet' },
+  PC_ADMIN_HOST_REFUSED: { status: 403, message: 'The Admin API without a token answers only requests addressed to a loopback host' },
+  PC_ADMIN_CROSS_SITE_REFUSED: { status: 403, message: 'Cross-site requests to the Admin API are refused' },
 
   // Store
   PC_STORE_UNIQUE_VIOLATION: { status: 409, message: 'An entity with the same unique field already exists' },
@@ -24,6 +27,9 @@ export const ERROR_CATALOGUE = {
   PC_STORE_REFERENCED: { status: 409, message: 'The entity is still referenced by other entities' },
   PC_STORE_UNAVAILABLE: { status: 503, message: 'The database is unavailable; try again later' },
   PC_STORE_LIMIT_REACHED: { status: 409, message: 'A configured limit has been reached' },
+  PC_STORE_READ_ONLY: { status: 503, message: 'The database is read-only; nothing was written' },
+  PC_STORE_FULL: { status: 503, message: 'The database storage is full; nothing was written' },
+  PC_STORE_CONFLICT: { status: 409, message: 'The entity was changed by a concurrent request; retry' },
 
   // Proxy
   PC_PROXY_NO_ROUTE: { status: 404, message: 'No route matched this request' },
@@ -32,12 +38,14 @@ export const ERROR_CATALOGUE = {
   PC_PROXY_UPSTREAM_ERROR: { status: 502, message: 'The upstream service sent an invalid response' },
   PC_PROXY_REQUEST_TERMINATED: { status: 503, message: 'This route is not available' },
   PC_PROXY_NO_SERVICE: { status: 503, message: 'This route has no service' },
+  PC_PROXY_PATH_REFUSED: { status: 400, message: 'The request path is not allowed' },
 
   // Authentication on the proxy: every failure of one plugin looks the same to the client.
   PC_AUTH_KEY_INVALID: { status: 401, message: 'Unauthorized' },
   PC_AUTH_BASIC_INVALID: { status: 401, message: 'Unauthorized' },
   PC_AUTH_REMOTE_ISSUER_UNAVAILABLE: { status: 503, message: 'The key issuer could not be reached' },
   PC_AUTH_OVERLOADED: { status: 503, message: 'Too many credential checks are running; retry shortly' },
+  PC_AUTH_TOO_MANY_ATTEMPTS: { status: 429, message: 'Too many failed attempts; retry later' },
 
   // API keys (Admin API)
   PC_APIKEY_ISSUER_UNKNOWN: { status: 400, message: 'No issuer is configured for this key or prefix' },

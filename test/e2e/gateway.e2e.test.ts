@@ -110,7 +110,7 @@ describe('the CLI', () => {
   });
 
   it('protects every admin call with admin_token when one is set', async () => {
-    const token = 'e2e-admin-token-0123456789';
+    const token = 'e2e-admin-token-0123456789-abcdefghij';
     const node = await startCliNode(writeConfig({ admin_token: token }));
     try {
       assert.equal((await fetch(`${node.adminUrl}/services`)).status, 401);

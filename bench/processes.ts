@@ -53,8 +53,14 @@ export async function startScript(name: string, script: string, args: string[], 
  * `upstreamPort`; also `/keyed` to the same upstream behind key-auth, with one consumer key.
  * Returns two targets on the one process: `portcullis` (`/`) and `key-auth` (`/keyed`, with the key).
  */
-export async function startPortcullisCli(upstreamPort: number, cpus: string | null): Promise<[ChildServer, ChildServer]> {
-  warnIfDistIsStale();
+export async function startPortcullisCli(
+  upstreamPort: number,
+  cpus: string | null,
+  options: { checkout?: string; names?: readonly [string, string] } = {},
+): Promise<[ChildServer, ChildServer]> {
+  const checkout = options.checkout ?? '.';
+  const [name, keyedName] = options.names ?? ['portcullis', 'key-auth'];
+  warnIfDistIsStale(checkout);
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
   const [proxyPort, adminPort] = [await freePort(), await freePort()];
   const configFile = join(dir, 'portcullis.yaml');
@@ -64,7 +70,7 @@ export async function startPortcullisCli(upstreamPort: number, cpus: string | nu
       '\n',
     ),
   );
-  const [cmd, argv] = pinned(cpus, [process.execPath, 'bin/portcullis.js', 'start', '--config', configFile]);
+  const [cmd, argv] = pinned(cpus, [process.execPath, join(checkout, 'bin/portcullis.js'), 'start', '--config', configFile]);
   const child = spawn(cmd, argv, { stdio: ['ignore', 'inherit', 'inherit'] });
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`portcullis exited with ${code}`))));
   const admin = `http://127.0.0.1:${adminPort}`;
@@ -81,8 +87,8 @@ export async function startPortcullisCli(upstreamPort: number, cpus: string | nu
   await Promise.race([exited, until(async () => (await fetch(`http://127.0.0.1:${proxyPort}/keyed`, { headers })).status === 200)]);
   exited.catch(() => {}); // from here on, exiting is what `stop` asks for
   return [
-    { name: 'portcullis', port: proxyPort, child },
-    { name: 'key-auth', port: proxyPort, child, path: '/keyed', headers },
+    { name, port: proxyPort, child },
+    { name: keyedName, port: proxyPort, child, path: '/keyed', headers },
   ];
 }
 
@@ -126,11 +132,11 @@ async function until(check: () => Promise<boolean>): Promise<void> {
 }
 
 /** The CLI runs the compiled `dist/`: say so when the sources are newer than the build. */
-function warnIfDistIsStale(): void {
-  const built = statSync('dist/cli/main.js', { throwIfNoEntry: false })?.mtimeMs;
-  if (built === undefined) throw new Error('dist/ is missing: run `npm run build` first (or BENCH_PORTCULLIS=in-process)');
-  const newest = newestMtime('src');
-  if (newest > built) process.stderr.write('warning: src/ is newer than dist/: run `npm run build` to bench the current code\n');
+function warnIfDistIsStale(checkout: string): void {
+  const built = statSync(join(checkout, 'dist/cli/main.js'), { throwIfNoEntry: false })?.mtimeMs;
+  if (built === undefined) throw new Error(`${checkout}/dist/ is missing: run \`npm run build\` there first (or BENCH_PORTCULLIS=in-process)`);
+  const newest = newestMtime(join(checkout, 'src'));
+  if (newest > built) process.stderr.write(`warning: ${checkout}/src/ is newer than its dist/: run \`npm run build\` to bench the current code\n`);
 }
 
 function newestMtime(dir: string): number {

@@ -89,6 +89,7 @@ export function toMarkdown(
   runs: readonly Run[],
   setup: Record<string, unknown>,
   keyAuth: Ratios | null = null,
+  baseline: { readonly noAuth: Ratios; readonly keyAuth: Ratios } | null = null,
 ): string {
   const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
   return [
@@ -108,6 +109,22 @@ export function toMarkdown(
       ? [
           `key-auth (cached key) / same node without auth: **${(keyAuth.rps * 100).toFixed(1)} %** of req/s (goal ≥ 90 %; median of per-round ratios ${(keyAuth.rpsPerRound * 100).toFixed(1)} %), ` +
             `p99 delta **${keyAuth.p99DeltaMs.toFixed(1)} ms**. CPU per request: no auth ÷ key-auth = **${(keyAuth.cpuEfficiency * 100).toFixed(1)} %**.`,
+          '',
+        ]
+      : []),
+    ...(baseline
+      ? [
+          ...(
+            [
+              ['no auth', 'portcullis', baseline.noAuth],
+              ['key-auth', 'key-auth', baseline.keyAuth],
+            ] as const
+          ).map(
+            ([label, target, b]) =>
+              `This checkout / baseline (${label}, \`${target}\` vs \`baseline${target === 'portcullis' ? '' : '-key-auth'}\`): **${(b.rps * 100).toFixed(1)} %** of req/s ` +
+              `(median of per-round ratios ${(b.rpsPerRound * 100).toFixed(1)} %), p99 delta ${b.p99DeltaMs.toFixed(1)} ms. ` +
+              `CPU per request: baseline ÷ this = **${(b.cpuEfficiency * 100).toFixed(1)} %**.`,
+          ),
           '',
         ]
       : []),

@@ -8,7 +8,9 @@
  * Admin API, default, which also measures a key-auth route of the same node with a cached key;
  * `in-process`: the proxy built directly from plain entities),
  * BENCH_PIN (`1` default when taskset exists and there are ≥ 2 CPUs: load generator on CPU 0,
- * servers on CPU 1; `0` lets the scheduler place everything).
+ * servers on CPU 1; `0` lets the scheduler place everything), BENCH_BASELINE (a path to another
+ * checkout of Portcullis, built: its node runs beside this one as targets `baseline` and
+ * `baseline-key-auth`, so a change is compared with the code before it in the same run).
  */
 import autocannon, { type Result } from 'autocannon';
 import { availableParallelism, cpus } from 'node:os';
@@ -23,6 +25,7 @@ const warmup = Number(process.env['BENCH_WARMUP'] ?? 3);
 const mode = process.env['BENCH_PORTCULLIS'] === 'in-process' ? 'in-process' : 'cli';
 const pin = process.env['BENCH_PIN'] !== '0' && availableParallelism() >= 2 && hasTaskset();
 const serverCpus = pin ? '1' : null;
+const baselineCheckout = process.env['BENCH_BASELINE'] || null;
 
 function hasTaskset(): boolean {
   try {
@@ -57,7 +60,12 @@ try {
       ? await startPortcullisCli(upstream.port, serverCpus)
       : [await startScript('portcullis', 'bench/portcullis-in-process.ts', [origin], serverCpus)];
   started.push(portcullisTargets[0]!);
-  const targets = [upstream, minimal, ...portcullisTargets];
+  const baselineTargets =
+    mode === 'cli' && baselineCheckout
+      ? await startPortcullisCli(upstream.port, serverCpus, { checkout: baselineCheckout, names: ['baseline', 'baseline-key-auth'] })
+      : [];
+  if (baselineTargets[0]) started.push(baselineTargets[0]);
+  const targets = [upstream, minimal, ...portcullisTargets, ...baselineTargets];
 
   for (const target of targets) await load(target, warmup);
   const runs: Run[] = [];
@@ -89,6 +97,10 @@ try {
   const summaries = summarize(runs);
   const r = ratios(summaries, runs);
   const keyAuth = mode === 'cli' ? ratios(summaries, runs, 'key-auth', 'portcullis') : null;
+  const baseline =
+    baselineTargets.length > 0
+      ? { noAuth: ratios(summaries, runs, 'portcullis', 'baseline'), keyAuth: ratios(summaries, runs, 'key-auth', 'baseline-key-auth') }
+      : null;
   const setup = {
     date: new Date().toISOString(),
     node: process.version,
@@ -96,6 +108,7 @@ try {
     portcullis: mode === 'cli' ? 'real CLI (dist/), configured via the Admin API' : 'in-process proxy (src/, no store or Admin API)',
     pinning: pin ? 'autocannon on CPU 0; upstream and proxies on CPU 1' : 'none (scheduler places all processes)',
     load: `autocannon, ${connections} connections, ${duration} s per run, ${rounds} rounds, ${warmup} s warm-up per target`,
+    ...(baselineCheckout ? { baseline: `${baselineCheckout} (its dist/), targets baseline and baseline-key-auth` } : {}),
   };
   console.table(
     summaries.map((s) => ({
@@ -115,8 +128,24 @@ try {
         `p99 delta ${keyAuth.p99DeltaMs.toFixed(1)} ms; CPU/request ${(keyAuth.cpuEfficiency * 100).toFixed(1)} %\n`,
     );
   }
+  if (baseline) {
+    for (const [label, b] of [
+      ['no auth', baseline.noAuth],
+      ['key-auth', baseline.keyAuth],
+    ] as const) {
+      process.stdout.write(
+        `this checkout/baseline (${label}): ${(b.rps * 100).toFixed(1)} % req/s (per-round median ${(b.rpsPerRound * 100).toFixed(1)} %); ` +
+          `p99 delta ${b.p99DeltaMs.toFixed(1)} ms; CPU/request baseline÷this ${(b.cpuEfficiency * 100).toFixed(1)} %\n`,
+      );
+    }
+  }
   const stem = `proxy-${setup.date.replace(/[:.]/g, '-')}`;
-  const files = writeResults('bench/results', stem, { setup, summaries, ratios: r, keyAuth, runs }, toMarkdown(summaries, r, runs, setup, keyAuth));
+  const files = writeResults(
+    'bench/results',
+    stem,
+    { setup, summaries, ratios: r, keyAuth, baseline, runs },
+    toMarkdown(summaries, r, runs, setup, keyAuth, baseline),
+  );
   process.stdout.write(`results: ${files.join(', ')}\n`);
 } finally {
   for (const server of started.reverse()) await stop(server);

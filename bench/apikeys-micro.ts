@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { generateApiKey, parseApiKey } from '../src/apikeys/key-format.js';
 import { createKeyHasher } from '../src/apikeys/hashing/key-hashers.js';
-import { createVerificationCache, type CachedKeyIdentity } from '../src/apikeys/verification-cache.js';
+import { createVerificationCache, type CachedKeyIdentity } from '../src/credentials/verification-cache.js';
 
 interface Result {
   readonly name: string;

@@ -84,6 +84,36 @@ export const ApiKeysConfigSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+const Seconds = (def: number, max: number, description: string) => describe(Type.Integer({ default: def, minimum: 1, maximum: max }), description);
+const Count = (def: number, description: string) => describe(Type.Integer({ default: def, minimum: 1, maximum: 1_000_000 }), description);
+
+/** Limits on basic-auth password guessing (docs/plugins.md#password-guessing, docs/security.md §10). */
+export const BasicAuthLimitsConfigSchema = Type.Object(
+  {
+    failure_window: Seconds(
+      900,
+      86_400,
+      'Seconds after its last failure (and lockout) that a counter is forgotten; also how long a successful (username, address) pair stays exempt from the address and username lockouts.',
+    ),
+    lockout_base: Seconds(1, 3600, 'Seconds of the first lockout once a counter reaches its limit; each further failure doubles it, up to the cap.'),
+    pair_max_failures: Count(5, 'Failures of one username from one client address (IPv6: one /64) before lockouts start.'),
+    pair_lockout_cap: Seconds(900, 86_400, 'Longest lockout of one (username, client address) pair, in seconds.'),
+    address_max_failures: Count(30, 'Failures from one client address (IPv6: one /64), whatever the usernames, before lockouts start.'),
+    address_lockout_cap: Seconds(900, 86_400, 'Longest lockout of one client address, in seconds.'),
+    username_max_failures: Count(100, 'Failures of one username from all addresses together before lockouts start.'),
+    username_lockout_cap: Seconds(
+      30,
+      300,
+      'Longest lockout of one username across addresses, in seconds: short, so that guessing from many addresses cannot keep the user out for long.',
+    ),
+    max_tracked: describe(
+      Type.Integer({ default: 100_000, minimum: 100, maximum: 10_000_000 }),
+      'Most entries in each of the four tables (pairs, addresses, usernames, recently successful pairs); the least recently used entry goes first.',
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const ConfigSchema = Type.Object(
   {
     database: describe(
@@ -167,6 +197,10 @@ export const ConfigSchema = Type.Object(
     shutdown_timeout: describe(Ms(10_000, 0, 600_000), 'How long a stopping node waits for in-flight requests, in ms.'),
 
     api_keys: describe(ApiKeysConfigSchema, 'API key settings (see docs/api-keys.md).'),
+    basic_auth: describe(
+      BasicAuthLimitsConfigSchema,
+      'Limits on basic-auth password guessing: failure counters per (username, address) pair, per address and per username (see docs/plugins.md#password-guessing).',
+    ),
   },
   { additionalProperties: false },
 );
@@ -174,3 +208,4 @@ export const ConfigSchema = Type.Object(
 export type Config = Readonly<Static<typeof ConfigSchema>>;
 export type ApiKeysConfig = Static<typeof ApiKeysConfigSchema>;
 export type IssuerConfig = Static<typeof IssuerConfigSchema>;
+export type BasicAuthLimitsConfig = Static<typeof BasicAuthLimitsConfigSchema>;

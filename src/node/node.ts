@@ -21,6 +21,7 @@ import { createConsumerDirectory } from './consumer-directory.js';
 import { createApiKeyParts, type ApiKeyParts } from './api-key-parts.js';
 import { createBasicAuthVerifier } from '../plugins/basic-auth/credential-verifier.js';
 import { basicAuthCredentialHook } from '../plugins/basic-auth/credential-hook.js';
+import { createFailureLimiter } from '../plugins/basic-auth/failure-limiter.js';
 import { createArgon2idHasher } from '../apikeys/hashing/argon2id-hasher.js';
 
 export interface NodeOptions {
@@ -73,7 +74,14 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     const apiKeys = createApiKeyParts({ store, logger, config: config.api_keys, env: options.env ?? {} });
     closers.push(() => apiKeys.close());
     const basicAuth = createBasicAuthVerifier(
-      { store, hasher: passwordHasher, logger },
+      {
+        credentials: store.basicAuthCredentials,
+        hasher: passwordHasher,
+        limiter: createFailureLimiter({}, config.basic_auth),
+        logger,
+        onFailure: (reason) => metrics.basicAuthFailures.inc({ reason }),
+        onThrottled: (scope) => metrics.basicAuthThrottled.inc({ scope }),
+      },
       { ttlSeconds: 60, concurrency: config.api_keys.slow_hash_concurrency },
     );
 

@@ -111,9 +111,16 @@ export interface ConsumerDirectory {
   find(ref: string): Pick<Consumer, 'id' | 'username' | 'custom_id'> | undefined;
 }
 
-/** Checks a basic-auth username and password; resolves to the credential, or why not. */
+/** What a basic-auth check says, as a value. */
+export type BasicAuthCheck =
+  | { readonly ok: true; readonly credentialId: string; readonly consumerId: string }
+  | { readonly ok: false; readonly reason: 'unknown_username' | 'wrong_password' | 'overloaded' | 'store_unavailable' }
+  /** Refused before any password check: too many failures for this username, address or both. */
+  | { readonly ok: false; readonly reason: 'too_many_attempts'; readonly scope: 'pair' | 'address' | 'username'; readonly retryAfterSeconds: number };
+
+/** Checks a basic-auth username and password presented from a client address. */
 export interface BasicAuthVerifier {
-  verify(username: string, password: string): Promise<{ ok: true; credentialId: string; consumerId: string } | { ok: false; reason: string }>;
+  verify(username: string, password: string, clientAddress: string): Promise<BasicAuthCheck>;
 }
 
 export interface PluginDefinition<C extends Record<string, unknown> = Record<string, unknown>> {

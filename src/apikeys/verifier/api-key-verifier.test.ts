@@ -23,6 +23,7 @@ for (const dialect of DIALECTS) {
     let keys: ApiKeyService;
     let verifier: ApiKeyVerifier;
     let lookups = 0;
+    let lookupGate: Promise<void> | null = null;
     let clock = Date.parse('2026-11-22T10:00:00Z');
     let remote: Server;
     let remoteCalls = 0;
@@ -45,7 +46,13 @@ for (const dialect of DIALECTS) {
       const countingDao = new Proxy(store.apiKeys, {
         get(target, prop, receiver) {
           const value = Reflect.get(target, prop, receiver);
-          if (prop === 'findByLookup') return (...args: [string]) => (lookups++, target.findByLookup(...args));
+          if (prop === 'findByLookup')
+            return async (...args: [string]) => {
+              lookups++;
+              const found = await target.findByLookup(...args);
+              if (lookupGate) await lookupGate; // the row was read; the test changes it now
+              return found;
+            };
           return typeof value === 'function' ? value.bind(target) : value;
         },
       });
@@ -147,6 +154,46 @@ for (const dialect of DIALECTS) {
       await keys.revoke({ service: 'orders' }, 'to-revoke');
       const after = await verifier.verify(plaintext!.reveal(), scope());
       assert.equal(after.status, 'revoked');
+    });
+
+    describe('never caches a key that changed while its lookup was running', () => {
+      /** Starts a verify whose lookup reads the row, runs `change`, then lets the lookup finish. */
+      const race = async (presented: string, change: () => Promise<unknown>) => {
+        let open!: () => void;
+        lookupGate = new Promise<void>((resolve) => (open = resolve));
+        const before = lookups;
+        const racing = verifier.verify(presented, scope());
+        while (lookups === before) await new Promise((resolve) => setImmediate(resolve));
+        await change();
+        lookupGate = null;
+        open();
+        return racing;
+      };
+
+      it('a revoke: the next verify goes to the store and sees it revoked', async () => {
+        const { plaintext } = await keys.create({ service: 'orders' }, { name: 'race-revoke' }, open);
+        await race(plaintext!.reveal(), () => keys.revoke({ service: 'orders' }, 'race-revoke'));
+        const before = lookups;
+        assert.equal((await verifier.verify(plaintext!.reveal(), scope())).status, 'revoked');
+        assert.equal(lookups, before + 1);
+      });
+
+      it('a consumer deletion: the next verify no longer finds the key', async () => {
+        const erin = await store.consumers.insert({ username: 'race-erin' });
+        const { plaintext } = await keys.create({ consumer: 'race-erin' }, { name: 'race-consumer' }, open);
+        await race(plaintext!.reveal(), () => store.consumers.delete(erin.id));
+        assert.equal((await verifier.verify(plaintext!.reveal(), scope())).status, 'not_found');
+      });
+
+      it('a request made after the revoke does not join the lookup that read the key before it', async () => {
+        const { plaintext } = await keys.create({ service: 'orders' }, { name: 'race-join' }, open);
+        let late: ReturnType<ApiKeyVerifier['verify']> | undefined;
+        await race(plaintext!.reveal(), async () => {
+          await keys.revoke({ service: 'orders' }, 'race-join');
+          late = verifier.verify(plaintext!.reveal(), scope());
+        });
+        assert.equal((await late!).status, 'revoked');
+      });
     });
 
     it('keeps the old secret valid during the grace period only, the new one at once', async () => {

@@ -12,7 +12,7 @@ import { MAX_PRESENTED_KEY_LENGTH, parseApiKey } from '../key-format.js';
 import { sha256Hex } from '../hashing/sha256-hex.js';
 import { constantTimeEqual } from '../hashing/constant-time-equal.js';
 import type { KeyHashers } from '../hashing/key-hashers.js';
-import { createVerificationCache, type KeyDigest, type VerificationCache } from '../verification-cache.js';
+import { createVerificationCache, type KeyDigest, type VerificationCache } from '../../credentials/verification-cache.js';
 import { createSingleFlight } from '../single-flight.js';
 import { createConcurrencyLimiter } from '../concurrency-limiter.js';
 import type { IssuerDirectory } from '../lifecycle/issuers.js';
@@ -65,7 +65,9 @@ interface Pending {
 export function createApiKeyVerifier(deps: ApiKeyVerifierDeps, config: ApiKeysConfig): ApiKeyVerifier {
   const now = deps.now ?? Date.now;
   const cache = createVerificationCache<VerifiedKey>({ now }, config);
-  const flights = createSingleFlight<KeyDigest, Lookup>();
+  // Keyed by epoch and digest: a request made after a purge starts its own lookup instead of
+  // sharing one that may have read the key before it was revoked.
+  const flights = createSingleFlight<string, Lookup>();
   const limiter = createConcurrencyLimiter({ concurrency: config.slow_hash_concurrency, maxQueue: config.slow_hash_concurrency * 4 });
 
   const checkSecret = async (presented: string, secret: ApiKeySecret): Promise<boolean | 'overloaded'> => {
@@ -194,7 +196,7 @@ export function createApiKeyVerifier(deps: ApiKeyVerifierDeps, config: ApiKeysCo
     const pending = precheck(presented, digest, scope);
     if ('status' in pending) return pending;
     const since = cache.epoch();
-    const result = await flights.run(pending.digest, () =>
+    const result = await flights.run(`${since}:${pending.digest}`, () =>
       pending.type === 'remote' ? lookupRemote(presented, pending.issuerName, pending.keyId) : lookupStored(presented, pending.lookup()).catch(storeFailure),
     );
     if (result.kind === 'transient') return { status: result.status };

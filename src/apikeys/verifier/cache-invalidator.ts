@@ -4,7 +4,7 @@
  * node or read from `cluster_events`, drops the affected entries. A resync clears everything.
  */
 import type { EventSubscriber } from '../../cluster/event-bus.js';
-import type { VerificationCache } from '../verification-cache.js';
+import type { VerificationCache } from '../../credentials/verification-cache.js';
 import type { VerifiedKey } from './verify-result.js';
 
 export function createCacheInvalidator(cache: VerificationCache<VerifiedKey>): EventSubscriber {

@@ -3,7 +3,7 @@
  * why not. Every non-valid status looks the same to the client (401); the reason goes to the log
  * with the key's public id only.
  */
-import type { CachedKeyIdentity } from '../verification-cache.js';
+import type { CachedKeyIdentity } from '../../credentials/verification-cache.js';
 
 export interface VerifiedKey extends CachedKeyIdentity {
   /** The api_keys row id; null for keys a remote issuer validated. */

@@ -1,6 +1,7 @@
 /**
  * The basic-auth plugin: strict RFC 7617 parsing, a uniform 401 with
- * `WWW-Authenticate: Basic realm=…` for every failure, `hide_credentials` and `anonymous`.
+ * `WWW-Authenticate: Basic realm=…` for every failure, `hide_credentials` and `anonymous`; 429
+ * with `Retry-After` while the verifier's failure limiter locks the username, address or both.
  */
 import type { AccessOutcome, PluginDefinition } from '../plugin.js';
 import { BasicAuthConfigSchema, type BasicAuthConfig } from './schema.js';
@@ -32,7 +33,13 @@ export const basicAuthPlugin: PluginDefinition<BasicAuthConfig> = {
         const parsed = parseBasicAuthorization(Array.isArray(header) ? undefined : header);
         if (config.hide_credentials) ctx.upstreamHeaders['authorization'] = undefined;
         if (!parsed.ok) return refuse(ctx, parsed.reason);
-        return verifier.verify(parsed.username, parsed.password.reveal()).then((result): AccessOutcome => {
+        return verifier.verify(parsed.username, parsed.password.reveal(), ctx.clientIp).then((result): AccessOutcome => {
+          if (!result.ok && result.reason === 'too_many_attempts') {
+            // Even with `anonymous`: the client sent credentials, and quietly treating it as the anonymous
+            // consumer would hide that they were not checked, and when to try again.
+            deps.logger.info({ plugin: 'basic-auth', request_id: ctx.requestId, reason: result.reason, scope: result.scope }, 'credentials refused');
+            return { kind: 'reject', status: 429, code: 'PC_AUTH_TOO_MANY_ATTEMPTS', headers: { 'retry-after': String(result.retryAfterSeconds) } };
+          }
           if (!result.ok && result.reason === 'store_unavailable')
             return { kind: 'reject', status: 503, code: 'PC_STORE_UNAVAILABLE', headers: { 'retry-after': '5' } };
           if (!result.ok && result.reason === 'overloaded') return { kind: 'reject', status: 503, code: 'PC_AUTH_OVERLOADED', headers: { 'retry-after': '1' } };

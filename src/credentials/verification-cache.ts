@@ -1,32 +1,35 @@
 /**
- * The verifier's memory: which presented keys were verified (positive part) and which are
- * unknown (negative part), each bounded, LRU-evicted and with its own TTL. Entries are found
- * by a keyed digest of the key (SHA-256 over a random secret drawn when the cache is built ‖ key),
- * never by the plaintext: the cache holds no key, and no digest that matches the store's
- * unsalted SHA-256 index of external keys, another node's cache, or a precomputed table.
+ * The one cache of verified credentials, for every credential kind (API keys, basic-auth
+ * passwords): which presented secrets were verified (positive part) and which are unknown
+ * (negative part), each bounded, LRU-evicted and with its own TTL. Entries are found by a keyed
+ * digest of what was presented (SHA-256 over a random secret drawn when the cache is built ‖
+ * input), never by the plaintext: the cache holds no secret, and no digest that matches the
+ * store's unsalted SHA-256 index of external keys, another node's cache, or a precomputed table.
  *
- * The cached value is the verifier's to define; it only has to say which key and consumer it
- * belongs to (for purges on revoke, regenerate, delete and consumer deletion) and when the key
- * expires (an expired key is reported `expired` from its expiry on, even while cached).
+ * The cached value is the verifier's to define; it only has to say which credential (`keyId`:
+ * an API key's public id, a basic-auth credential's id) and consumer it belongs to, for purges on
+ * revoke, change, delete and consumer deletion, and when the credential expires (an expired one is
+ * reported `expired` from its expiry on, even while cached; null for credentials that never do).
  *
- * A lookup that started before a purge must not put stale data back: take `epoch()` before the
- * lookup and pass it as `since` to `set`/`setNegative`, which then store nothing if any purge
- * or clear happened in between.
+ * A lookup that started before a purge must not put stale data back (a deleted credential would
+ * then work until the TTL ends): take `epoch()` before the lookup and pass it as `since` to
+ * `set`/`setNegative`, which then store nothing if any purge or clear happened in between. Key
+ * single-flight groups by the epoch as well, so a request made after a purge never joins a lookup
+ * that started before it.
  */
 import { hash, randomBytes as cryptoRandomBytes } from 'node:crypto';
-import type { ApiKeysConfig } from '../config/schema.js';
-import type { RandomBytes } from './key-format.js';
 import { createTtlLruMap } from './ttl-lru-map.js';
 
-/** What every cached value carries; the verifier adds what it needs (issuer, service, scopes …). */
+/** What every cached value carries; the verifier adds what it needs (issuer, service, hash …). */
 export interface CachedKeyIdentity {
+  /** The credential's id: an API key's public id, a basic-auth credential's id. */
   readonly keyId: string;
   readonly consumerId: string | null;
-  /** When the key itself expires, in ms since the epoch; null for never. */
+  /** When the credential itself expires, in ms since the epoch; null for never. */
   readonly expiresAt: number | null;
 }
 
-/** A keyed digest of a presented key; the only form in which the cache sees keys. */
+/** A keyed digest of a presented secret; the only form in which the cache sees secrets. */
 export type KeyDigest = string & { readonly __brand: 'KeyDigest' };
 
 /** The answer of the cache for one digest. */
@@ -48,7 +51,7 @@ export interface CacheWriteOptions {
 
 /** The verifier's cache of verified and unknown keys, by keyed digest. */
 export interface VerificationCache<V extends CachedKeyIdentity> {
-  /** The keyed digest of a presented key (SHA-256 of a per-cache secret ‖ key, base64url); also the single-flight key. */
+  /** The keyed digest of a presented secret (SHA-256 of a per-cache secret ‖ input, base64url). */
   digest(key: string): KeyDigest;
   /** The cached answer; an entry past its cache TTL is a miss, a key past its own expiry `expired`. */
   get(digest: KeyDigest): CacheLookup<V>;
@@ -58,11 +61,11 @@ export interface VerificationCache<V extends CachedKeyIdentity> {
   setNegative(digest: KeyDigest, options?: CacheWriteOptions): boolean;
   /** Increases on every purge and clear. */
   epoch(): number;
-  /** Drops the entries of one key (revoke, regenerate, delete, expiry change); returns how many. */
+  /** Drops the entries of one credential (revoked, regenerated, changed, deleted); returns how many. */
   deleteByKeyId(keyId: string): number;
-  /** Drops the entries of every key of one consumer (consumer deleted or disabled). */
+  /** Drops the entries of every credential of one consumer (consumer changed or deleted). */
   deleteByConsumerId(consumerId: string): number;
-  /** Forgets unknown keys: call when keys are imported or pushed, so they work at once. */
+  /** Forgets unknown secrets: call when credentials are created or imported, so they work at once. */
   clearNegative(): void;
   clear(): void;
   readonly size: number;
@@ -73,11 +76,16 @@ export interface VerificationCache<V extends CachedKeyIdentity> {
 export interface VerificationCacheDeps {
   readonly now?: () => number;
   /** Source of the digest secret; the CSPRNG unless a test fixes it. */
-  readonly randomBytes?: RandomBytes;
+  readonly randomBytes?: (size: number) => Uint8Array;
 }
 
-/** The `api_keys` settings the cache reads (TTLs in seconds). */
-export type VerificationCacheConfig = Pick<ApiKeysConfig, 'cache_ttl' | 'neg_cache_ttl' | 'cache_size' | 'neg_cache_size'>;
+/** Limits of one cache (TTLs in seconds); the `api_keys` settings have these names. */
+export interface VerificationCacheConfig {
+  readonly cache_ttl: number;
+  readonly neg_cache_ttl: number;
+  readonly cache_size: number;
+  readonly neg_cache_size: number;
+}
 
 /** Creates an empty cache with a fresh digest key. */
 export function createVerificationCache<V extends CachedKeyIdentity>(deps: VerificationCacheDeps, config: VerificationCacheConfig): VerificationCache<V> {

@@ -144,25 +144,26 @@ describe('verification cache', () => {
     assert.equal(cache.get(digest).kind, 'miss');
   });
 
-  it('does not store the result of a lookup that started before a purge', () => {
-    const { cache } = setup();
-    const digest = cache.digest(KEY);
-    const since = cache.epoch();
-    cache.deleteByKeyId('k1'); // a revoke event arrives while the lookup is running
-    assert.equal(cache.set(digest, verified('k1'), { since }), false);
-    assert.equal(cache.get(digest).kind, 'miss');
-    const later = cache.epoch();
-    assert.equal(cache.set(digest, verified('k1'), { since: later }), true);
-  });
-
-  it('does not store a negative answer obtained before keys were imported', () => {
-    const { cache } = setup();
-    const digest = cache.digest(KEY);
-    const since = cache.epoch();
-    cache.clearNegative();
-    assert.equal(cache.setNegative(digest, { since }), false);
-    assert.equal(cache.get(digest).kind, 'miss');
-  });
+  // An event arrives while the lookup is running; the purged credential need not be cached yet.
+  const purges: Array<[string, (cache: ReturnType<typeof setup>['cache']) => unknown]> = [
+    ['a purge of the key (revoke, change, delete)', (cache) => cache.deleteByKeyId('k1')],
+    ['a purge of another key', (cache) => cache.deleteByKeyId('k2')],
+    ["a purge of the consumer's keys", (cache) => cache.deleteByConsumerId('c1')],
+    ['forgetting unknown keys', (cache) => cache.clearNegative()],
+    ['a clear (resync)', (cache) => cache.clear()],
+  ];
+  for (const [name, purge] of purges) {
+    it(`does not store the result of a lookup that started before ${name}`, () => {
+      const { cache } = setup();
+      const digest = cache.digest(KEY);
+      const since = cache.epoch();
+      purge(cache);
+      assert.equal(cache.set(digest, verified('k1'), { since }), false);
+      assert.equal(cache.setNegative(digest, { since }), false);
+      assert.equal(cache.get(digest).kind, 'miss');
+      assert.equal(cache.set(digest, verified('k1'), { since: cache.epoch() }), true, 'a lookup started after it is stored');
+    });
+  }
 
   it('clears both parts and the indexes', () => {
     const { cache } = setup();

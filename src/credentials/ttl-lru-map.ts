@@ -1,7 +1,8 @@
 /**
  * A bounded map whose entries expire at a given time and whose least recently used entry is
  * evicted when it is full. Expired entries are dropped when read or evicted (no timers). The
- * building block of the verification cache's positive and negative parts.
+ * building block of the verification cache's positive and negative parts, and of the basic-auth
+ * failure limiter's counters.
  *
  * Recency is a doubly linked list beside the Map, not the Map's insertion order: re-inserting a
  * key on every read (delete + set) leaves tombstones in V8's hash table that make one hot key

@@ -9,6 +9,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../observability/logger.js';
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.js';
 import { PortcullisError, isPortcullisError } from '../errors/portcullis-error.js';
+import { databaseErrorFields, isStorageFailure } from '../store/store-errors.js';
 
 /** Fastify's own error codes, mapped to catalogue codes with a message that is safe to show. */
 const FRAMEWORK_ERRORS: Readonly<Record<string, { code: ErrorCode; message?: string }>> = {
@@ -40,14 +41,21 @@ export function sendError(reply: FastifyReply, err: PortcullisError): FastifyRep
   return reply.code(err.status).type('application/json; charset=utf-8').send(err.toBody());
 }
 
-/** The Fastify error handler: maps, logs PC_INTERNAL and store outages, then sends. */
+/**
+ * The Fastify error handler: maps, logs PC_INTERNAL and storage failures, then sends. A storage
+ * failure's line carries the database's own error (`db_code` `SQLITE_FULL`, SQLSTATE `53100` …,
+ * or the file guard's `DB_FILE_DELETED` …) and the request id, nothing of the request itself.
+ */
 export function createAdminErrorHandler(logger: Logger) {
   return (err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const mapped = toAdminError(err);
     if (mapped.code === 'PC_INTERNAL') {
       logger.error({ err, reqId: request.id, method: request.method, route: request.routeOptions.url }, 'admin request failed');
-    } else if (mapped.code === 'PC_STORE_UNAVAILABLE') {
-      logger.warn({ err: mapped.cause, reqId: request.id }, 'admin request failed: database unavailable');
+    } else if (isStorageFailure(mapped)) {
+      logger.warn(
+        { reqId: request.id, method: request.method, route: request.routeOptions.url, code: mapped.code, ...databaseErrorFields(mapped) },
+        'admin request failed: storage failure',
+      );
     }
     return sendError(reply, mapped);
   };

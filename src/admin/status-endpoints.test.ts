@@ -3,6 +3,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { chmodSync, unlinkSync } from 'node:fs';
 import { createTestDatabase, type TestDatabase } from '../../test/support/databases.js';
 import { createMetrics } from '../observability/metrics.js';
 import { createAdminHarness, type AdminHarness } from '../../test/support/admin-harness.js';
@@ -40,6 +41,8 @@ describe('Admin API status endpoints', () => {
       const first = await h.call('GET', '/status');
       assert.equal(first.status, 200);
       assert.equal(first.body.database.reachable, true);
+      assert.equal(first.body.database.writable, true);
+      assert.equal(first.body.database.error, undefined);
       assert.equal(first.body.ready, true);
       assert.equal(typeof first.body.server.connections_active, 'number');
       assert.ok(first.body.memory.rss_bytes > 0);
@@ -61,6 +64,35 @@ describe('Admin API status endpoints', () => {
       assert.equal(res.body.node_id, 'node-test');
       assert.equal(res.body.database, 'sqlite');
     });
+  });
+
+  describe('when the database file cannot take writes', () => {
+    const CASES = [
+      { name: 'is read-only', act: (path: string) => chmodSync(path, 0o444), code: 'PC_STORE_READ_ONLY' },
+      { name: 'was deleted', act: (path: string) => unlinkSync(path), code: 'PC_STORE_UNAVAILABLE' },
+    ];
+    for (const c of CASES) {
+      it(`answers /status/ready with 503 naming ${c.code} (no file path) and /status with the full cause when the file ${c.name}`, async () => {
+        const db = await createTestDatabase('sqlite');
+        const broken = await createAdminHarness(db);
+        try {
+          c.act(db.config.sqlite_path);
+          const ready = await broken.call('GET', '/status/ready');
+          assert.equal(ready.status, 503);
+          assert.equal(ready.body.code, 'PC_ADMIN_NOT_READY');
+          assert.ok(ready.body.message.includes(c.code), ready.body.message);
+          assert.ok(!ready.body.message.includes(db.config.sqlite_path));
+          const status = await broken.call('GET', '/status');
+          assert.equal(status.body.database.reachable, true, 'a select still answers on the file SQLite holds open');
+          assert.equal(status.body.database.writable, false);
+          assert.equal(status.body.database.error.code, c.code);
+          assert.ok(status.body.database.error.message.includes(db.config.sqlite_path));
+        } finally {
+          await broken.close();
+          await db.drop();
+        }
+      });
+    }
   });
 
   describe('when the database is gone', () => {

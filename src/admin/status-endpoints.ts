@@ -1,9 +1,10 @@
 /**
  * The node's own endpoints: `/` (what this node is), `/status` (connections, requests served,
- * memory, whether the database answers), `/status/ready` (the readiness probe: 200 once the node
- * has loaded its configuration and the database answers, 503 PC_ADMIN_NOT_READY before) and
- * `/metrics` (Prometheus). Only `/status/ready` is open without the admin token: a load balancer
- * learns "ready or not" and nothing else; `/status` shows load figures and needs the token.
+ * memory, whether the database answers and takes writes), `/status/ready` (the readiness probe:
+ * 200 once the node has loaded its configuration and its database takes writes, 503
+ * PC_ADMIN_NOT_READY otherwise) and `/metrics` (Prometheus). Only `/status/ready` is open without
+ * the admin token: a load balancer learns "ready or not" and the cause's code, nothing else (no
+ * file path); `/status` shows load figures and the full cause, and needs the token.
  */
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
@@ -38,7 +39,11 @@ const NodeInfo = Type.Object({
 
 const Status = Type.Object({
   server: Type.Object({ connections_active: Type.Integer(), total_requests: Type.Integer() }),
-  database: Type.Object({ reachable: Type.Boolean() }),
+  database: Type.Object({
+    reachable: Type.Boolean(),
+    writable: Type.Boolean({ description: 'false while a write would fail: file deleted, replaced or read-only, disk full …' }),
+    error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() }, { description: 'why writes fail, when they do' })),
+  }),
   memory: Type.Object({ rss_bytes: Type.Integer(), heap_used_bytes: Type.Integer() }),
   ready: Type.Boolean(),
 });
@@ -49,7 +54,14 @@ const Metrics = Type.String({ description: 'Prometheus text exposition format' }
 /** Registers `/`, `/status`, `/status/ready` and, when metrics are given, `/metrics`. */
 export function registerStatusEndpoints(app: FastifyInstance, deps: StatusDeps): void {
   const tags = ['node'];
-  const reachable = () => databaseReachable(deps.store, deps.pingTimeout ?? 2000);
+  const timeoutMs = deps.pingTimeout ?? 2000;
+  const reachable = () =>
+    withTimeout(
+      deps.store.ping().then(() => true),
+      timeoutMs,
+      false,
+    ).catch(() => false);
+  const storageProblem = () => withTimeout(deps.store.storage.check(), timeoutMs, new PortcullisError('PC_STORE_UNAVAILABLE'));
 
   app.get('/', { schema: { tags, summary: 'About this node', response: { 200: NodeInfo } } }, async () => ({
     tagline: 'Welcome to Portcullis',
@@ -61,9 +73,10 @@ export function registerStatusEndpoints(app: FastifyInstance, deps: StatusDeps):
 
   app.get('/status', { schema: { tags, summary: 'Health and load of this node', response: { 200: Status } } }, async () => {
     const memory = process.memoryUsage();
+    const [isReachable, problem] = await Promise.all([reachable(), storageProblem()]);
     return {
       server: { connections_active: await activeConnections(app), total_requests: deps.totalRequests() },
-      database: { reachable: await reachable() },
+      database: { reachable: isReachable, writable: problem === null, ...(problem ? { error: { code: problem.code, message: problem.message } } : {}) },
       memory: { rss_bytes: memory.rss, heap_used_bytes: memory.heapUsed },
       ready: deps.isReady(),
     };
@@ -75,7 +88,8 @@ export function registerStatusEndpoints(app: FastifyInstance, deps: StatusDeps):
     { config: publicRoute, schema: { tags, summary: 'Readiness probe (no token needed)', response: { 200: Ready, ...ErrorResponses(503) } } },
     async () => {
       if (!deps.isReady()) throw new PortcullisError('PC_ADMIN_NOT_READY');
-      if (!(await reachable())) throw new PortcullisError('PC_ADMIN_NOT_READY', { message: 'The database is not reachable' });
+      const problem = await storageProblem();
+      if (problem) throw new PortcullisError('PC_ADMIN_NOT_READY', { message: notReadyMessage(problem) });
       return { ready: true };
     },
   );
@@ -88,16 +102,21 @@ export function registerStatusEndpoints(app: FastifyInstance, deps: StatusDeps):
   });
 }
 
-/** True when the database answers within `timeoutMs`. */
-async function databaseReachable(store: Store, timeoutMs: number): Promise<boolean> {
+/** The public reason: the cause's code, never its message (which names the database file). */
+function notReadyMessage(problem: PortcullisError): string {
+  if (problem.code === 'PC_STORE_FULL') return 'The database storage is full (PC_STORE_FULL)';
+  if (problem.code === 'PC_STORE_READ_ONLY') return 'The database is read-only (PC_STORE_READ_ONLY)';
+  return 'The database is not reachable or cannot take writes (PC_STORE_UNAVAILABLE)';
+}
+
+/** `promise`, or `fallback` when it has not settled within `timeoutMs`. */
+async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, fallback: T): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs);
+  const timeout = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), timeoutMs);
   });
   try {
-    return await Promise.race([store.ping().then(() => true as const), timeout]);
-  } catch {
-    return false;
+    return await Promise.race([promise, timeout]);
   } finally {
     clearTimeout(timer);
   }

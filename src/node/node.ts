@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.js';
 import { createLogger } from '../observability/logger.js';
 import { createMetrics, type ProxyMetrics } from '../observability/metrics.js';
 import { createStore, type Store } from '../store/store.js';
+import { databaseErrorFields } from '../store/store-errors.js';
 import { createEventBus, type EventBus } from '../cluster/event-bus.js';
 import { createPluginRegistry, BUILTIN_PLUGINS } from '../plugins/registry.js';
 import { buildRuntimeState, type RuntimeState } from '../proxy/runtime-state.js';
@@ -62,6 +63,14 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     hooks: { plugins: pluginPrepareHook(registry), basicauth_credentials: basicAuthCredentialHook(passwordHasher) },
   });
   const closers: (() => Promise<void> | void)[] = [() => store.close()];
+  // One line when writes start failing (or their cause changes) and one when they work again;
+  // each refused Admin API request has its own warn line with its request id.
+  closers.push(
+    store.storage.onChange((problem) => {
+      if (problem) logger.error({ code: problem.code, ...databaseErrorFields(problem), detail: problem.message }, 'the database cannot take writes');
+      else logger.info('the database takes writes again');
+    }),
+  );
   const closeAll = async () => {
     for (const close of closers.reverse()) await close();
   };

@@ -3,6 +3,8 @@
  * cluster events its writes record. Built once by the composition root; tests build their own.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { Config } from '../config/schema.js';
 import type { EntityDefinition, EntityName } from '../entities/entity.js';
@@ -23,6 +25,11 @@ import { plaintextCipher, type FieldCipher } from './field-cipher.js';
 import { latestClusterEventId, pruneClusterEvents, readClusterEvents, type ClusterEvent, type NewClusterEvent } from './cluster-events.js';
 import { migrateUp, migrationStatus, pendingMigrations, type MigrateResult, type MigrationStatus } from './migrator.js';
 import { mapStoreError } from './store-errors.js';
+import { createSqliteFileGuard } from './dialects/sqlite-file-guard.js';
+import { ensureDatabaseMarker, refuseMissingDatabase } from './database-marker.js';
+import { createStorageHealth, type StorageStatus } from './storage-health.js';
+import { createStorageProbe } from './storage-probe.js';
+import { guardWrites } from './guarded-writes.js';
 
 export type DatabaseConfig = Pick<
   Config,
@@ -67,12 +74,22 @@ export interface Store {
   pendingMigrations(): Promise<string[]>;
   /** Resolves when the database answers a trivial query; throws PC_STORE_UNAVAILABLE otherwise. */
   ping(): Promise<void>;
+  /** Whether the database can take writes now (see storage-health.ts), and its changes. */
+  readonly storage: StorageStatus;
   close(): Promise<void>;
 }
 
+/**
+ * Opens the database. A SQLite file is checked against its marker first (a missing database
+ * whose marker remains stops here with PC_STORE_UNAVAILABLE, before SQLite would create an empty
+ * one), and gets a marker and a file guard once open.
+ */
 export function createStore(options: StoreOptions): Store {
   const { config } = options;
   const dialect: DialectName = config.database;
+  const sqliteFile = dialect === 'sqlite' && config.sqlite_path !== ':memory:' ? config.sqlite_path : null;
+  const created = sqliteFile !== null && !existsSync(sqliteFile);
+  if (sqliteFile) refuseMissingDatabase(sqliteFile);
   const db =
     dialect === 'postgres'
       ? createPostgresDatabase({
@@ -86,21 +103,39 @@ export function createStore(options: StoreOptions): Store {
           ...(config.pg_url ? { connectionString: config.pg_url } : {}),
         })
       : createSqliteDatabase({ path: config.sqlite_path });
+  if (sqliteFile) ensureDatabaseMarker(sqliteFile, created);
+  const guard = sqliteFile ? createSqliteFileGuard(sqliteFile) : null;
+  const ping = async () => {
+    try {
+      await sql`select 1`.execute(db);
+    } catch (err) {
+      const mapped = mapStoreError(err, 'database');
+      throw mapped instanceof PortcullisError ? mapped : new PortcullisError('PC_STORE_UNAVAILABLE', { cause: err });
+    }
+  };
+  const health = createStorageHealth({
+    guard,
+    ping,
+    probe: createStorageProbe({ db, dialect, ...(sqliteFile ? { folder: dirname(sqliteFile) } : {}) }),
+  });
   const nodeId = options.nodeId ?? randomUUID();
   const cipher = options.cipher ?? plaintextCipher;
   const listeners = new Set<CommitListener>();
   const daos = new Map<EntityName, EntityDao>();
-  const ctx = createDaoContext({
-    db,
-    dialect,
-    nodeId,
-    now: options.now ?? Date.now,
-    hooks: options.hooks ?? {},
-    daos: () => daos,
-    publish: (events) => {
-      for (const listener of listeners) listener(events);
-    },
-  });
+  const ctx = guardWrites(
+    createDaoContext({
+      db,
+      dialect,
+      nodeId,
+      now: options.now ?? Date.now,
+      hooks: options.hooks ?? {},
+      daos: () => daos,
+      publish: (events) => {
+        for (const listener of listeners) listener(events);
+      },
+    }),
+    health,
+  );
   const make = <E extends { id: string; created_at: number; updated_at: number }>(def: EntityDefinition<E>) => {
     const dao = new EntityDao<E>(def, createRowCodec(def as unknown as EntityDefinition, dialect, cipher), ctx);
     daos.set(def.name, dao as unknown as EntityDao);
@@ -127,21 +162,15 @@ export function createStore(options: StoreOptions): Store {
     events: {
       since: (afterId, limit) => ctx.read((d) => readClusterEvents(d, afterId, limit), 'cluster_events'),
       latestId: () => ctx.read((d) => latestClusterEventId(d), 'cluster_events'),
-      prune: (beforeMs) => ctx.read((d) => pruneClusterEvents(d, beforeMs), 'cluster_events'),
+      prune: (beforeMs) => ctx.write((tx) => pruneClusterEvents(tx.db, beforeMs), 'cluster_events'),
     },
     async migrate() {
       return migrateUp(db, dialect);
     },
     migrationStatus: () => migrationStatus(db, dialect),
     pendingMigrations: () => pendingMigrations(db, dialect),
-    async ping() {
-      try {
-        await sql`select 1`.execute(db);
-      } catch (err) {
-        const mapped = mapStoreError(err, 'database');
-        throw mapped instanceof PortcullisError ? mapped : new PortcullisError('PC_STORE_UNAVAILABLE', { cause: err });
-      }
-    },
+    ping,
+    storage: { check: () => health.check(), onChange: (listener) => health.onChange(listener) },
     close: () => db.destroy(),
   };
 }

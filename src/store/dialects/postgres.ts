@@ -38,5 +38,8 @@ export function createPostgresDatabase(options: PostgresOptions): Kysely<any> {
   });
   // An idle client losing its connection must not crash the node: the next query reports it.
   pool.on('error', () => {});
+  // Nor a checked-out client between two queries (inside a transaction): the pool listens only
+  // to idle ones. Its next query fails ("not queryable": PC_STORE_UNAVAILABLE) and the pool drops it.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
 }

@@ -6,7 +6,8 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteAdapter, SqliteDialect, type DialectAdapter } from 'kysely';
+import { Kysely, SqliteAdapter, SqliteDialect, type DialectAdapter, type Driver } from 'kysely';
+import { PortcullisSqliteDriver } from './sqlite-driver.js';
 
 /**
  * SQLite runs DDL inside transactions; Kysely's adapter says it does not (to be safe on every
@@ -20,6 +21,14 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
 }
 
 class PortcullisSqliteDialect extends SqliteDialect {
+  readonly #sqlite: SQLite.Database;
+  constructor(sqlite: SQLite.Database) {
+    super({ database: sqlite });
+    this.#sqlite = sqlite;
+  }
+  override createDriver(): Driver {
+    return new PortcullisSqliteDriver(this.#sqlite);
+  }
   override createAdapter(): DialectAdapter {
     return new TransactionalDdlSqliteAdapter();
   }
@@ -37,8 +46,9 @@ export function createSqliteDatabase(options: SqliteOptions): Kysely<any> {
   const sqlite = new SQLite(options.path);
   if (created) chmodSync(options.path, 0o600);
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
+  // FULL: a commit is on disk (WAL synced) before the Admin API answers 2xx; NORMAL may lose the last commits on power loss.
+  sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return new Kysely<any>({ dialect: new PortcullisSqliteDialect({ database: sqlite }) });
+  return new Kysely<any>({ dialect: new PortcullisSqliteDialect(sqlite) });
 }

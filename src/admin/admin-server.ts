@@ -1,8 +1,9 @@
 /**
  * The Admin API server: one Fastify instance with the house rules every route gets for free —
- * admin token in `onRequest` (before the body is read), JSON-only bodies up to
- * `admin_max_body_size`, TypeBox validation with dotted field paths, one error mapper, 404/405
- * as JSON, one log line per request, and an OpenAPI document of every route at `/openapi.json`.
+ * admin token in `onRequest` (before the body is read); JSON-only
+ * bodies up to `admin_max_body_size` and 32 levels deep, TypeBox validation with dotted field
+ * paths and NFC names, one error mapper, 404/405 as JSON, one log line per request, and an
+ * OpenAPI document of every route at `/openapi.json`.
  *
  * Adding a resource (api-keys, basic-auth credentials …): pass `extraRoutes`. Each function runs
  * in its own encapsulated Fastify plugin with the same hooks and error handling; give routes
@@ -24,6 +25,7 @@ import { createAdminErrorHandler, sendError, toAdminError, writeClientError } fr
 import { CORE_ENTITIES, registerEntityApi } from './entity-api.js';
 import type { EntityResource } from './entity-resource.js';
 import { createOpenApiCollector } from './openapi-document.js';
+import { registerJsonBodyParser } from './json-body-parser.js';
 import { createRequestLog } from './request-log.js';
 import { createRouteTable } from './route-table.js';
 import { registerStatusEndpoints } from './status-endpoints.js';
@@ -90,7 +92,7 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
   // Response schemas document; they do not filter. Plain JSON.stringify sends what the handler built.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   // Only application/json (any charset) is parsed; everything else is 415.
-  app.removeContentTypeParser('text/plain');
+  registerJsonBodyParser(app);
   app.addHook('onRoute', (route) => {
     routes.add(route);
     openapi.add(route);

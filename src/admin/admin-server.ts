@@ -1,8 +1,10 @@
 /**
  * The Admin API server: one Fastify instance with the house rules every route gets for free —
- * admin token in `onRequest` (before the body is read), JSON-only bodies up to
- * `admin_max_body_size`, TypeBox validation with dotted field paths, one error mapper, 404/405
- * as JSON, one log line per request, and an OpenAPI document of every route at `/openapi.json`.
+ * in `onRequest` (before the body is read) the browser guard (loopback Host without a token,
+ * no cross-site writes, CORS only for listed origins) and then the admin token; JSON-only
+ * bodies up to `admin_max_body_size` and 32 levels deep, TypeBox validation with dotted field
+ * paths and NFC names, one error mapper, 404/405 as JSON, one log line per request, and an
+ * OpenAPI document of every route at `/openapi.json`.
  *
  * Adding a resource (api-keys, basic-auth credentials …): pass `extraRoutes`. Each function runs
  * in its own encapsulated Fastify plugin with the same hooks and error handling; give routes
@@ -21,9 +23,11 @@ import type { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
 import { createAdminAuth } from './admin-auth.js';
 import { createAdminErrorHandler, sendError, toAdminError, writeClientError } from './admin-errors.js';
+import { createBrowserGuard } from './browser-guard.js';
 import { CORE_ENTITIES, registerEntityApi } from './entity-api.js';
 import type { EntityResource } from './entity-resource.js';
 import { createOpenApiCollector } from './openapi-document.js';
+import { registerJsonBodyParser } from './json-body-parser.js';
 import { createRequestLog } from './request-log.js';
 import { createRouteTable } from './route-table.js';
 import { registerStatusEndpoints } from './status-endpoints.js';
@@ -90,11 +94,13 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
   // Response schemas document; they do not filter. Plain JSON.stringify sends what the handler built.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   // Only application/json (any charset) is parsed; everything else is 415.
-  app.removeContentTypeParser('text/plain');
+  registerJsonBodyParser(app);
   app.addHook('onRoute', (route) => {
     routes.add(route);
     openapi.add(route);
   });
+  // In this order: a refused browser request learns nothing, not even whether it needs a token.
+  app.addHook('onRequest', createBrowserGuard({ tokenRequired: config.admin_token !== undefined, corsOrigins: config.admin_cors_origins }));
   app.addHook('onRequest', createAdminAuth(config.admin_token));
   app.addHook(
     'onResponse',

@@ -27,12 +27,21 @@ export function daoFor(store: Store, name: EntityName): EntityDao {
 }
 
 /**
- * Refuses a PUT by key whose body names the entity differently (`PUT /services/a` with
- * `{"name": "b"}`): the path says which entity is meant, a silent rename would surprise.
+ * Refuses a PUT by key whose key is not a valid one (the path creates the entity under that
+ * key, so it obeys the body's rules: `PUT /consumers/a%E2%80%8Bb` is 400), or whose body names
+ * the entity differently (`PUT /services/a` with `{"name": "b"}`): the path says which entity is
+ * meant, a silent rename would surprise. Names compare in NFC, as the store keeps them.
  */
 export function assertKeyMatchesPath(resource: EntityResource, idOrKey: string, body: Readonly<Record<string, unknown>>): void {
   const key = resource.definition.endpointKey;
-  if (!key || isUuid(idOrKey) || body[key] === undefined || body[key] === idOrKey) return;
+  if (!key || isUuid(idOrKey)) return;
+  const named = idOrKey.normalize('NFC');
+  const fields = resource.keyErrors(named);
+  if (fields.length > 0) {
+    const summary = fields.map((f) => `${f.path} ${f.message}`).join('; ');
+    throw new PortcullisError('PC_VALIDATION_FAILED', { message: `The ${resource.definition.singular} in the path is not valid: ${summary}`, fields });
+  }
+  if (body[key] === undefined || body[key] === named) return;
   throw new PortcullisError('PC_VALIDATION_FAILED', {
     message: `The ${resource.definition.singular} is not valid: ${key} must match the ${key} in the path`,
     fields: [{ path: key, message: `must match the ${key} in the path` }],

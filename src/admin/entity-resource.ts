@@ -6,6 +6,8 @@
  */
 import Type, { type TObject, type TSchema } from 'typebox';
 import type { BaseEntity, EntityDefinition, FieldDef } from '../entities/entity.js';
+import type { FieldError } from '../errors/portcullis-error.js';
+import { createValidator } from '../schema/validator.js';
 import { IdOrKeyParam, ListResponse } from './http-schemas.js';
 
 /** Everything the generated endpoints and the OpenAPI document need to know about one entity kind. */
@@ -26,6 +28,11 @@ export interface EntityResource {
   readonly idParam: TSchema;
   /** The entity as the Admin API shows it: hidden fields removed. */
   view(entity: BaseEntity): Record<string, unknown>;
+  /**
+   * Problems of `value` as the endpoint key (a PUT by key creates the entity with the key from
+   * the path, which no body schema saw); always none for an entity without a key.
+   */
+  keyErrors(value: string): FieldError[];
 }
 
 /** Describes `definition` as a resource. */
@@ -37,6 +44,8 @@ export function entityResource(definition: EntityDefinition): EntityResource {
     .map(([name]) => name);
   const output = outputSchema(definition, title);
   const key = definition.endpointKey;
+  const keySchema = key ? (definition.inputSchema.properties as Record<string, TSchema>)[key] : undefined;
+  const keyValidator = key && keySchema ? createValidator(keySchema) : undefined;
   return {
     definition,
     segment: definition.name.replaceAll('_', '-'),
@@ -53,6 +62,7 @@ export function entityResource(definition: EntityDefinition): EntityResource {
       for (const name of hidden) delete shown[name];
       return shown;
     },
+    keyErrors: (value) => (keyValidator && key ? keyValidator.errors(value, key) : []),
   };
 }
 

@@ -3,11 +3,14 @@
  * compiled by `schema/validator.ts`, the validator the config and plugin schemas use, so a bad
  * request is always 400 `PC_VALIDATION_FAILED` with dotted field paths. Query strings and path
  * parameters arrive as text and are converted to the schema's types (`size=10` → 10) first.
+ * Human-chosen text (`SafeText` fields: usernames, tags, display names) is normalised to NFC
+ * before it is validated, so handlers, the store and its unique indexes see one form of a name.
  */
 import type { FastifySchemaCompiler } from 'fastify';
 import type { TSchema } from 'typebox';
 import Value from 'typebox/value';
 import { createValidator, type Validator } from '../schema/validator.js';
+import { normalizeText } from '../schema/safe-text.js';
 import { PortcullisError } from '../errors/portcullis-error.js';
 
 const PART_NAMES: Readonly<Record<string, string>> = {
@@ -38,7 +41,7 @@ export function createValidatorCompiler(): FastifySchemaCompiler<TSchema> {
       if (httpPart === 'body' && (data === undefined || data === null)) {
         return { error: new PortcullisError('PC_BAD_REQUEST', { message: 'A JSON body is required' }) };
       }
-      const value = converts ? Value.Convert(schema, data) : data;
+      const value = normalizeText(schema, converts ? Value.Convert(schema, data) : data);
       const fields = validator.errors(value);
       if (fields.length === 0) return { value };
       const summary = fields.map((f) => `${f.path} ${f.message}`).join('; ');

@@ -5,6 +5,7 @@
 import Type from 'typebox';
 import type { BaseEntity, EntityDefinition, ForeignRef } from './entity.js';
 import { ForeignInput, Tags } from './common-schemas.js';
+import { SafeText } from '../schema/safe-text.js';
 
 export interface BasicAuthCredential extends BaseEntity {
   readonly consumer: ForeignRef;
@@ -20,8 +21,9 @@ export const PASSWORD_HASH_PREFIX = '$argon2id$';
 export const BasicAuthCredentialInput = Type.Object(
   {
     consumer: Type.Optional(ForeignInput),
-    // RFC 7617: the user-id cannot contain a colon; no control characters in either part.
-    username: Type.String({ minLength: 1, maxLength: 256, pattern: '^[^:\\x00-\\x1f\\x7f]+$' }),
+    // RFC 7617: the user-id cannot contain a colon; no control characters in either part. The
+    // username is a name (no invisible characters, NFC); the password is a secret, kept as sent.
+    username: SafeText({ maxLength: 256, alsoRefuse: ':' }),
     password: Type.String({ minLength: 1, maxLength: 1024, pattern: '^(?!\\$argon2)[^\\x00-\\x1f\\x7f]*$' }),
     tags: Type.Optional(Tags),
   },

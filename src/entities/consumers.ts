@@ -2,6 +2,7 @@
 import Type from 'typebox';
 import type { BaseEntity, EntityDefinition } from './entity.js';
 import { Tags } from './common-schemas.js';
+import { SafeText } from '../schema/safe-text.js';
 
 export interface Consumer extends BaseEntity {
   readonly username: string | null;
@@ -11,8 +12,9 @@ export interface Consumer extends BaseEntity {
 
 export const ConsumerInput = Type.Object(
   {
-    username: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\x00-\\x1f\\x7f]+$' }), Type.Null()])),
-    custom_id: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 256, pattern: '^[^\\x00-\\x1f\\x7f]+$' }), Type.Null()])),
+    // Human-chosen and unique: no invisible characters, stored and compared in NFC.
+    username: Type.Optional(Type.Union([SafeText({ maxLength: 128 }), Type.Null()])),
+    custom_id: Type.Optional(Type.Union([SafeText({ maxLength: 256 }), Type.Null()])),
     tags: Type.Optional(Tags),
   },
   { additionalProperties: false },

@@ -33,8 +33,12 @@ export const RouteInput = Type.Object(
     paths: Type.Optional(Type.Array(PathPattern, { maxItems: 256 })),
     methods: Type.Optional(Type.Array(Method, { maxItems: 32, uniqueItems: true })),
     hosts: Type.Optional(Type.Array(HostPattern, { maxItems: 256 })),
+    // A Record's key schema is not checked by itself: propertyNames is what refuses bad names.
     headers: Type.Optional(
-      Type.Record(Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$" }), Type.Array(Type.String({ maxLength: 1024 }), { minItems: 1, maxItems: 32 })),
+      Type.Record(Type.String(), Type.Array(Type.String({ maxLength: 1024 }), { minItems: 1, maxItems: 32 }), {
+        maxProperties: 32,
+        propertyNames: Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$" }),
+      }),
     ),
     strip_path: Type.Optional(Type.Boolean()),
     preserve_host: Type.Optional(Type.Boolean()),

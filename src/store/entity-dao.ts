@@ -2,11 +2,14 @@
  * The generic DAO: reads and writes one entity kind from its definition. Every write runs in a
  * transaction that also records a cluster event, resolves foreign references given by id or
  * name, applies defaults, normalisation and checks, and cascades or refuses deletes as the
- * referring definitions say.
+ * referring definitions say. Human-chosen text (the `SafeText` fields of the input schema:
+ * usernames, custom ids, tags) is written in NFC and keys in paths are looked up in NFC, so a
+ * name typed as `e` + U+0301 and one typed as `é` are one name to the unique indexes too.
  */
 import { randomUUID } from 'node:crypto';
 import type { BaseEntity, EntityDefinition, EntityName } from '../entities/entity.js';
 import { isUuid } from '../entities/common-schemas.js';
+import { normalizeText } from '../schema/safe-text.js';
 import { PortcullisError, type FieldError } from '../errors/portcullis-error.js';
 import { clampPageSize, decodeOffset, encodeOffset, type Page } from './pagination.js';
 import type { RowCodec } from './row-codec.js';
@@ -46,7 +49,7 @@ export class EntityDao<E extends BaseEntity = BaseEntity> {
       const row = await db
         .selectFrom(this.#table)
         .selectAll()
-        .where(byId ? 'id' : key!, '=', byId ? idOrKey.toLowerCase() : idOrKey)
+        .where(byId ? 'id' : key!, '=', byId ? idOrKey.toLowerCase() : idOrKey.normalize('NFC'))
         .executeTakeFirst();
       return row ? (this.#codec.decode(row) as unknown as E) : null;
     }, this.#table);
@@ -163,7 +166,8 @@ export class EntityDao<E extends BaseEntity = BaseEntity> {
   /** Defaults are applied by the caller; here: normalise, resolve references, hooks, checks. */
   async #prepare(input: Input): Promise<Input> {
     const def = this.definition;
-    let entity = def.normalize ? def.normalize(input) : { ...input };
+    const text = normalizeText(def.inputSchema, input);
+    let entity = def.normalize ? def.normalize(text) : { ...text };
     const errors: FieldError[] = [];
     for (const [field, f] of Object.entries(def.fields)) {
       if (f.kind !== 'foreign' || entity[field] == null) continue;

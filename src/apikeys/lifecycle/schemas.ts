@@ -1,5 +1,7 @@
 /** Bodies of the API-key operations of the Admin API (one schema each: validation and OpenAPI). */
 import Type, { type Static } from 'typebox';
+import { BoundedJson, jsonBoundsProblem } from '../../schema/bounded-json.js';
+import { SafeText } from '../../schema/safe-text.js';
 
 export const KEY_NAME_PATTERN = '^[a-z0-9][a-z0-9_-]{0,62}$';
 
@@ -11,7 +13,24 @@ const ExpiresIn = Type.Object(
   { additionalProperties: false },
 );
 
-const Metadata = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 32 });
+/** Bounds of a key's `metadata`: free-form facts about the key, not a document store. */
+export const METADATA_LIMITS = { keys: 32, keyLength: 64, valueBytes: 1024, valueDepth: 4, totalBytes: 8192 } as const;
+
+const metadataTooLarge = (value: unknown) => {
+  const problem = jsonBoundsProblem(value, { maxBytes: METADATA_LIMITS.totalBytes, maxDepth: METADATA_LIMITS.valueDepth + 1 });
+  // A value nested too deep is reported at its own key by the value schema.
+  return problem?.kind === 'size' ? problem.message : undefined;
+};
+const Metadata = Type.Refine(
+  Type.Record(Type.String(), BoundedJson({ maxBytes: METADATA_LIMITS.valueBytes, maxDepth: METADATA_LIMITS.valueDepth }, 'a metadata value'), {
+    maxProperties: METADATA_LIMITS.keys,
+    // Record keys are otherwise unchecked: propertyNames is what bounds them.
+    propertyNames: SafeText({ maxLength: METADATA_LIMITS.keyLength }),
+    description: `Free-form facts about the key: at most ${METADATA_LIMITS.keys} keys, ${METADATA_LIMITS.totalBytes} bytes as JSON`,
+  }),
+  (value) => metadataTooLarge(value) === undefined,
+  (value) => metadataTooLarge(value) ?? 'is not valid',
+);
 const ConsumerRef = Type.Union([
   Type.String({ minLength: 1, maxLength: 256 }),
   Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
@@ -25,7 +44,7 @@ const Expiry = {
 
 /** The fields of a key a caller may set when creating it or setting its value. */
 const KeyFields = {
-  display_name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  display_name: Type.Optional(SafeText({ maxLength: 256 })),
   consumer: Type.Optional(ConsumerRef),
   ...Expiry,
   metadata: Type.Optional(Metadata),

@@ -8,7 +8,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEntityFactory } from './testing/entities.js';
 import { echoRequest, startProxy, startUpstream, type Echo, type TestProxy, type Upstream } from './testing/harness.js';
-import { parseResponses, RawConnection } from './testing/raw-http.js';
+import { finalResponseArrived, parseResponses, RawConnection } from './testing/raw-http.js';
 import { authPlugin, slowAuthPlugin } from './testing/plugins.js';
 import { BUILTIN_PLUGINS } from '../plugins/registry.js';
 
@@ -66,7 +66,7 @@ describe('proxy server: Expect: 100-continue after the access phase, over raw so
       const conn = await RawConnection.open(proxy.port);
       try {
         conn.write(request);
-        const received = await conn.waitFor((r) => r.includes('\r\n\r\n') && !r.startsWith('HTTP/1.1 100'));
+        const received = await conn.waitFor(finalResponseArrived);
         assert.match(received, new RegExp(`^HTTP/1\\.1 ${status} `), 'the first thing the client sees is the final answer');
         assert.doesNotMatch(received, /HTTP\/1\.1 100/);
         const [res] = parseResponses(received);
@@ -94,7 +94,7 @@ describe('proxy server: Expect: 100-continue after the access phase, over raw so
         const interim = await conn.waitFor((r) => r.includes('\r\n\r\n'));
         assert.equal(interim, 'HTTP/1.1 100 Continue\r\n\r\n', 'only the 100 before the body is sent');
         conn.write('hello');
-        const received = await conn.waitFor((r) => parseResponses(r).length === 2 && parseResponses(r)[1]!.body.length > 0);
+        const received = await conn.waitFor((r) => parseResponses(r)[1]?.complete === true);
         const [, res] = parseResponses(received);
         assert.equal(res!.status, 200);
         const echo = JSON.parse(res!.body) as Echo;
@@ -116,7 +116,7 @@ describe('proxy server: Expect: 100-continue after the access phase, over raw so
       conn.write('POST /auth HTTP/1.1\r\nHost: gw.test\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\nX-Consumer: alice\r\n\r\n');
       assert.equal(await conn.waitFor((r) => r.includes('\r\n\r\n')), 'HTTP/1.1 100 Continue\r\n\r\n');
       conn.write(`${(LIMIT + 10).toString(16)}\r\n${'x'.repeat(LIMIT + 10)}\r\n0\r\n\r\n`);
-      const received = await conn.waitFor((r) => parseResponses(r).length === 2);
+      const received = await conn.waitFor((r) => parseResponses(r)[1]?.complete === true);
       assert.equal(parseResponses(received)[1]!.status, 413);
     } finally {
       conn.destroy();

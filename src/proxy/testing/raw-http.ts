@@ -11,6 +11,8 @@ export interface RawResponse {
   /** Lower-cased names; a repeated header keeps its last value. */
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
+  /** False while the body has not fully arrived. */
+  readonly complete: boolean;
 }
 
 /** Writes `request` and reads until the server closes the connection (or `timeoutMs` passes). */
@@ -28,7 +30,7 @@ export function rawExchange(port: number, request: string | Buffer, timeoutMs = 
   });
 }
 
-/** Splits what a server wrote into responses (1xx included); bodies are read by Content-Length. */
+/** Splits what a server wrote into responses (1xx included); bodies are read by Content-Length or chunks. */
 export function parseResponses(raw: string): RawResponse[] {
   const out: RawResponse[] = [];
   let rest = raw;
@@ -41,12 +43,33 @@ export function parseResponses(raw: string): RawResponse[] {
       const colon = line.indexOf(':');
       headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
     }
-    const length = Number(headers['content-length'] ?? (Number(statusLine!.split(' ')[1]) < 200 ? 0 : rest.length));
-    const body = rest.slice(end + 4, end + 4 + length);
-    out.push({ status: Number(statusLine!.split(' ')[1]), headers, body });
-    rest = rest.slice(end + 4 + length);
+    const status = Number(statusLine!.split(' ')[1]);
+    const framed = headers['transfer-encoding'] === 'chunked' ? readChunked(rest, end + 4) : null;
+    const length = Number(headers['content-length'] ?? (status < 200 ? 0 : rest.length - end - 4));
+    const body = framed ? framed.body : rest.slice(end + 4, end + 4 + length);
+    out.push({ status, headers, body, complete: framed ? framed.complete : body.length === length });
+    rest = rest.slice(framed ? framed.end : end + 4 + length);
   }
   return out;
+}
+
+/** A `waitFor` predicate: a final (non-1xx) response has fully arrived. */
+export function finalResponseArrived(raw: string): boolean {
+  return parseResponses(raw).some((r) => r.status >= 200 && r.complete);
+}
+
+/** Decodes a chunked body starting at `at`; an incomplete one yields what arrived so far. */
+function readChunked(raw: string, at: number): { body: string; end: number; complete: boolean } {
+  let body = '';
+  let i = at;
+  for (;;) {
+    const eol = raw.indexOf('\r\n', i);
+    if (eol === -1) return { body, end: raw.length, complete: false };
+    const size = parseInt(raw.slice(i, eol), 16);
+    if (size === 0) return { body, end: Math.min(raw.length, eol + 4), complete: raw.length >= eol + 4 };
+    body += raw.slice(eol + 2, eol + 2 + size);
+    i = eol + 2 + size + 2;
+  }
 }
 
 /** A raw connection kept open, for exchanges in steps (send headers, see what comes, send a body). */

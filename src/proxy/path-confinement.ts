@@ -40,9 +40,12 @@ export function hasDotSegment(path: string): boolean {
   return dots === 1 || dots === 2;
 }
 
-/** Cheap pre-test: a path with no '.' and no '%' cannot hold a dot segment in any reading. */
+/**
+ * Cheap pre-test for a path that starts with '/': a dot segment needs a separator followed by a
+ * dot, so without '/.', '%' and '\\' there is none in any reading (`/report.json` is not scanned).
+ */
 export function mayHideDotSegment(path: string): boolean {
-  return path.indexOf('.') !== -1 || path.indexOf('%') !== -1;
+  return path.indexOf('/.') !== -1 || path.indexOf('%') !== -1 || path.indexOf('\\') !== -1;
 }
 
 const OTHER = 0;

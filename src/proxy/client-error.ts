@@ -1,8 +1,8 @@
 /**
  * Answers to requests that never reach the request handler, in the proxy's JSON error format
  * with a fresh X-Request-Id: what Node's strict HTTP parser refused (malformed syntax, a version
- * other than HTTP/0.9–1.1 such as `HTTP/1.2` or the HTTP/2 preface, raw bytes over 0x7F in the
- * target, headers over `max_header_size`, header timeout), CONNECT (a reverse proxy opens no
+ * it does not know such as `HTTP/1.2` or the HTTP/2 preface, raw bytes over 0x7F in the target,
+ * headers over `max_header_size`, header timeout), CONNECT (a reverse proxy opens no
  * tunnels) and an `Expect` other than `100-continue` (417). The connection is closed afterwards:
  * after a parse error the byte stream cannot be trusted, and an unanswered body may follow.
  */

@@ -1,11 +1,14 @@
 /**
- * Routes: which requests go to which service. Paths are prefixes, or regular expressions when
- * they start with `~` (Kong's convention); the longest prefix wins, then regexes by priority.
+ * Routes: which requests go to which service. Paths are prefixes matched at segment boundaries
+ * (`/files` matches `/files` and `/files/…`, not `/files-v2`), or regular expressions when they
+ * start with `~` (Kong's convention), run on RE2 and refused at write time when RE2 cannot compile
+ * them (`route-pattern.ts`); the longest prefix wins, then regexes by priority.
  */
 import Type from 'typebox';
 import type { BaseEntity, EntityDefinition, ForeignRef } from './entity.js';
 import { ForeignInput, Name, Tags } from './common-schemas.js';
 import type { FieldError } from '../errors/portcullis-error.js';
+import { routePatternProblem } from './route-pattern.js';
 
 export interface Route extends BaseEntity {
   readonly name: string | null;
@@ -94,11 +97,8 @@ export const routesDefinition: EntityDefinition<Route> = {
     }
     route.paths.forEach((p, i) => {
       if (!p.startsWith('~')) return;
-      try {
-        new RegExp(p.slice(1));
-      } catch {
-        errors.push({ path: `paths.${i}`, message: 'is not a valid regular expression' });
-      }
+      const problem = routePatternProblem(p.slice(1));
+      if (problem !== null) errors.push({ path: `paths.${i}`, message: problem });
     });
     if (route.headers['host']) errors.push({ path: 'headers.host', message: 'use hosts to match the Host header' });
     return errors;

@@ -1,13 +1,18 @@
 /**
- * Answers to requests that never reach the request handler, in the proxy's JSON error format:
- * what Node's strict HTTP parser refused (malformed syntax, headers over `max_header_size`,
- * header timeout) and CONNECT (a reverse proxy opens no tunnels). The connection is closed
- * afterwards: after a parse error the byte stream cannot be trusted.
+ * Answers to requests that never reach the request handler, in the proxy's JSON error format
+ * with a fresh X-Request-Id: what Node's strict HTTP parser refused (malformed syntax, a version
+ * it does not know such as `HTTP/1.2` or the HTTP/2 preface, raw bytes over 0x7F in the target,
+ * headers over `max_header_size`, header timeout), CONNECT (a reverse proxy opens no
+ * tunnels) and an `Expect` other than `100-continue` (417). The connection is closed afterwards:
+ * after a parse error the byte stream cannot be trusted, and an unanswered body may follow.
  */
-import type { IncomingMessage } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.js';
+import { pickRequestId } from './headers.js';
+import { writeJsonError } from './json-error.js';
 
 const REASONS: Readonly<Record<number, string>> = {
   400: 'Bad Request',
@@ -42,13 +47,18 @@ function rawJsonResponse(status: number, code: ErrorCode, message: string): stri
   const body = JSON.stringify({ code, message });
   return (
     `HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: application/json\r\n` +
-    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+    `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${randomUUID()}\r\nConnection: close\r\n\r\n${body}`
   );
 }
 
 /** The `connect` listener: CONNECT gets 405, and the connection is closed. */
 export function refuseConnect(_req: IncomingMessage, socket: Duplex): void {
   socket.end(rawJsonResponse(405, 'PC_METHOD_NOT_ALLOWED', ERROR_CATALOGUE.PC_METHOD_NOT_ALLOWED.message));
+}
+
+/** The `checkExpectation` listener: 417 in JSON for any `Expect` but `100-continue`; the body is not read. */
+export function refuseExpectation(req: IncomingMessage, res: ServerResponse): void {
+  writeJsonError(res, { status: 417, code: 'PC_EXPECTATION_FAILED', close: true }, pickRequestId(req.headers['x-request-id']));
 }
 
 /** The `clientError` listener of the proxy server. */

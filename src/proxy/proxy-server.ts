@@ -4,6 +4,12 @@
  * `UpstreamExchange`. It reads the runtime state through `getState()` once per request, so a new
  * configuration takes effect for the next request without a restart. Closing stops accepting,
  * lets in-flight requests finish up to `shutdown_timeout`, then cuts what remains.
+ *
+ * Before routing it refuses (400, JSON, X-Request-Id) a target it cannot parse, a path that
+ * normalisation or the router's confinement refuses (`PC_PROXY_PATH_REFUSED`) and an ambiguous
+ * request (`ambiguous-request.ts`). `Expect: 100-continue` is answered only once routing and the
+ * access phase accepted the request (`checkContinue`); a refusal before that closes the connection
+ * without reading the body. What never reaches the handler is answered by `client-error.ts`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,11 +19,12 @@ import type { Config } from '../config/schema.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import type { AccessOutcome } from '../plugins/plugin.js';
 import type { RuntimeState } from './runtime-state.js';
-import type { RouteMatch } from './router.js';
+import { isPathRefused, type RouteMatch } from './router.js';
 import type { PluginChain } from './plugin-chain.js';
 import { parseListen } from '../config/listen.js';
 import { buildUpstreamHeaders, pickRequestId } from './headers.js';
-import { parseRequestTarget, type RequestTarget } from './request-target.js';
+import { isRefusal, parseRequestTarget, type RequestTarget } from './request-target.js';
+import { ambiguityOf } from './ambiguous-request.js';
 import { writeJsonError } from './json-error.js';
 import { createProxyContext, type ProxyContext } from './proxy-context.js';
 import { runAccessPhase, writeAccessOutcome } from './plugin-runner.js';
@@ -26,7 +33,7 @@ import { createUpstreamPool } from './upstream-pool.js';
 import { UpstreamExchange, type ExchangeDeps } from './upstream-exchange.js';
 import { BodyLimitStream } from './body-limit.js';
 import { hasBody, readBodyFields, removeFields } from './body-fields.js';
-import { handleClientError, refuseConnect } from './client-error.js';
+import { handleClientError, refuseConnect, refuseExpectation } from './client-error.js';
 import { createDrain } from './drain.js';
 
 /** What the proxy listener is built from (all passed in by the node). */
@@ -71,14 +78,45 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     }
   };
 
+  /**
+   * Responses of `Expect: 100-continue` requests whose 100 is still owed, with the keep-alive to
+   * restore once it is sent. Until then every answer closes the connection: the body it did not
+   * read may still come.
+   */
+  const owedContinue = new WeakMap<ServerResponse, boolean>();
+
+  /** The `checkContinue` listener: Node leaves the 100 to us; `letBodyCome` sends it. */
+  const handleExpectingContinue = (req: IncomingMessage, res: ServerResponse): void => {
+    owedContinue.set(res, res.shouldKeepAlive);
+    res.shouldKeepAlive = false;
+    handle(req, res);
+  };
+
+  /** Sends the owed 100 Continue, if any: called only once the request is accepted. */
+  const letBodyCome = (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.headers.expect === undefined) return;
+    const keepAlive = owedContinue.get(res);
+    if (keepAlive === undefined) return;
+    owedContinue.delete(res);
+    res.shouldKeepAlive = keepAlive;
+    res.writeContinue();
+  };
+
   const route = (req: IncomingMessage, res: ServerResponse, requestId: string, startedAt: number): void => {
     const headers = req.headers;
     const target = parseRequestTarget(req.url ?? '/');
-    if (target === null) return answerUnrouted(res, 400, 'PC_BAD_REQUEST', requestId, startedAt);
+    if (isRefusal(target)) return answerUnrouted(res, 400, target.refused, requestId, startedAt);
+    const ambiguity = ambiguityOf(req, target.authority);
+    if (ambiguity !== null) {
+      // The request may be framed differently by whoever sent it here: nothing after it is trusted.
+      res.shouldKeepAlive = false;
+      return answerUnrouted(res, 400, 'PC_BAD_REQUEST', requestId, startedAt, ambiguity);
+    }
     const host = target.authority ?? headers.host;
     const state = deps.getState();
     const match = state.router.match(req.method ?? 'GET', host, target.path, headers);
     if (match === null) return answerUnrouted(res, 404, 'PC_PROXY_NO_ROUTE', requestId, startedAt);
+    if (isPathRefused(match)) return answerUnrouted(res, 400, 'PC_PROXY_PATH_REFUSED', requestId, startedAt);
 
     const ctx = contextFor(req, target, host, match, state.pluginsFor(match), requestId);
     drain.enter();
@@ -89,6 +127,8 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       return writeJsonError(res, { status: 413, code: 'PC_BODY_TOO_LARGE', close: true }, requestId);
     }
     if (ctx.plugins.readsBody && hasBody(req)) {
+      // The chain authenticates from the body, so the body has to come first (documented).
+      letBodyCome(req, res);
       bufferThenAccess(req, res, ctx, exchange, state).catch((err: unknown) => failed(res, ctx.requestId, err));
       return;
     }
@@ -139,6 +179,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     if (ctx.service === null) {
       return writeJsonError(res, { status: 503, code: 'PC_PROXY_NO_SERVICE' }, ctx.requestId);
     }
+    letBodyCome(req, res);
     exchange.forward(pool.targetFor(ctx.service), buffered ?? requestBody(req, limit));
   };
 
@@ -148,8 +189,15 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     writeJsonError(res, { status: 500, code: 'PC_INTERNAL' }, requestId);
   };
 
-  const answerUnrouted = (res: ServerResponse, status: number, code: 'PC_PROXY_NO_ROUTE' | 'PC_BAD_REQUEST', requestId: string, startedAt: number): void => {
-    writeJsonError(res, { status, code }, requestId);
+  const answerUnrouted = (
+    res: ServerResponse,
+    status: number,
+    code: 'PC_PROXY_NO_ROUTE' | 'PC_BAD_REQUEST' | 'PC_PROXY_PATH_REFUSED',
+    requestId: string,
+    startedAt: number,
+    message?: string,
+  ): void => {
+    writeJsonError(res, { status, code, message }, requestId);
     metrics.request(null, null, status, (performance.now() - startedAt) / 1000);
   };
 
@@ -157,7 +205,8 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     {
       maxHeaderSize: config.max_header_size,
       insecureHTTPParser: false,
-      requireHostHeader: true,
+      // Checked in the handler (`ambiguous-request.ts`) so the answer is JSON with an X-Request-Id.
+      requireHostHeader: false,
       headersTimeout: 60_000,
       requestTimeout: 300_000,
       keepAliveTimeout: 60_000,
@@ -166,6 +215,8 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
   );
   server.on('clientError', handleClientError);
   server.on('connect', refuseConnect);
+  server.on('checkContinue', handleExpectingContinue);
+  server.on('checkExpectation', refuseExpectation);
 
   return {
     server,

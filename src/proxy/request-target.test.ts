@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRequestTarget } from './request-target.js';
+import { isRefusal, parseRequestTarget } from './request-target.js';
 
 describe('parseRequestTarget', () => {
   it('splits an origin-form target into path and query', () => {
@@ -18,8 +18,21 @@ describe('parseRequestTarget', () => {
     assert.deepEqual(parseRequestTarget('http://a.example?q'), { path: '/', query: 'q', authority: 'a.example' });
   });
 
-  it('refuses the asterisk and authority forms', () => {
-    assert.equal(parseRequestTarget('*'), null);
-    assert.equal(parseRequestTarget('example.com:443'), null);
+  it('refuses the asterisk and authority forms, and an absolute form followed by a fragment, as malformed', () => {
+    for (const url of ['*', 'example.com:443', 'http://a.example#x', 'ftp://a.example/']) {
+      assert.deepEqual(parseRequestTarget(url), { refused: 'PC_BAD_REQUEST' }, url);
+    }
+  });
+
+  it('refuses a path that normalisation refuses, in either form', () => {
+    for (const url of ['/files/..%2fprivate?x=1', 'http://a.example/files/%c0%ae%c0%ae/x', '/a\\b']) {
+      const target = parseRequestTarget(url);
+      assert.ok(isRefusal(target));
+      assert.deepEqual(target, { refused: 'PC_PROXY_PATH_REFUSED' }, url);
+    }
+  });
+
+  it('leaves the query string alone, whatever it holds', () => {
+    assert.deepEqual(parseRequestTarget('/a?p=..%2f..%5c%c0%ae%00'), { path: '/a', query: 'p=..%2f..%5c%c0%ae%00', authority: null });
   });
 });

@@ -1,13 +1,17 @@
 /**
  * One routing entry: a route compiled for one of its paths (Kong splits routes by path the same
  * way), with its method and header conditions precomputed, and the order in which entries are
- * tried. The router (`router.ts`) buckets entries by host and tries them in this order.
+ * tried. Plain paths match at segment boundaries (see `prefixMatches`). The router (`router.ts`) buckets entries by host and tries them in this order.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Route } from '../entities/routes.js';
 import type { Service } from '../entities/services.js';
+import { compileRoutePattern, type RoutePattern } from '../entities/route-pattern.js';
 
-/** How an entry matches the path: a plain prefix, an anchored regex, or any path (no paths). */
+/**
+ * How an entry matches the path: a plain prefix at a segment boundary, an anchored regex, or any
+ * path (no paths).
+ */
 export type PathKind = 'prefix' | 'regex' | 'any';
 
 interface HeaderRule {
@@ -22,7 +26,10 @@ export interface RouteEntry {
   readonly service: Service | null;
   readonly kind: PathKind;
   readonly prefix: string;
-  readonly regex: RegExp | null;
+  /** True when `prefix` ends with '/': then any path starting with it matches. */
+  readonly prefixIsDirectory: boolean;
+  /** RE2, sticky and anchored; null for other kinds, or for a stored pattern RE2 refuses (matches nothing). */
+  readonly regex: RoutePattern | null;
   readonly methods: readonly string[] | null;
   readonly headers: readonly HeaderRule[];
   /** True for an entry filed under a host that names a port: it beats the same host without one. */
@@ -37,8 +44,8 @@ export function compileEntry(route: Route, service: Service | null, path: string
     service,
     kind: path === null ? 'any' : isRegex ? 'regex' : 'prefix',
     prefix: path !== null && !isRegex ? path : '',
-    // Kong anchors regex paths at the start of the path; the group keeps alternations inside.
-    regex: isRegex ? new RegExp(`^(?:${path.slice(1)})`) : null,
+    prefixIsDirectory: path !== null && !isRegex && path.endsWith('/'),
+    regex: isRegex ? compileOrNull(path.slice(1)) : null,
     methods: route.methods.length > 0 ? route.methods.map((m) => m.toUpperCase()) : null,
     headers: Object.entries(route.headers).map(([name, values]) => ({
       name: name.toLowerCase(),
@@ -49,20 +56,62 @@ export function compileEntry(route: Route, service: Service | null, path: string
 }
 
 /**
+ * A route stored before regex paths ran on RE2 may hold a pattern RE2 refuses (a lookaround):
+ * it matches nothing rather than stopping the node from loading its configuration. Writes refuse
+ * such patterns (`routes.ts`), so a PATCH of the route is the way out.
+ */
+function compileOrNull(source: string): RoutePattern | null {
+  try {
+    return compileRoutePattern(source);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The request path as RE2 reads it: a Buffer, made once per lookup and only when a regex entry is
+ * tried (RE2 converts a string on every call, which costs more than the match). Latin-1 is exact:
+ * the parser admits only ASCII in a request target, and normalisation keeps it so.
+ */
+export class PathBytes {
+  readonly #path: string;
+  #bytes: Buffer | null = null;
+  constructor(path: string) {
+    this.#path = path;
+  }
+  get bytes(): Buffer {
+    return (this.#bytes ??= Buffer.from(this.#path, 'latin1'));
+  }
+}
+
+/**
  * Length of the path part `entry` matched, or -1 when it does not match the method, headers or
  * path. Host conditions are the router's business (it only offers entries whose host matched).
+ * `bytes` is needed (non-null) as soon as the router holds regex entries.
  */
-export function matchEntry(entry: RouteEntry, method: string, path: string, headers: IncomingHttpHeaders): number {
+export function matchEntry(entry: RouteEntry, method: string, path: string, headers: IncomingHttpHeaders, bytes: PathBytes | null): number {
   if (entry.methods !== null && !entry.methods.includes(method)) return -1;
   for (let i = 0; i < entry.headers.length; i++) {
     if (!headerMatches(entry.headers[i]!, headers[entry.headers[i]!.name])) return -1;
   }
-  if (entry.kind === 'prefix') return path.startsWith(entry.prefix) ? entry.prefix.length : -1;
+  if (entry.kind === 'prefix') return prefixMatches(entry, path) ? entry.prefix.length : -1;
   if (entry.kind === 'regex') {
-    const m = entry.regex!.exec(path);
-    return m === null ? -1 : m[0].length;
+    const regex = entry.regex;
+    if (regex === null) return -1;
+    // Sticky: the match starts at 0 and lastIndex ends where it stopped (bytes = characters here).
+    regex.lastIndex = 0;
+    return regex.test(bytes!.bytes) ? regex.lastIndex : -1;
   }
   return 0;
+}
+
+/**
+ * A plain path matches at a segment boundary: `/files` matches `/files` and `/files/…`, never
+ * `/files-v2` or `/files..` (Kong's plain string prefix would); `/files/` matches what starts with it.
+ */
+function prefixMatches(entry: RouteEntry, path: string): boolean {
+  if (!path.startsWith(entry.prefix)) return false;
+  return entry.prefixIsDirectory || path.length === entry.prefix.length || path.charCodeAt(entry.prefix.length) === 47; /* '/' */
 }
 
 function headerMatches(rule: HeaderRule, value: string | string[] | undefined): boolean {

@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Route } from '../entities/routes.js';
 import type { Service } from '../entities/services.js';
-import { createRouter } from './router.js';
+import { createRouter, PATH_REFUSED, type RouteMatch } from './router.js';
+import { normalizePath } from './normalize-path.js';
 import { createEntityFactory } from './testing/entities.js';
+import { CONFINEMENT_CASES, confinementConfig } from './testing/confinement-cases.js';
 
 const make = createEntityFactory();
 
@@ -13,16 +15,30 @@ function routerOf(routes: Route[], services: Service[] = []) {
 }
 
 function nameOf(router: ReturnType<typeof routerOf>, path: string, options: { method?: string; host?: string; headers?: IncomingHttpHeaders } = {}) {
-  return router.match(options.method ?? 'GET', options.host ?? 'gateway.test', path, options.headers ?? {})?.route.name ?? null;
+  const found = router.match(options.method ?? 'GET', options.host ?? 'gateway.test', path, options.headers ?? {});
+  return found === null || found === PATH_REFUSED ? null : (found as RouteMatch).route.name;
 }
 
 describe('createRouter: paths', () => {
-  it('matches plain paths as prefixes, like Kong (so /echo also matches /echoes)', () => {
-    const router = routerOf([make.route({ name: 'echo', paths: ['/echo'] })]);
+  it('matches plain paths as prefixes at segment boundaries (unlike Kong, /echo does not match /echoes)', () => {
+    const router = routerOf([make.route({ name: 'echo', paths: ['/echo'] }), make.route({ name: 'dir', paths: ['/dir/'] })]);
     assert.equal(nameOf(router, '/echo'), 'echo');
+    assert.equal(nameOf(router, '/echo/'), 'echo');
     assert.equal(nameOf(router, '/echo/x'), 'echo');
-    assert.equal(nameOf(router, '/echoes'), 'echo');
+    assert.equal(nameOf(router, '/echoes'), null);
+    assert.equal(nameOf(router, '/echo-v2'), null);
+    assert.equal(nameOf(router, '/echo..'), null);
     assert.equal(nameOf(router, '/ech'), null);
+    assert.equal(nameOf(router, '/dir/x'), 'dir', 'a path ending in / matches what starts with it');
+    assert.equal(nameOf(router, '/dir/'), 'dir');
+    assert.equal(nameOf(router, '/dir'), null);
+  });
+
+  it('lets a regex path give the old plain-prefix behaviour, joining the rest below the service path', () => {
+    const svc = make.service({ path: '/base' });
+    const router = routerOf([make.route({ name: 'echo', paths: ['~/echo'], service: { id: svc.id } })], [svc]);
+    assert.equal(nameOf(router, '/echoes'), 'echo');
+    assert.deepEqual(pick(router.match('GET', 'h', '/echo-v2', {}) as RouteMatch), { strippedPath: '/-v2', upstreamPath: '/base/-v2' });
   });
 
   it('lets the longest plain prefix win whatever the creation order', () => {
@@ -125,7 +141,7 @@ describe('createRouter: services and upstream paths', () => {
     const router = routerOf([make.route({ paths: ['/api'], service: { id: svc.id } })], [svc]);
     assert.deepEqual(pick(router.match('GET', 'h', '/api/users', {})), { strippedPath: '/users', upstreamPath: '/base/users' });
     assert.deepEqual(pick(router.match('GET', 'h', '/api', {})), { strippedPath: '/', upstreamPath: '/base' });
-    assert.deepEqual(pick(router.match('GET', 'h', '/apiary', {})), { strippedPath: '/ary', upstreamPath: '/base/ary' });
+    assert.equal(router.match('GET', 'h', '/apiary', {}), null);
   });
 
   it('keeps the whole path when strip_path is off, and removes the matched part of a regex', () => {
@@ -145,10 +161,79 @@ describe('createRouter: services and upstream paths', () => {
       [off],
     );
     assert.equal(router.match('GET', 'h', '/off', {}), null);
-    assert.equal(router.match('GET', 'h', '/orphan', {})?.service, null);
+    assert.equal((router.match('GET', 'h', '/orphan', {}) as RouteMatch).service, null);
   });
 });
 
-function pick(match: { strippedPath: string; upstreamPath: string } | null) {
-  return match && { strippedPath: match.strippedPath, upstreamPath: match.upstreamPath };
+describe('createRouter: path confinement (the upstream path stays inside the service path)', () => {
+  const { services, routes } = confinementConfig(make);
+  const router = routerOf(routes, services);
+
+  /** The request path as sent → normalised → routed: the upstream path, 'no route' or 'refused'. */
+  function upstreamOf(raw: string): string {
+    const path = normalizePath(raw);
+    if (path === null) return 'refused';
+    const found = router.match('GET', 'h', path, {});
+    if (found === null) return 'no route';
+    return found === PATH_REFUSED ? 'refused' : (found as RouteMatch).upstreamPath;
+  }
+
+  for (const [raw, expected] of CONFINEMENT_CASES) {
+    it(`${raw} → ${expected}`, () => assert.equal(upstreamOf(raw), expected));
+  }
+
+  it('keeps every accepted upstream path equal to its service path or below it at a segment boundary', () => {
+    for (const [raw, expected] of CONFINEMENT_CASES) {
+      if (expected === 'refused' || expected === 'no route') continue;
+      const found = router.match('GET', 'h', normalizePath(raw)!, {}) as RouteMatch;
+      const base = found.service!.path ?? '/';
+      const inside = expected === base || expected.startsWith(base.endsWith('/') ? base : `${base}/`);
+      assert.ok(inside, `${raw} → ${expected} is outside ${base}`);
+      assert.ok(!/(^|\/)\.{1,2}(\/|$)/.test(expected), `${expected} holds a dot segment`);
+    }
+  });
+});
+
+function pick(match: RouteMatch | typeof PATH_REFUSED | null) {
+  if (match === null || match === PATH_REFUSED) return match;
+  const found = match as RouteMatch;
+  return { strippedPath: found.strippedPath, upstreamPath: found.upstreamPath };
 }
+
+describe('createRouter: regex paths cannot be made slow (RE2)', () => {
+  // Most of these patterns take V8's backtracking engine from 0.7 s to far beyond 20 s on their
+  // 30-character path (bench/regex-routes.ts measures both engines); RE2 answers in microseconds.
+  const evil: [string, string][] = [
+    ['/(a+)+$', `/${'a'.repeat(28)}!`],
+    ['/(a|aa)*b', `/${'a'.repeat(29)}`],
+    ['/(\\w+\\s?)*$', `/${'a'.repeat(28)}!`],
+    ['/(.*a){12}', `/${'a'.repeat(11)}${'b'.repeat(18)}`],
+    ['/(a*)*$', `/${'a'.repeat(28)}!`],
+    ['/([a-z]+)*$', `/${'a'.repeat(28)}!`],
+    ['/(a|a?)+$', `/${'a'.repeat(28)}!`],
+    ['/(\\w|\\d)+$', `/${'1'.repeat(28)}!`],
+    ['/(.*)*x', `/${'a'.repeat(29)}`],
+    ['/((a+)+)+$', `/${'a'.repeat(28)}!`],
+    ['/(x+x+)+y', `/${'x'.repeat(29)}`],
+    ['/([^/]+)+\\.json$', `/${'a'.repeat(28)}!`],
+  ];
+  for (const [pattern, path] of evil) {
+    it(`routes a ${path.length}-character path against ~${pattern} in well under a millisecond`, () => {
+      const router = routerOf([make.route({ name: 'evil', paths: [`~${pattern}`] }), make.route({ name: 'root', paths: ['/'] })]);
+      const cold = performance.now();
+      assert.equal(nameOf(router, path), 'root');
+      assert.ok(performance.now() - cold < 50, 'the first lookup, compilation caches cold');
+      const runs = 200;
+      const started = performance.now();
+      for (let i = 0; i < runs; i++) assert.equal(nameOf(router, path), 'root');
+      const perMatch = (performance.now() - started) / runs;
+      // Generous so a loaded machine does not fail it; V8 takes seconds here. Measured: a few µs.
+      assert.ok(perMatch < 1, `${perMatch.toFixed(4)} ms per lookup`);
+    });
+  }
+
+  it('makes a stored pattern RE2 refuses match nothing instead of failing the whole configuration', () => {
+    const router = routerOf([make.route({ name: 'lookahead', paths: ['~/(?=a)a'] }), make.route({ name: 'root', paths: ['/'] })]);
+    assert.equal(nameOf(router, '/a'), 'root');
+  });
+});

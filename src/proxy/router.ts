@@ -10,12 +10,19 @@
  *    at the start) are tried when no plain prefix matches, by `regex_priority` then age; routes
  *    with header or method conditions win over routes without at the same path rank.
  * Routes of disabled services are left out, so their requests fall to other routes or 404.
+ *
+ * Confinement: every match goes through `toMatch`, which refuses (`PATH_REFUSED`, answered 400) a
+ * request whose remainder (after `strip_path`) holds a dot segment under any upstream's reading
+ * (`path-confinement.ts`). The remainder is always joined below the service path at a segment
+ * boundary, so the upstream path stays equal to the service path or inside its tree, whatever the
+ * route kind (a regex may end mid-segment: `~/files` on `/files../x` leaves `../x`).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Route } from '../entities/routes.js';
 import type { Service } from '../entities/services.js';
-import { compareEntries, compileEntry, matchEntry, type RouteEntry } from './route-entry.js';
+import { compareEntries, compileEntry, matchEntry, PathBytes, type RouteEntry } from './route-entry.js';
 import { joinUpstreamPath, stripMatchedPrefix } from './upstream-path.js';
+import { hasDotSegment, mayHideDotSegment } from './path-confinement.js';
 
 /** The route a request belongs to, with the paths derived from it. */
 export interface RouteMatch {
@@ -28,10 +35,26 @@ export interface RouteMatch {
   readonly upstreamPath: string;
 }
 
+/** The router's answer when the best route would send the request outside its service path. */
+export interface PathRefused {
+  readonly refused: true;
+}
+
+/** The one `PathRefused` value. */
+export const PATH_REFUSED: PathRefused = Object.freeze({ refused: true });
+
+/** True for the router's `PATH_REFUSED` answer. */
+export function isPathRefused(found: RouteMatch | PathRefused): found is PathRefused {
+  return found === PATH_REFUSED;
+}
+
 /** Finds the route of a request; immutable once built. */
 export interface Router {
-  /** The best route for a request, or null. `path` excludes the query string. */
-  match(method: string, host: string | undefined, path: string, headers: IncomingHttpHeaders): RouteMatch | null;
+  /**
+   * The best route for a request, `PATH_REFUSED` when that route would forward it outside the
+   * service path's tree, or null when none matches. `path` is normalised and excludes the query.
+   */
+  match(method: string, host: string | undefined, path: string, headers: IncomingHttpHeaders): RouteMatch | PathRefused | null;
 }
 
 /** A compiled wildcard host: `*.example.com` keeps `.example.com`, `example.*` keeps `example.`. */
@@ -71,39 +94,50 @@ export function createRouter(routes: readonly Route[], services: ReadonlyMap<str
     if (bare !== key) entries.push(...(exact.get(bare) ?? []));
   }
   for (const entries of exact.values()) entries.sort(compareEntries);
+  // Only a router with regex entries makes the per-lookup bytes holder (the usual request allocates nothing more).
+  const hasRegex = routes.some((r) => r.paths.some((p) => p.startsWith('~')));
   wildcard.sort((a, b) => compareEntries(a.entry, b.entry));
   anyHost.sort(compareEntries);
 
   return {
     match(method, host, path, headers) {
+      const bytes = hasRegex ? new PathBytes(path) : null;
       const withPort = host === undefined ? '' : host.toLowerCase();
       const hostname = portless(withPort);
       const bucket = exact.get(withPort) ?? (hostname !== withPort ? exact.get(hostname) : undefined);
       if (bucket !== undefined) {
-        const found = firstMatch(bucket, method, path, headers);
+        const found = firstMatch(bucket, method, path, headers, bytes);
         if (found !== null) return found;
       }
       for (let i = 0; i < wildcard.length; i++) {
         const w = wildcard[i]!;
         if (!anyWildcardMatches(w.hosts, hostname, withPort.slice(hostname.length + 1))) continue;
-        const length = matchEntry(w.entry, method, path, headers);
+        const length = matchEntry(w.entry, method, path, headers, bytes);
         if (length >= 0) return toMatch(w.entry, path, length);
       }
-      return firstMatch(anyHost, method, path, headers);
+      return firstMatch(anyHost, method, path, headers, bytes);
     },
   };
 }
 
-function firstMatch(entries: readonly RouteEntry[], method: string, path: string, headers: IncomingHttpHeaders): RouteMatch | null {
+function firstMatch(
+  entries: readonly RouteEntry[],
+  method: string,
+  path: string,
+  headers: IncomingHttpHeaders,
+  bytes: PathBytes | null,
+): RouteMatch | PathRefused | null {
   for (let i = 0; i < entries.length; i++) {
-    const length = matchEntry(entries[i]!, method, path, headers);
+    const length = matchEntry(entries[i]!, method, path, headers, bytes);
     if (length >= 0) return toMatch(entries[i]!, path, length);
   }
   return null;
 }
 
-function toMatch(entry: RouteEntry, path: string, matchedLength: number): RouteMatch {
+function toMatch(entry: RouteEntry, path: string, matchedLength: number): RouteMatch | PathRefused {
   const strippedPath = entry.route.strip_path ? stripMatchedPrefix(path, matchedLength) : path;
+  // The one confinement check: with no dot segment in what is joined, the join stays below the service path.
+  if (mayHideDotSegment(strippedPath) && hasDotSegment(strippedPath)) return PATH_REFUSED;
   const upstreamPath = entry.service ? joinUpstreamPath(entry.service.path, strippedPath) : strippedPath;
   return { route: entry.route, service: entry.service, strippedPath, upstreamPath };
 }

@@ -6,6 +6,7 @@ import type { PluginDefinition } from '../plugins/plugin.js';
 import { createPluginRegistry } from '../plugins/registry.js';
 import { buildRuntimeState, type RuntimeSnapshot } from './runtime-state.js';
 import type { PluginChain } from './plugin-chain.js';
+import type { RouteMatch } from './router.js';
 import { createEntityFactory } from './testing/entities.js';
 import { authPlugin, tagPlugin } from './testing/plugins.js';
 
@@ -22,7 +23,7 @@ function stateOf(plugins: PluginConfig[], definitions: PluginDefinition[] = [tag
   return buildRuntimeState(snapshot, createPluginRegistry(definitions), { logger });
 }
 
-const matchOf = (state: ReturnType<typeof stateOf>, path = '/') => state.router.match('GET', 'h', path, {})!;
+const matchOf = (state: ReturnType<typeof stateOf>, path = '/') => state.router.match('GET', 'h', path, {}) as RouteMatch;
 const ids = (chain: PluginChain) => chain.entries.map((e) => e.configId);
 
 describe('buildRuntimeState: plugin precedence', () => {

@@ -1,6 +1,8 @@
 /**
  * The path sent upstream: a service's path joined with what remains of the request path after the
  * route matched (Kong's `path_handling: v0`). Pure string work, no allocation beyond the result.
+ * The rest is always joined *below* the service path at a segment boundary (`/s` + `-v2` gives
+ * `/s/-v2`, never the sibling `/s-v2`); the router checks it holds no dot segment first.
  */
 
 /**
@@ -14,7 +16,10 @@ export function joinUpstreamPath(servicePath: string | null, rest: string): stri
   return servicePath.charCodeAt(servicePath.length - 1) === 47 /* '/' */ ? servicePath + rest.slice(1) : servicePath + rest;
 }
 
-/** What remains of `path` once its first `matchedLength` characters are removed, with a leading '/'. */
+/**
+ * What remains of `path` once its first `matchedLength` characters are removed, with a leading '/'
+ * (a regex may match part of a segment: the rest of that segment becomes a segment of its own).
+ */
 export function stripMatchedPrefix(path: string, matchedLength: number): string {
   if (matchedLength === 0) return path;
   const rest = path.slice(matchedLength);

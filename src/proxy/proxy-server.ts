@@ -28,6 +28,7 @@ import { BodyLimitStream } from './body-limit.js';
 import { hasBody, readBodyFields, removeFields } from './body-fields.js';
 import { handleClientError, refuseConnect } from './client-error.js';
 import { createDrain } from './drain.js';
+import { createTrustedProxies, peerAddress } from './trusted-proxies.js';
 
 /** What the proxy listener is built from (all passed in by the node). */
 export interface ProxyServerDeps {
@@ -58,6 +59,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     poolSize: config.upstream_keepalive_pool_size,
   });
   const drain = createDrain();
+  const trustedProxies = createTrustedProxies(config.trusted_ips);
   const exchangeDeps: ExchangeDeps = { metrics, logger, isClosing: () => drain.closing, onDone: () => drain.leave() };
   let listenerPort = '';
 
@@ -115,8 +117,12 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
 
   const contextFor = (req: IncomingMessage, target: RequestTarget, host: string | undefined, match: RouteMatch, plugins: PluginChain, requestId: string) => {
     const upstream = match.service === null ? null : pool.targetFor(match.service);
-    const clientIp = req.socket.remoteAddress ?? '';
+    const peerIp = peerAddress(req.socket.remoteAddress);
+    const trustedPeer = trustedProxies.has(peerIp);
+    const clientIp = trustedPeer ? trustedProxies.clientAddress(req.headers['x-forwarded-for'], peerIp) : peerIp;
     const upstreamHeaders = buildUpstreamHeaders(req.headers, {
+      peerIp,
+      trustedPeer,
       clientIp,
       requestId,
       requestHost: host ?? '',

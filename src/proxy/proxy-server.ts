@@ -25,7 +25,8 @@ import { createRequestMetrics } from './request-metrics.js';
 import { createUpstreamPool } from './upstream-pool.js';
 import { UpstreamExchange, type ExchangeDeps } from './upstream-exchange.js';
 import { BodyLimitStream } from './body-limit.js';
-import { hasBody, readBodyFields, removeFields } from './body-fields.js';
+import { BufferedBody, hasBody, inspectionOf, readBody, type InspectedType } from './body-fields.js';
+import { MultipartBody, multipartBoundary } from './multipart-guard.js';
 import { handleClientError, refuseConnect } from './client-error.js';
 import { createDrain } from './drain.js';
 import { createTrustedProxies, peerAddress } from './trusted-proxies.js';
@@ -91,8 +92,12 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       return writeJsonError(res, { status: 413, code: 'PC_BODY_TOO_LARGE', close: true }, requestId);
     }
     if (ctx.plugins.readsBody && hasBody(req)) {
-      bufferThenAccess(req, res, ctx, exchange, state).catch((err: unknown) => failed(res, ctx.requestId, err));
-      return;
+      // Only form, JSON and multipart bodies are inspected; any other type streams untouched.
+      const inspection = inspectionOf(headers);
+      if (inspection !== null) {
+        inspectThenAccess(req, res, ctx, exchange, state, inspection).catch((err: unknown) => failed(res, ctx.requestId, err));
+        return;
+      }
     }
     const outcome = runAccessPhase(ctx, state);
     if (outcome instanceof Promise) {
@@ -102,17 +107,41 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     }
   };
 
-  /** For chains that read body fields: buffer and parse the body, run the access phase, send the buffer. */
-  const bufferThenAccess = async (req: IncomingMessage, res: ServerResponse, ctx: ProxyContext, exchange: UpstreamExchange, state: RuntimeState) => {
-    const body = await readBodyFields(req, limit);
-    if (body.kind === 'too_large') return writeJsonError(res, { status: 413, code: 'PC_BODY_TOO_LARGE', close: true }, ctx.requestId);
-    let buffer = body.buffer;
-    ctx.body = { fields: body.fields, remove: (names) => (buffer = removeFields(req.headers['content-type'], buffer, names)) };
+  /**
+   * For chains that read or remove body fields: a form or JSON body is buffered and parsed, the
+   * access phase runs, and the (possibly trimmed) buffer goes upstream; a multipart body streams
+   * upstream through a guard once the access phase passed.
+   */
+  const inspectThenAccess = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: ProxyContext,
+    exchange: UpstreamExchange,
+    state: RuntimeState,
+    inspection: InspectedType | 'compressed',
+  ) => {
+    const refuse = (status: number, code: 'PC_BAD_REQUEST' | 'PC_UNSUPPORTED_MEDIA_TYPE', message: string) =>
+      writeJsonError(res, { status, code, message, close: true }, ctx.requestId);
+    if (inspection === 'compressed') return refuse(415, 'PC_UNSUPPORTED_MEDIA_TYPE', 'A compressed form, JSON or multipart body is not accepted on this route');
+    if (inspection === 'multipart') {
+      const boundary = multipartBoundary(req.headers['content-type']!);
+      if (boundary === null) return refuse(400, 'PC_BAD_REQUEST', 'The multipart body needs one plain boundary parameter');
+      const multipart = new MultipartBody(boundary);
+      ctx.body = multipart;
+      const outcome = await runAccessPhase(ctx, state);
+      const source = outcome.kind === 'continue' ? requestBody(req, limit) : null;
+      return proceed(req, res, ctx, exchange, outcome, source === null ? undefined : multipart.stream(source));
+    }
+    const read = await readBody(req, limit);
+    if (read.kind === 'too_large') return writeJsonError(res, { status: 413, code: 'PC_BODY_TOO_LARGE', close: true }, ctx.requestId);
+    const body = BufferedBody.parse(inspection, read.buffer);
+    if (body === null) return refuse(400, 'PC_BAD_REQUEST', 'The request body is not valid JSON');
+    ctx.body = body;
     const outcome = await runAccessPhase(ctx, state);
     // The body may have been trimmed (hide_credentials); it is sent with its own length.
     delete ctx.upstreamHeaders['transfer-encoding'];
-    ctx.upstreamHeaders['content-length'] = String(buffer.length);
-    proceed(req, res, ctx, exchange, outcome, Readable.from([buffer]));
+    ctx.upstreamHeaders['content-length'] = String(body.content.length);
+    proceed(req, res, ctx, exchange, outcome, Readable.from([body.content]));
   };
 
   const contextFor = (req: IncomingMessage, target: RequestTarget, host: string | undefined, match: RouteMatch, plugins: PluginChain, requestId: string) => {

@@ -40,16 +40,18 @@ export type AccessOutcome =
 export const CONTINUE: AccessOutcome = Object.freeze({ kind: 'continue' });
 
 /**
- * A request body the proxy inspects for plugins (see PluginInstance.readsBody): a form or JSON
- * body is buffered and parsed; a multipart body streams, its fields unread, and is cut with 400 if
- * a part that a plugin removed turns up.
+ * A request body the proxy inspects for plugins (see PluginInstance.readsBody and
+ * removesBodyFields): a form or JSON body is buffered and parsed (before the access phase when a
+ * plugin reads its fields, after it otherwise); a multipart body streams, its fields unread, and
+ * is cut with 400 if a part that a plugin removed turns up.
  */
 export interface RequestBodyFields {
   readonly type: 'form' | 'json' | 'multipart';
   /**
    * Every value of each top-level field, in body order: a form field or JSON member given twice
    * has two. Names are decoded (form: percent-decoding; JSON: escapes). A JSON value that is not a
-   * string is `null`. Empty for multipart.
+   * string is `null`. Empty for multipart, and when no plugin of the chain reads the body
+   * (see PluginInstance.removesBodyFields).
    */
   readonly fields: ReadonlyMap<string, readonly (string | null)[]>;
   /**
@@ -91,13 +93,20 @@ export interface ResponseHead {
 
 export interface PluginInstance {
   /**
-   * True when `access` reads or removes body fields (key-auth with `key_in_body` or
-   * `hide_credentials`): for a form or JSON body the proxy then buffers it (up to
-   * `max_request_body_size`), gives its fields in `ctx.body` during the access phase, and sends
-   * the (possibly trimmed) buffer upstream; a multipart body streams through a guard instead.
-   * Bodies of other types are neither buffered nor inspected (`ctx.body` is null).
+   * True when `access` reads body fields (key-auth with `key_in_body`): the proxy then buffers a
+   * form or JSON body (up to `max_request_body_size`) before the access phase, gives its fields
+   * in `ctx.body`, and sends the (possibly trimmed) buffer upstream. A multipart body streams
+   * through a guard instead, its fields unread. Bodies of other types are neither buffered nor
+   * inspected (`ctx.body` is null).
    */
   readonly readsBody?: boolean;
+  /**
+   * True when `access` may remove body fields without reading them (key-auth with
+   * `hide_credentials`): `ctx.body` then records the removals (its `fields` are empty unless a
+   * plugin of the chain reads them), and the proxy reads and trims a form or JSON body only once
+   * the access phase let the request through, so a refused request's body is never read.
+   */
+  readonly removesBodyFields?: boolean;
   access?(ctx: RequestContext): AccessOutcome | Promise<AccessOutcome>;
   response?(ctx: RequestContext, head: ResponseHead): void;
   /** Called when the configuration is replaced or removed. */

@@ -111,6 +111,32 @@ export class BufferedBody implements RequestBodyFields {
   }
 }
 
+/** The fields of a body no plugin reads. */
+export const NO_FIELDS: ReadonlyMap<string, readonly (string | null)[]> = new Map();
+
+/**
+ * A form or JSON body not read yet, because no plugin of the chain reads its fields: removals
+ * are recorded during the access phase and applied once the body is read.
+ */
+export class PendingBody implements RequestBodyFields {
+  readonly type: 'form' | 'json';
+  readonly fields = NO_FIELDS;
+  readonly #removals: ((name: string) => boolean)[] = [];
+
+  constructor(type: 'form' | 'json') {
+    this.type = type;
+  }
+
+  remove(match: (name: string) => boolean): void {
+    this.#removals.push(match);
+  }
+
+  /** Applies the recorded removals to the body, now read. */
+  applyTo(body: BufferedBody): void {
+    for (const match of this.#removals) body.remove(match);
+  }
+}
+
 function formFields(buffer: Buffer): Map<string, (string | null)[]> {
   return grouped(new URLSearchParams(buffer.toString('utf8')));
 }

@@ -17,6 +17,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { RequestBodyFields } from '../plugins/plugin.js';
 import { decodeParamName } from '../plugins/shared/form-params.js';
 import { RequestBodyRefused } from './body-refusal.js';
+import { NO_FIELDS } from './body-fields.js';
 
 /** A part's headers longer than this are refused (real ones are a few hundred bytes). */
 export const MAX_PART_HEADERS = 16 * 1024;
@@ -25,7 +26,6 @@ const LF = 0x0a;
 const CR = 0x0d;
 const DASH = 0x2d;
 const EMPTY = Buffer.alloc(0);
-const NO_FIELDS: ReadonlyMap<string, readonly (string | null)[]> = new Map();
 
 /** The body as plugins see it; `stream` gives what to send upstream once the access phase passed. */
 export class MultipartBody implements RequestBodyFields {

@@ -25,8 +25,8 @@ import { createRequestMetrics } from './request-metrics.js';
 import { createUpstreamPool } from './upstream-pool.js';
 import { UpstreamExchange, type ExchangeDeps } from './upstream-exchange.js';
 import { BodyLimitStream } from './body-limit.js';
-import { BufferedBody, hasBody, inspectionOf, readBody, type InspectedType } from './body-fields.js';
-import { MultipartBody, multipartBoundary } from './multipart-guard.js';
+import { hasBody, inspectionOf, type InspectedType } from './body-fields.js';
+import { inspectAroundAccess } from './body-inspection.js';
 import { handleClientError, refuseConnect } from './client-error.js';
 import { createDrain } from './drain.js';
 import { createTrustedProxies, peerAddress } from './trusted-proxies.js';
@@ -91,7 +91,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       // Refused before anything reads the body; the connection closes instead of draining it.
       return writeJsonError(res, { status: 413, code: 'PC_BODY_TOO_LARGE', close: true }, requestId);
     }
-    if (ctx.plugins.readsBody && hasBody(req)) {
+    if ((ctx.plugins.readsBody || ctx.plugins.removesBodyFields) && hasBody(req)) {
       // Only form, JSON and multipart bodies are inspected; any other type streams untouched.
       const inspection = inspectionOf(headers);
       if (inspection !== null) {
@@ -107,11 +107,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     }
   };
 
-  /**
-   * For chains that read or remove body fields: a form or JSON body is buffered and parsed, the
-   * access phase runs, and the (possibly trimmed) buffer goes upstream; a multipart body streams
-   * upstream through a guard once the access phase passed.
-   */
+  /** For chains that read or remove body fields: the access phase with the body inspected around it. */
   const inspectThenAccess = async (
     req: IncomingMessage,
     res: ServerResponse,
@@ -120,28 +116,14 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     state: RuntimeState,
     inspection: InspectedType | 'compressed',
   ) => {
-    const refuse = (status: number, code: 'PC_BAD_REQUEST' | 'PC_UNSUPPORTED_MEDIA_TYPE', message: string) =>
-      writeJsonError(res, { status, code, message, close: true }, ctx.requestId);
-    if (inspection === 'compressed') return refuse(415, 'PC_UNSUPPORTED_MEDIA_TYPE', 'A compressed form, JSON or multipart body is not accepted on this route');
-    if (inspection === 'multipart') {
-      const boundary = multipartBoundary(req.headers['content-type']!);
-      if (boundary === null) return refuse(400, 'PC_BAD_REQUEST', 'The multipart body needs one plain boundary parameter');
-      const multipart = new MultipartBody(boundary);
-      ctx.body = multipart;
-      const outcome = await runAccessPhase(ctx, state);
-      const source = outcome.kind === 'continue' ? requestBody(req, limit) : null;
-      return proceed(req, res, ctx, exchange, outcome, source === null ? undefined : multipart.stream(source));
-    }
-    const read = await readBody(req, limit);
-    if (read.kind === 'too_large') return writeJsonError(res, { status: 413, code: 'PC_BODY_TOO_LARGE', close: true }, ctx.requestId);
-    const body = BufferedBody.parse(inspection, read.buffer);
-    if (body === null) return refuse(400, 'PC_BAD_REQUEST', 'The request body is not valid JSON');
-    ctx.body = body;
-    const outcome = await runAccessPhase(ctx, state);
-    // The body may have been trimmed (hide_credentials); it is sent with its own length.
-    delete ctx.upstreamHeaders['transfer-encoding'];
-    ctx.upstreamHeaders['content-length'] = String(body.content.length);
-    proceed(req, res, ctx, exchange, outcome, Readable.from([body.content]));
+    const inspected = await inspectAroundAccess(req, ctx, inspection, {
+      limit,
+      readsFields: ctx.plugins.readsBody,
+      runAccess: () => runAccessPhase(ctx, state),
+      stream: () => requestBody(req, limit),
+    });
+    if (inspected.kind === 'refused') return writeJsonError(res, inspected.error, ctx.requestId);
+    proceed(req, res, ctx, exchange, inspected.outcome, inspected.body);
   };
 
   const contextFor = (req: IncomingMessage, target: RequestTarget, host: string | undefined, match: RouteMatch, plugins: PluginChain, requestId: string) => {

@@ -54,8 +54,8 @@ export const keyAuthPlugin: PluginDefinition<KeyAuthConfig> = {
     };
 
     return {
-      // The body is inspected to read a key from it, or to remove key fields before it goes upstream.
-      readsBody: config.key_in_body || config.hide_credentials,
+      readsBody: config.key_in_body,
+      removesBodyFields: config.hide_credentials,
       access(ctx) {
         // Kong's logical OR: with `anonymous`, a request another plugin already authenticated passes.
         if (anonymous && ctx.authenticated?.credentialId) {

@@ -88,6 +88,18 @@ describe('loadConfig', () => {
     assert.equal(problemsOf(() => loadConfig({ env: { PORTCULLIS_API_KEYS_ISSUERS: issuers } })).length, 2);
   });
 
+  it('accepts trusted_ips addresses and CIDR ranges of both families', () => {
+    const entries = ['10.0.0.0/8', '192.168.1.7', '::1', '2001:db8::/32', '::ffff:10.0.0.1', '0.0.0.0/0'];
+    assert.deepEqual(loadConfig({ env: { PORTCULLIS_TRUSTED_IPS: JSON.stringify(entries) } }).trusted_ips, entries);
+  });
+
+  it('refuses a trusted_ips entry that is not an address or CIDR range, naming trusted_ips.<i>', () => {
+    const bad = ['10.0.0.0/33', 'localhost', '10.0.0', '::1/129', '10.0.0.0/', '10.0.0.0/8/8', 'fe80::1%eth0', '', ' 10.0.0.1', '10.0.0.0/-1'];
+    const problems = problemsOf(() => loadConfig({ env: { PORTCULLIS_TRUSTED_IPS: JSON.stringify(['127.0.0.1', ...bad]) } }));
+    assert.equal(problems.length, bad.length);
+    bad.forEach((entry, i) => assert.match(problems[i]!, new RegExp(`^trusted_ips\\.${i + 1}: "${entry.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}" `), entry));
+  });
+
   it('reports an unreadable or malformed file clearly', () => {
     assert.match(problemsOf(() => loadConfig({ file: '/nonexistent/portcullis.yaml', env: {} }))[0]!, /cannot read config file .*ENOENT/);
     assert.match(problemsOf(() => loadConfig({ file: tempFile('a: [1,\n'), env: {} }))[0]!, /is not valid YAML/);

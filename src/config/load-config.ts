@@ -10,6 +10,7 @@ import type { TSchema } from 'typebox';
 import { ConfigSchema, type Config } from './schema.js';
 import { createValidator } from '../schema/validator.js';
 import { isLoopbackHost, parseListen } from './listen.js';
+import { parseIpRange } from './ip-range.js';
 
 export const ENV_PREFIX = 'PORTCULLIS_';
 
@@ -147,6 +148,10 @@ function checkCrossKeyRules(config: Config): string[] {
     if (prefixes.has(issuer.prefix)) problems.push(`api_keys.issuers.${i}.prefix: "${issuer.prefix}" is used by another issuer`);
     names.add(issuer.name);
     prefixes.add(issuer.prefix);
+  });
+  config.trusted_ips.forEach((entry, i) => {
+    const parsed = parseIpRange(entry);
+    if (!parsed.ok) problems.push(`trusted_ips.${i}: ${parsed.error}`);
   });
   return problems;
 }

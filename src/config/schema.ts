@@ -178,7 +178,7 @@ export const ConfigSchema = Type.Object(
 
     trusted_ips: describe(
       Type.Array(Type.String({ maxLength: 64 }), { default: [], maxItems: 1024 }),
-      'Addresses or CIDR ranges (`10.0.0.0/8`, `::1`) of proxies in front of Portcullis whose `X-Forwarded-*`, `X-Real-IP` and `Forwarded` headers are kept and extended; from any other client they are replaced.',
+      'Addresses or CIDR ranges (`10.0.0.0/8`, `::1`) of proxies in front of Portcullis. From such a peer, `X-Forwarded-For` and `Forwarded` are extended, `X-Forwarded-Proto/-Host/-Port` and client-address headers (`X-Client-IP` …) kept, and the client address (`X-Real-IP`, logs, plugins) is the right-most `X-Forwarded-For` entry that is not itself trusted; from any other peer they are all replaced by what the connection shows (docs/security.md).',
     ),
 
     upstream_connect_timeout: describe(Ms(60_000, 1, 3_600_000), "Default time to connect to an upstream, in ms (a service's `connect_timeout` wins)."),

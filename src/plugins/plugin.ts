@@ -39,12 +39,26 @@ export type AccessOutcome =
 
 export const CONTINUE: AccessOutcome = Object.freeze({ kind: 'continue' });
 
-/** A buffered request body's fields (see PluginInstance.readsBody). */
+/**
+ * A request body the proxy inspects for plugins (see PluginInstance.readsBody and
+ * removesBodyFields): a form or JSON body is buffered and parsed (before the access phase when a
+ * plugin reads its fields, after it otherwise); a multipart body streams, its fields unread, and
+ * is cut with 400 if a part that a plugin removed turns up.
+ */
 export interface RequestBodyFields {
-  /** Top-level string fields of a form or JSON body. */
-  readonly fields: ReadonlyMap<string, string>;
-  /** Removes fields from the body sent upstream (e.g. a credential, with hide_credentials). */
-  remove(names: readonly string[]): void;
+  readonly type: 'form' | 'json' | 'multipart';
+  /**
+   * Every value of each top-level field, in body order: a form field or JSON member given twice
+   * has two. Names are decoded (form: percent-decoding; JSON: escapes). A JSON value that is not a
+   * string is `null`. Empty for multipart, and when no plugin of the chain reads the body
+   * (see PluginInstance.removesBodyFields).
+   */
+  readonly fields: ReadonlyMap<string, readonly (string | null)[]>;
+  /**
+   * Removes, from the body sent upstream, every top-level field whose decoded name `match`
+   * accepts (e.g. a credential, with hide_credentials); for multipart, such a part refuses the request.
+   */
+  remove(match: (name: string) => boolean): void;
 }
 
 /** The per-request state plugins read and change. */
@@ -67,7 +81,7 @@ export interface RequestContext {
   authenticated: AuthenticatedConsumer | null;
   /** Private per-request data of plugins, keyed by plugin name. */
   readonly shared: Map<string, unknown>;
-  /** The buffered body's fields, when a plugin of the route reads the body; null otherwise. */
+  /** The inspected body, when a plugin of the route reads the body and its type allows; null otherwise. */
   body: RequestBodyFields | null;
 }
 
@@ -79,11 +93,20 @@ export interface ResponseHead {
 
 export interface PluginInstance {
   /**
-   * True when `access` reads body fields (e.g. key-auth with `key_in_body`): the proxy then
-   * buffers the request body (up to `max_request_body_size`), gives its form or JSON fields in
-   * `ctx.body` during the access phase, and sends the (possibly trimmed) buffer upstream.
+   * True when `access` reads body fields (key-auth with `key_in_body`): the proxy then buffers a
+   * form or JSON body (up to `max_request_body_size`) before the access phase, gives its fields
+   * in `ctx.body`, and sends the (possibly trimmed) buffer upstream. A multipart body streams
+   * through a guard instead, its fields unread. Bodies of other types are neither buffered nor
+   * inspected (`ctx.body` is null).
    */
   readonly readsBody?: boolean;
+  /**
+   * True when `access` may remove body fields without reading them (key-auth with
+   * `hide_credentials`): `ctx.body` then records the removals (its `fields` are empty unless a
+   * plugin of the chain reads them), and the proxy reads and trims a form or JSON body only once
+   * the access phase let the request through, so a refused request's body is never read.
+   */
+  readonly removesBodyFields?: boolean;
   access?(ctx: RequestContext): AccessOutcome | Promise<AccessOutcome>;
   response?(ctx: RequestContext, head: ResponseHead): void;
   /** Called when the configuration is replaced or removed. */

@@ -1,23 +1,47 @@
 /**
- * Buffering a request body for plugins that read body fields (key-auth's `key_in_body`): only
- * on routes whose chain asks for it, bounded by the body limit, and parsed by content type —
- * `application/x-www-form-urlencoded` or a JSON object — into top-level string fields. The
- * buffer is then what goes upstream, unchanged.
+ * Request bodies inspected for plugins that read or remove body fields (key-auth's `key_in_body`
+ * and `hide_credentials`), only on routes whose chain asks for it, and only for the types an
+ * upstream reads fields from:
+ *
+ * - `application/x-www-form-urlencoded` and JSON (`application/json`, `text/json`, `…+json`) are
+ *   buffered, bounded by the body limit, and parsed into top-level fields. What goes upstream is
+ *   the buffer less the fields a plugin removed; every other byte is kept as it came.
+ * - `multipart/form-data` streams through a guard (multipart-guard.ts): file uploads stay streamed.
+ * - Every other type streams untouched and uninspected.
+ *
+ * A compressed body (Content-Encoding other than identity) of an inspected type cannot be read,
+ * and a JSON body that does not parse cannot be read the way every upstream would: both are
+ * refused rather than passed on unchecked.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { RequestBodyFields } from '../plugins/plugin.js';
+import { removeParams } from '../plugins/shared/form-params.js';
+import { topLevelMembers, withoutMembers } from './json-members.js';
 
 /** The cap when `max_request_body_size` is 0 (no limit): a body to parse must fit in memory. */
 export const DEFAULT_BUFFER_LIMIT = 10 * 1024 * 1024;
 
-export type BufferedBody = { readonly kind: 'ok'; readonly buffer: Buffer; readonly fields: ReadonlyMap<string, string> } | { readonly kind: 'too_large' };
+export type InspectedType = RequestBodyFields['type'];
 
 export function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return length !== undefined ? length !== '0' : req.headers['transfer-encoding'] !== undefined;
 }
 
-/** Reads the whole body (at most `limit` bytes) and parses its fields. */
-export function readBodyFields(req: IncomingMessage, limit: number): Promise<BufferedBody> {
+/** How the proxy inspects a body of these headers: by type, `compressed` (refused), or null (not inspected). */
+export function inspectionOf(headers: IncomingHttpHeaders): InspectedType | 'compressed' | null {
+  const type = mediaType(headers['content-type']);
+  const inspected: InspectedType | null =
+    type === 'application/x-www-form-urlencoded' ? 'form' : isJson(type) ? 'json' : type === 'multipart/form-data' ? 'multipart' : null;
+  if (inspected === null) return null;
+  const encoding = headers['content-encoding'];
+  return encoding === undefined || encoding.trim().toLowerCase() === 'identity' ? inspected : 'compressed';
+}
+
+export type ReadBody = { readonly kind: 'ok'; readonly buffer: Buffer } | { readonly kind: 'too_large' };
+
+/** Reads the whole body, at most `limit` bytes. */
+export function readBody(req: IncomingMessage, limit: number): Promise<ReadBody> {
   const cap = limit > 0 ? limit : DEFAULT_BUFFER_LIMIT;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -35,31 +59,101 @@ export function readBodyFields(req: IncomingMessage, limit: number): Promise<Buf
     req.on('data', onData);
     req.once('error', reject);
     req.once('end', () => {
-      if (size > cap) return;
-      const buffer = Buffer.concat(chunks, size);
-      resolve({ kind: 'ok', buffer, fields: parseFields(req.headers['content-type'], buffer) });
+      if (size <= cap) resolve({ kind: 'ok', buffer: Buffer.concat(chunks, size) });
     });
   });
 }
 
-/** The body without the named top-level fields (same encoding); unchanged for other types. */
-export function removeFields(contentType: string | undefined, body: Buffer, names: readonly string[]): Buffer {
-  const type = mediaType(contentType);
-  if (type === 'application/x-www-form-urlencoded') {
-    const params = new URLSearchParams(body.toString('utf8'));
-    for (const name of names) params.delete(name);
-    return Buffer.from(params.toString());
+/** A buffered form or JSON body: its fields as received, and what is left to send upstream. */
+export class BufferedBody implements RequestBodyFields {
+  readonly type: 'form' | 'json';
+  readonly #received: Buffer;
+  #content: Buffer;
+  #fields: Map<string, (string | null)[]> | null = null;
+
+  private constructor(type: 'form' | 'json', buffer: Buffer) {
+    this.type = type;
+    this.#received = buffer;
+    this.#content = buffer;
   }
-  if (isJson(type)) {
-    try {
-      const parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-      for (const name of names) delete parsed[name];
-      return Buffer.from(JSON.stringify(parsed));
-    } catch {
-      return body;
+
+  /** The body of `type`; null for a JSON body that is not valid JSON. */
+  static parse(type: 'form' | 'json', buffer: Buffer): BufferedBody | null {
+    if (type === 'json') {
+      try {
+        JSON.parse(buffer.toString('utf8'));
+      } catch {
+        return null;
+      }
     }
+    return new BufferedBody(type, buffer);
   }
-  return body;
+
+  get fields(): ReadonlyMap<string, readonly (string | null)[]> {
+    return (this.#fields ??= this.type === 'form' ? formFields(this.#received) : jsonFields(this.#received));
+  }
+
+  /** The bytes to send upstream. */
+  get content(): Buffer {
+    return this.#content;
+  }
+
+  remove(match: (name: string) => boolean): void {
+    // latin1: one char per byte, so the bytes that stay are written back unchanged.
+    const text = this.#content.toString('latin1');
+    let next = text;
+    if (this.type === 'form') next = removeParams(text, match);
+    else {
+      const members = topLevelMembers(text);
+      if (members !== null && members.some((m) => match(m.name))) next = withoutMembers(text, members, (m) => match(m.name));
+    }
+    if (next !== text) this.#content = Buffer.from(next, 'latin1');
+  }
+}
+
+/** The fields of a body no plugin reads. */
+export const NO_FIELDS: ReadonlyMap<string, readonly (string | null)[]> = new Map();
+
+/**
+ * A form or JSON body not read yet, because no plugin of the chain reads its fields: removals
+ * are recorded during the access phase and applied once the body is read.
+ */
+export class PendingBody implements RequestBodyFields {
+  readonly type: 'form' | 'json';
+  readonly fields = NO_FIELDS;
+  readonly #removals: ((name: string) => boolean)[] = [];
+
+  constructor(type: 'form' | 'json') {
+    this.type = type;
+  }
+
+  remove(match: (name: string) => boolean): void {
+    this.#removals.push(match);
+  }
+
+  /** Applies the recorded removals to the body, now read. */
+  applyTo(body: BufferedBody): void {
+    for (const match of this.#removals) body.remove(match);
+  }
+}
+
+function formFields(buffer: Buffer): Map<string, (string | null)[]> {
+  return grouped(new URLSearchParams(buffer.toString('utf8')));
+}
+
+function jsonFields(buffer: Buffer): Map<string, (string | null)[]> {
+  return grouped((topLevelMembers(buffer.toString('latin1')) ?? []).map((m) => [m.name, m.value] as const));
+}
+
+/** Name → every value, in order. */
+function grouped(pairs: Iterable<readonly [string, string | null]>): Map<string, (string | null)[]> {
+  const fields = new Map<string, (string | null)[]>();
+  for (const [name, value] of pairs) {
+    const values = fields.get(name);
+    if (values) values.push(value);
+    else fields.set(name, [value]);
+  }
+  return fields;
 }
 
 function mediaType(contentType: string | undefined): string {
@@ -67,24 +161,5 @@ function mediaType(contentType: string | undefined): string {
 }
 
 function isJson(type: string): boolean {
-  return type === 'application/json' || type.endsWith('+json');
-}
-
-/** Top-level string fields of a form or JSON body; empty for other types or unparseable bodies. */
-export function parseFields(contentType: string | undefined, body: Buffer): Map<string, string> {
-  const fields = new Map<string, string>();
-  const type = mediaType(contentType);
-  if (type === 'application/x-www-form-urlencoded') {
-    for (const [name, value] of new URLSearchParams(body.toString('utf8'))) if (!fields.has(name)) fields.set(name, value);
-  } else if (isJson(type)) {
-    try {
-      const parsed: unknown = JSON.parse(body.toString('utf8'));
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-        for (const [name, value] of Object.entries(parsed)) if (typeof value === 'string') fields.set(name, value);
-      }
-    } catch {
-      // Not JSON after all: no fields; the body still goes upstream as it came.
-    }
-  }
-  return fields;
+  return type === 'application/json' || type === 'text/json' || type.endsWith('+json');
 }

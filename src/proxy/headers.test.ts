@@ -1,8 +1,16 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildUpstreamHeaders, connectionTokens, filterResponseHeaders, pickRequestId } from './headers.js';
+import { buildUpstreamHeaders, connectionTokens, filterResponseHeaders, forwardedElement, pickRequestId } from './headers.js';
 
-const facts = { clientIp: '10.0.0.7', requestId: 'req-1', requestHost: 'api.example.com:8000', port: '8000', upstreamHost: 'upstream.internal:9000' };
+const facts = {
+  peerIp: '10.0.0.7',
+  trustedPeer: false,
+  clientIp: '10.0.0.7',
+  requestId: 'req-1',
+  requestHost: 'api.example.com:8000',
+  port: '8000',
+  upstreamHost: 'upstream.internal:9000',
+};
 
 describe('buildUpstreamHeaders', () => {
   it('drops hop-by-hop headers and every header the Connection header names', () => {
@@ -39,17 +47,56 @@ describe('buildUpstreamHeaders', () => {
     assert.equal(out['accept'], 'application/json');
   });
 
-  it('appends the client address to X-Forwarded-For and overwrites the other X-Forwarded headers', () => {
+  it('replaces every forwarding header of a client that is not a trusted proxy with what this listener saw', () => {
     const out = buildUpstreamHeaders(
-      { host: 'api.example.com:8000', 'x-forwarded-for': '1.2.3.4', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil', 'x-forwarded-port': '1' },
+      {
+        host: 'api.example.com:8000',
+        'x-forwarded-for': '1.2.3.4',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'evil',
+        'x-forwarded-port': '1',
+        forwarded: 'for=1.2.3.4',
+        'x-real-ip': '1.2.3.4',
+      },
       facts,
     );
-    assert.equal(out['x-forwarded-for'], '1.2.3.4, 10.0.0.7');
+    assert.equal(out['x-forwarded-for'], '10.0.0.7');
     assert.equal(out['x-forwarded-proto'], 'http');
     assert.equal(out['x-forwarded-host'], 'api.example.com');
     assert.equal(out['x-forwarded-port'], '8000');
+    assert.equal(out['forwarded'], 'for=10.0.0.7;host="api.example.com:8000";proto=http');
+    assert.equal(out['x-real-ip'], '10.0.0.7');
     assert.equal(out['x-request-id'], 'req-1');
     assert.equal(out['host'], 'upstream.internal:9000');
+  });
+
+  it("keeps and extends a trusted proxy's forwarding headers, and names the client it forwarded in X-Real-IP", () => {
+    const trusted = { ...facts, trustedPeer: true, clientIp: '203.0.113.9' };
+    const out = buildUpstreamHeaders(
+      {
+        'x-forwarded-for': '203.0.113.9',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'shop.example.com',
+        'x-forwarded-port': '443',
+        forwarded: 'for=203.0.113.9;proto=https',
+        'x-real-ip': '6.6.6.6',
+        'x-client-ip': '203.0.113.9',
+        x_real_ip: '6.6.6.6',
+      },
+      trusted,
+    );
+    assert.equal(out['x-forwarded-for'], '203.0.113.9, 10.0.0.7');
+    assert.equal(out['forwarded'], 'for=203.0.113.9;proto=https, for=10.0.0.7;host="api.example.com:8000";proto=http');
+    assert.equal(out['x-forwarded-proto'], 'https');
+    assert.equal(out['x-forwarded-host'], 'shop.example.com');
+    assert.equal(out['x-forwarded-port'], '443');
+    assert.equal(out['x-real-ip'], '203.0.113.9');
+    assert.equal(out['x-client-ip'], '203.0.113.9');
+    assert.equal(out['x_real_ip'], undefined, 'underscore spellings never pass, even from a trusted proxy');
+    const bare = buildUpstreamHeaders({}, trusted);
+    assert.equal(bare['x-forwarded-for'], '10.0.0.7');
+    assert.equal(bare['x-forwarded-proto'], 'http');
+    assert.equal(bare['x-forwarded-port'], '8000');
   });
 
   it('does not change the incoming headers', () => {
@@ -105,10 +152,65 @@ describe('identity headers', () => {
         'x-anonymous-consumer': 'true',
         accept: '*/*',
       },
-      { clientIp: '10.0.0.1', requestId: 'r', requestHost: 'h', port: '8000', upstreamHost: 'u' },
+      facts,
     );
     for (const name of ['x-consumer-id', 'x-consumer-username', 'x-consumer-custom-id', 'x-credential-identifier', 'x-anonymous-consumer'])
       assert.equal(out[name], undefined, name);
     assert.equal(out['accept'], '*/*');
+  });
+});
+
+describe('spoofed gateway and client-address headers', () => {
+  const spoofed = [
+    'X_Consumer_Username',
+    'x_consumer_id',
+    'X_Consumer_Custom_ID',
+    'x_credential_identifier',
+    'X_Anonymous_Consumer',
+    'x-consumer_username',
+    'X-Real-IP',
+    'x_real_ip',
+    'Forwarded',
+    'X-Client-IP',
+    'x_client_ip',
+    'True-Client-IP',
+    'CF-Connecting-IP',
+    'X-Cluster-Client-IP',
+    'Client-IP',
+    'Fastly-Client-IP',
+    'X-Originating-IP',
+    'X-Forwarded-Ssl',
+    'X-Forwarded-Prefix',
+    'X_Forwarded_For',
+    'x_forwarded_proto',
+    'X_Forwarded_Host',
+    'X_Request_Id',
+  ];
+
+  it('drops each spelling a client sends, with `_` read as `-`, and keeps other underscore headers', () => {
+    for (const name of spoofed) {
+      const incoming = { [name.toLowerCase()]: 'spoofed', x_custom_header: 'kept' };
+      const out = buildUpstreamHeaders(incoming, facts);
+      assert.equal(out[name.toLowerCase()] === 'spoofed', false, name);
+      assert.ok(!Object.values(out).includes('spoofed'), name);
+      assert.equal(out['x_custom_header'], 'kept');
+    }
+  });
+
+  it('keeps the client-address headers of a trusted proxy but never its consumer headers', () => {
+    const trusted = { ...facts, trustedPeer: true };
+    const out = buildUpstreamHeaders({ 'x-client-ip': '1.1.1.1', 'true-client-ip': '1.1.1.1', 'x-consumer-username': 'mallory' }, trusted);
+    assert.equal(out['x-client-ip'], '1.1.1.1');
+    assert.equal(out['true-client-ip'], '1.1.1.1');
+    assert.equal(out['x-consumer-username'], undefined);
+  });
+});
+
+describe('forwardedElement', () => {
+  it('quotes IPv6 addresses and the host, and says unknown without a peer address (RFC 7239)', () => {
+    assert.equal(forwardedElement('192.0.2.43', 'example.com'), 'for=192.0.2.43;host="example.com";proto=http');
+    assert.equal(forwardedElement('2001:db8::17', '[::1]:8000'), 'for="[2001:db8::17]";host="[::1]:8000";proto=http');
+    assert.equal(forwardedElement('', ''), 'for=unknown;proto=http');
+    assert.equal(forwardedElement('10.0.0.1', 'a"b\\c'), 'for=10.0.0.1;host="a\\"b\\\\c";proto=http');
   });
 });

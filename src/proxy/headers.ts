@@ -1,15 +1,20 @@
 /**
  * Header hygiene between client and upstream: hop-by-hop headers (RFC 9110 §7.6.1, plus the
  * legacy `proxy-connection` and `keep-alive`, and any header the `Connection` header names) never
- * cross the proxy in either direction; the upstream request gets `X-Forwarded-*`, `X-Request-Id`
- * and the right `Host`. (No `X-Real-IP`: it repeats the last X-Forwarded-For entry, and every
- * header added costs on every request.)
+ * cross the proxy in either direction; the upstream request gets the right `Host`, `X-Request-Id`,
+ * and what the gateway says about the client: `X-Forwarded-For/-Proto/-Host/-Port`, `X-Real-IP`
+ * and `Forwarded` (RFC 7239).
  *
- * X-Forwarded-For is appended to (the client's chain is kept, its address added, as nginx's
- * `$proxy_add_x_forwarded_for`); X-Forwarded-Proto/-Host/-Port are overwritten with what this
- * listener saw, since no client is trusted to state them. A client's X-Request-Id is kept when it
- * is a plausible id (1–128 chars of [A-Za-z0-9._:@+=/-]) so traces can span systems; otherwise a
- * fresh UUID is generated.
+ * A client cannot speak for the gateway: its copies of every header the gateway sets (the
+ * consumer headers, the forwarding headers, `X-Request-Id`) are dropped, and so are the other
+ * headers upstreams read as the client's address or scheme (`X-Client-IP`, `True-Client-IP`,
+ * `X-Forwarded-Ssl` …). A name is compared after mapping `_` to `-`, because CGI-style upstreams
+ * (PHP, Python WSGI, …) read `X_Consumer_Username` as `HTTP_X_CONSUMER_USERNAME`, the same as
+ * `X-Consumer-Username`. Only a trusted proxy (`trusted_ips`) keeps its forwarding headers: its
+ * `X-Forwarded-For` and `Forwarded` are extended with its own address, its
+ * `X-Forwarded-Proto/-Host/-Port` and client-address headers kept. A client's plain
+ * X-Request-Id is kept when it is a plausible id (1–128 chars of [A-Za-z0-9._:@+=/-]) so
+ * traces can span systems; otherwise a fresh UUID is generated.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
@@ -26,15 +31,55 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'upgrade',
   'proxy-authenticate',
   'proxy-authorization',
-  // Node answers `Expect: 100-continue` itself; the upstream request is sent whole.
+  // The proxy answers `Expect: 100-continue` itself once the access phase accepted the request (proxy-server.ts); the upstream gets the body without waiting.
   'expect',
 ]);
 
+/** Headers the gateway itself sets on every upstream request (a client's copies never pass). */
+export const GATEWAY_HEADERS: readonly string[] = [
+  ...CONSUMER_HEADERS,
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-real-ip',
+  'forwarded',
+  'x-request-id',
+  'host',
+];
+
 /**
- * Headers only Portcullis may set (who the authenticated client is): a client's copies are
- * dropped on every route, with or without an authentication plugin, so an upstream can trust them.
+ * Headers that frameworks and libraries read as the client's address or scheme: kept only from
+ * a trusted proxy.
  */
-const IDENTITY_HEADERS: ReadonlySet<string> = new Set(CONSUMER_HEADERS);
+export const CLIENT_ADDRESS_HEADERS: readonly string[] = [
+  'x-client-ip',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'cf-connecting-ipv6',
+  'cf-pseudo-ipv4',
+  'x-cluster-client-ip',
+  'client-ip',
+  'fastly-client-ip',
+  'x-originating-ip',
+  'x-remote-ip',
+  'x-remote-addr',
+  'x-forwarded',
+  'forwarded-for',
+  'x-appengine-user-ip',
+  'x-azure-clientip',
+  'x-forwarded-prefix',
+  'x-forwarded-server',
+  'x-forwarded-ssl',
+  'x-forwarded-scheme',
+  'x-url-scheme',
+  'front-end-https',
+];
+
+/** Not copied from a client that is not a trusted proxy (one lookup per header). */
+const DROPPED_FROM_CLIENT: ReadonlySet<string> = new Set([...HOP_BY_HOP, ...GATEWAY_HEADERS, ...CLIENT_ADDRESS_HEADERS]);
+/** Not copied from a trusted proxy: its forwarding headers are read and extended below, not copied. */
+const DROPPED_FROM_PROXY: ReadonlySet<string> = new Set([...HOP_BY_HOP, ...GATEWAY_HEADERS]);
 
 const REQUEST_ID = /^[A-Za-z0-9._:@+=/-]{1,128}$/;
 
@@ -45,6 +90,11 @@ export function pickRequestId(value: string | string[] | undefined): string {
 
 /** What the proxy tells the upstream about the client-side connection. */
 export interface ForwardedFacts {
+  /** The address of the connection's peer (the client, or a proxy in front). */
+  readonly peerIp: string;
+  /** True when the peer is in `trusted_ips`: its forwarding headers are kept and extended. */
+  readonly trustedPeer: boolean;
+  /** The client's address: the peer's, or behind a trusted proxy the one it forwarded. */
   readonly clientIp: string;
   readonly requestId: string;
   /** The host the client asked for (Host header, or the authority of an absolute-form target). */
@@ -59,18 +109,48 @@ export interface ForwardedFacts {
 export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, facts: ForwardedFacts): Record<string, string | string[] | undefined> {
   const out: Record<string, string | string[] | undefined> = {};
   const listed = connectionTokens(incoming.connection);
+  const dropped = facts.trustedPeer ? DROPPED_FROM_PROXY : DROPPED_FROM_CLIENT;
   for (const name in incoming) {
-    if (HOP_BY_HOP.has(name) || IDENTITY_HEADERS.has(name) || (listed !== null && listed.includes(name))) continue;
+    if (dropped.has(name) || (listed !== null && listed.includes(name))) continue;
+    // Rare: `_` in a name. Its `-` spelling is what a CGI-style upstream sees.
+    if (name.indexOf('_') !== -1 && DROPPED_FROM_CLIENT.has(name.replace(/_/g, '-'))) continue;
     out[name] = incoming[name];
   }
-  const prior = incoming['x-forwarded-for'];
-  out['x-forwarded-for'] = prior ? `${prior}, ${facts.clientIp}` : facts.clientIp;
-  out['x-forwarded-proto'] = 'http';
-  out['x-forwarded-host'] = hostnameOf(facts.requestHost);
-  out['x-forwarded-port'] = facts.port;
+  const element = forwardedElement(facts.peerIp, facts.requestHost);
+  if (facts.trustedPeer) {
+    out['x-forwarded-for'] = append(incoming['x-forwarded-for'], facts.peerIp);
+    out['forwarded'] = append(incoming['forwarded'], element);
+    out['x-forwarded-proto'] = incoming['x-forwarded-proto'] ?? 'http';
+    out['x-forwarded-host'] = incoming['x-forwarded-host'] ?? hostnameOf(facts.requestHost);
+    out['x-forwarded-port'] = incoming['x-forwarded-port'] ?? facts.port;
+  } else {
+    out['x-forwarded-for'] = facts.peerIp;
+    out['forwarded'] = element;
+    out['x-forwarded-proto'] = 'http';
+    out['x-forwarded-host'] = hostnameOf(facts.requestHost);
+    out['x-forwarded-port'] = facts.port;
+  }
+  out['x-real-ip'] = facts.clientIp;
   out['x-request-id'] = facts.requestId;
   out['host'] = facts.upstreamHost;
   return out;
+}
+
+/** A trusted proxy's list with one more entry. */
+function append(prior: string | string[] | undefined, entry: string): string {
+  if (prior === undefined || prior === '') return entry;
+  return `${Array.isArray(prior) ? prior.join(', ') : prior}, ${entry}`;
+}
+
+/**
+ * This hop's RFC 7239 element: `for` the peer (IPv6 quoted and bracketed, `unknown` without an
+ * address), `host` the Host received (always a quoted-string: it usually holds a `:`), `proto=http`.
+ */
+export function forwardedElement(peer: string, host: string): string {
+  const node = peer === '' ? 'unknown' : peer.indexOf(':') === -1 ? peer : `"[${peer}]"`;
+  if (host === '') return `for=${node};proto=http`;
+  const quoted = host.indexOf('"') === -1 && host.indexOf('\\') === -1 ? host : host.replace(/["\\]/g, '\\$&');
+  return `for=${node};host="${quoted}";proto=http`;
 }
 
 /** Copies the upstream response headers without the hop-by-hop ones. */

@@ -25,6 +25,8 @@ export interface PluginChain {
   readonly skipsPreflight: boolean;
   /** True when some access entry reads body fields: the proxy buffers the body first. */
   readonly readsBody: boolean;
+  /** True when some access entry removes body fields: the proxy trims the body after the access phase. */
+  readonly removesBodyFields: boolean;
 }
 
 /** The chain of a scope without plugins (shared: it holds nothing). */
@@ -34,6 +36,7 @@ export const EMPTY_CHAIN: PluginChain = Object.freeze({
   response: Object.freeze([]),
   skipsPreflight: false,
   readsBody: false,
+  removesBodyFields: false,
 });
 
 /** Execution order: higher priority first, then by name so the order never depends on input order. */
@@ -52,6 +55,7 @@ export function createPluginChain(entries: readonly PluginEntry[]): PluginChain 
     response: Object.freeze(sorted.filter((e) => typeof e.instance.response === 'function')),
     skipsPreflight: access.some((e) => !e.runsOnPreflight),
     readsBody: access.some((e) => e.instance.readsBody === true),
+    removesBodyFields: access.some((e) => e.instance.removesBodyFields === true),
   });
 }
 

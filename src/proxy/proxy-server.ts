@@ -32,9 +32,11 @@ import { createRequestMetrics } from './request-metrics.js';
 import { createUpstreamPool } from './upstream-pool.js';
 import { UpstreamExchange, type ExchangeDeps } from './upstream-exchange.js';
 import { BodyLimitStream } from './body-limit.js';
-import { hasBody, readBodyFields, removeFields } from './body-fields.js';
+import { hasBody, inspectionOf, type InspectedType } from './body-fields.js';
+import { inspectAroundAccess } from './body-inspection.js';
 import { handleClientError, refuseConnect, refuseExpectation } from './client-error.js';
 import { createDrain } from './drain.js';
+import { createTrustedProxies, peerAddress } from './trusted-proxies.js';
 
 /** What the proxy listener is built from (all passed in by the node). */
 export interface ProxyServerDeps {
@@ -65,6 +67,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     poolSize: config.upstream_keepalive_pool_size,
   });
   const drain = createDrain();
+  const trustedProxies = createTrustedProxies(config.trusted_ips);
   const exchangeDeps: ExchangeDeps = { metrics, logger, isClosing: () => drain.closing, onDone: () => drain.leave() };
   let listenerPort = '';
 
@@ -126,11 +129,13 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       // Refused before anything reads the body; the connection closes instead of draining it.
       return writeJsonError(res, { status: 413, code: 'PC_BODY_TOO_LARGE', close: true }, requestId);
     }
-    if (ctx.plugins.readsBody && hasBody(req)) {
-      // The chain authenticates from the body, so the body has to come first (documented).
-      letBodyCome(req, res);
-      bufferThenAccess(req, res, ctx, exchange, state).catch((err: unknown) => failed(res, ctx.requestId, err));
-      return;
+    if ((ctx.plugins.readsBody || ctx.plugins.removesBodyFields) && hasBody(req)) {
+      // Only form, JSON and multipart bodies are inspected; any other type streams untouched.
+      const inspection = inspectionOf(headers);
+      if (inspection !== null) {
+        inspectThenAccess(req, res, ctx, exchange, state, inspection).catch((err: unknown) => failed(res, ctx.requestId, err));
+        return;
+      }
     }
     const outcome = runAccessPhase(ctx, state);
     if (outcome instanceof Promise) {
@@ -140,23 +145,34 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     }
   };
 
-  /** For chains that read body fields: buffer and parse the body, run the access phase, send the buffer. */
-  const bufferThenAccess = async (req: IncomingMessage, res: ServerResponse, ctx: ProxyContext, exchange: UpstreamExchange, state: RuntimeState) => {
-    const body = await readBodyFields(req, limit);
-    if (body.kind === 'too_large') return writeJsonError(res, { status: 413, code: 'PC_BODY_TOO_LARGE', close: true }, ctx.requestId);
-    let buffer = body.buffer;
-    ctx.body = { fields: body.fields, remove: (names) => (buffer = removeFields(req.headers['content-type'], buffer, names)) };
-    const outcome = await runAccessPhase(ctx, state);
-    // The body may have been trimmed (hide_credentials); it is sent with its own length.
-    delete ctx.upstreamHeaders['transfer-encoding'];
-    ctx.upstreamHeaders['content-length'] = String(buffer.length);
-    proceed(req, res, ctx, exchange, outcome, Readable.from([buffer]));
+  /** For chains that read or remove body fields: the access phase with the body inspected around it. */
+  const inspectThenAccess = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: ProxyContext,
+    exchange: UpstreamExchange,
+    state: RuntimeState,
+    inspection: InspectedType | 'compressed',
+  ) => {
+    const inspected = await inspectAroundAccess(req, ctx, inspection, {
+      limit,
+      readsFields: ctx.plugins.readsBody,
+      runAccess: () => runAccessPhase(ctx, state),
+      stream: () => requestBody(req, limit),
+      letBodyCome: () => letBodyCome(req, res),
+    });
+    if (inspected.kind === 'refused') return writeJsonError(res, inspected.error, ctx.requestId);
+    proceed(req, res, ctx, exchange, inspected.outcome, inspected.body);
   };
 
   const contextFor = (req: IncomingMessage, target: RequestTarget, host: string | undefined, match: RouteMatch, plugins: PluginChain, requestId: string) => {
     const upstream = match.service === null ? null : pool.targetFor(match.service);
-    const clientIp = req.socket.remoteAddress ?? '';
+    const peerIp = peerAddress(req.socket.remoteAddress);
+    const trustedPeer = trustedProxies.has(peerIp);
+    const clientIp = trustedPeer ? trustedProxies.clientAddress(req.headers['x-forwarded-for'], peerIp) : peerIp;
     const upstreamHeaders = buildUpstreamHeaders(req.headers, {
+      peerIp,
+      trustedPeer,
       clientIp,
       requestId,
       requestHost: host ?? '',

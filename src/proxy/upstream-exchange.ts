@@ -17,7 +17,7 @@ import { filterResponseHeaders } from './headers.js';
 import { runResponsePhase } from './plugin-runner.js';
 import { writeJsonError } from './json-error.js';
 import { classifyUpstreamError } from './upstream-errors.js';
-import { isBodyTooLarge } from './body-limit.js';
+import { bodyRefusal } from './body-refusal.js';
 import { routeLabel } from './request-metrics.js';
 
 /** What an exchange reports to, shared by all exchanges of one proxy server. */
@@ -124,8 +124,9 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.#upstreamSettled = true;
     if (this.#clientGone) return;
     const ctx = this.#ctx;
-    if (isBodyTooLarge(err)) {
-      writeJsonError(this.#res, { status: 413, code: 'PC_BODY_TOO_LARGE', close: true }, ctx.requestId);
+    const refused = bodyRefusal(err);
+    if (refused !== null) {
+      writeJsonError(this.#res, refused, ctx.requestId);
       return;
     }
     const failure = classifyUpstreamError(err);

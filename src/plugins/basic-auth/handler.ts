@@ -8,6 +8,7 @@ import { BasicAuthConfigSchema, type BasicAuthConfig } from './schema.js';
 import { parseBasicAuthorization } from './parse-authorization.js';
 import { quoteRealm, setConsumerHeaders } from '../shared/consumer-headers.js';
 import { createAuthFailure } from '../shared/auth-failure.js';
+import { hideBasicCredentials } from '../shared/hide-basic-credentials.js';
 
 export const basicAuthPlugin: PluginDefinition<BasicAuthConfig> = {
   name: 'basic-auth',
@@ -28,10 +29,11 @@ export const basicAuthPlugin: PluginDefinition<BasicAuthConfig> = {
 
     return {
       access(ctx) {
-        if (anonymous && ctx.authenticated?.credentialId) return { kind: 'continue' };
         const header = ctx.upstreamHeaders['authorization'];
+        // Before the skip below: a request another plugin authenticated must not carry these credentials upstream either.
+        if (config.hide_credentials) hideBasicCredentials(ctx.upstreamHeaders);
+        if (anonymous && ctx.authenticated?.credentialId) return { kind: 'continue' };
         const parsed = parseBasicAuthorization(Array.isArray(header) ? undefined : header);
-        if (config.hide_credentials) ctx.upstreamHeaders['authorization'] = undefined;
         if (!parsed.ok) return refuse(ctx, parsed.reason);
         return verifier.verify(parsed.username, parsed.password.reveal(), ctx.clientIp).then((result): AccessOutcome => {
           if (!result.ok && result.reason === 'too_many_attempts') {

@@ -1,53 +1,54 @@
 /**
- * Where a key is in a request: the configured header names (case-insensitive), query parameters
- * and (when the proxy has buffered it) form or JSON body fields. Two different values are a
- * conflict (refused); the same value in several places is one key. With `hide_credentials` the
- * places a key was found are removed before the request goes upstream.
+ * Where key-auth reads a key: the configured header names (case-insensitive), query parameters
+ * and (when the proxy has buffered it) form or JSON body fields, each only when its `key_in_*`
+ * switch is on. Two different values are a conflict (refused), wherever they are — two headers,
+ * a header and a body field, a form field or a JSON member given twice; the same value in several
+ * places is one key. A JSON key member whose value is not a string (number, boolean, null, array,
+ * object) is refused rather than converted. Removing the key (`hide_credentials`) is hide-key.ts.
  */
 import type { RequestContext } from '../plugin.js';
 import type { KeyAuthConfig } from './schema.js';
 
 export type Extracted =
-  { readonly kind: 'none' } | { readonly kind: 'key'; readonly value: string } | { readonly kind: 'conflict' } | { readonly kind: 'bad_prefix' };
+  | { readonly kind: 'none' }
+  | { readonly kind: 'key'; readonly value: string }
+  | { readonly kind: 'conflict' }
+  | { readonly kind: 'bad_prefix' }
+  | { readonly kind: 'not_a_string' };
 
 interface Found {
   values: Set<string>;
   badPrefix: boolean;
+  notString: boolean;
 }
 
 export function extractKey(ctx: RequestContext, config: KeyAuthConfig, headerNames: readonly string[]): Extracted {
-  const found: Found = { values: new Set(), badPrefix: false };
+  const found: Found = { values: new Set(), badPrefix: false, notString: false };
   if (config.key_in_header) {
     for (const name of headerNames) {
       const raw = ctx.upstreamHeaders[name];
       if (raw === undefined) continue;
       for (const value of Array.isArray(raw) ? raw : [raw]) addHeaderValue(found, value, config.value_prefix);
-      // Unset rather than deleted: undici skips undefined values, and the object keeps its fast shape.
-      if (config.hide_credentials) ctx.upstreamHeaders[name] = undefined;
     }
   }
   if (config.key_in_query && ctx.query) {
-    const kept: string[] = [];
     for (const part of ctx.query.split('&')) {
       const eq = part.indexOf('=');
       const name = safeDecode(eq < 0 ? part : part.slice(0, eq));
-      if (name !== null && config.key_names.includes(name)) {
-        const value = safeDecode(eq < 0 ? '' : part.slice(eq + 1));
-        if (value) found.values.add(value);
-        if (config.hide_credentials) continue;
-      }
-      kept.push(part);
-    }
-    if (config.hide_credentials) ctx.query = kept.join('&');
-  }
-  if (config.key_in_body && ctx.body) {
-    const present = config.key_names.filter((name) => ctx.body!.fields.has(name));
-    for (const name of present) {
-      const value = ctx.body.fields.get(name);
+      if (name === null || !config.key_names.includes(name)) continue;
+      const value = safeDecode(eq < 0 ? '' : part.slice(eq + 1));
       if (value) found.values.add(value);
     }
-    if (config.hide_credentials && present.length > 0) ctx.body.remove(present);
   }
+  if (config.key_in_body && ctx.body) {
+    for (const name of config.key_names) {
+      for (const value of ctx.body.fields.get(name) ?? []) {
+        if (value === null) found.notString = true;
+        else if (value) found.values.add(value);
+      }
+    }
+  }
+  if (found.notString) return { kind: 'not_a_string' };
   if (found.values.size > 1) return { kind: 'conflict' };
   const [value] = found.values;
   if (value !== undefined) return { kind: 'key', value };

@@ -7,6 +7,7 @@ import type { ApiKeyVerifier } from '../../apikeys/verifier/api-key-verifier.js'
 import type { VerifyResult, VerifyScope } from '../../apikeys/verifier/verify-result.js';
 import { keyAuthPlugin } from './handler.js';
 import { KeyAuthConfigSchema, type KeyAuthConfig } from './schema.js';
+import { BufferedBody } from '../../proxy/body-fields.js';
 
 const alice = { id: '00000000-0000-4000-8000-000000000001', username: 'alice', custom_id: null };
 const anon = { id: '00000000-0000-4000-8000-000000000002', username: 'anonymous', custom_id: null };
@@ -32,7 +33,7 @@ function fakeVerifier(valid: string) {
   return { verifier, asked };
 }
 
-function context(headers: Record<string, string | string[]>, query = ''): RequestContext {
+function context(headers: Record<string, string | string[]>, query = '', body: RequestContext['body'] = null): RequestContext {
   return {
     req: { method: 'GET', headers } as never,
     method: 'GET',
@@ -46,7 +47,7 @@ function context(headers: Record<string, string | string[]>, query = ''): Reques
     responseHeaders: {},
     authenticated: null,
     shared: new Map(),
-    body: null,
+    body,
   };
 }
 
@@ -91,7 +92,9 @@ describe('key-auth', () => {
 
   it('reads the query string only when key_in_query is on, and removes the key from it', async () => {
     const off = instance({});
-    assert.equal((await off.plugin.access!(context({}, 'apikey=the-valid-key-0123456789'))).kind, 'reject');
+    const offCtx = context({}, 'apikey=the-valid-key-0123456789');
+    assert.equal((await off.plugin.access!(offCtx)).kind, 'reject');
+    assert.equal(offCtx.query, '', 'removed even where the plugin does not read it');
     const on = instance({ key_in_query: true });
     const ctx = context({}, 'a=1&apikey=the-valid-key-0123456789&b=2');
     assert.equal((await on.plugin.access!(ctx)).kind, 'authenticated');
@@ -134,5 +137,82 @@ describe('key-auth', () => {
     const { plugin, asked } = instance({ issuers: ['devportal'] });
     await plugin.access!(context({ 'x-api-key': 'the-valid-key-0123456789' }));
     assert.deepEqual(asked[0]!.scope.issuers, ['devportal']);
+  });
+
+  describe('hide_credentials removes every key name from every place, read there or not', () => {
+    const key = 'the-valid-key-0123456789';
+    const form = (text: string) => BufferedBody.parse('form', Buffer.from(text))!;
+    const json = (text: string) => BufferedBody.parse('json', Buffer.from(text))!;
+    const cases: { label: string; config: Partial<KeyAuthConfig>; ctx: () => RequestContext; query?: string; body?: string }[] = [
+      {
+        label: 'header, key_in_header off',
+        config: { key_in_header: false, key_in_query: true },
+        ctx: () => context({ 'x-api-key': 'other' }, `apikey=${key}`),
+        query: '',
+      },
+      { label: 'underscore header spelling', config: {}, ctx: () => context({ 'x-api-key': key, x_api_key: 'other', 'x-api_key': 'o' }) },
+      { label: 'query, key_in_query off', config: {}, ctx: () => context({ 'x-api-key': key }, 'a=1&apikey=x&b=2'), query: 'a=1&b=2' },
+      { label: 'query spellings', config: {}, ctx: () => context({ 'x-api-key': key }, 'api%6bey=x&APIKEY=y;apikey[]=z&a=1&X-Api-Key=w'), query: 'a=1' },
+      { label: 'form body, key_in_body off', config: {}, ctx: () => context({ 'x-api-key': key }, '', form('apikey=x&a=1')), body: 'a=1' },
+      { label: 'JSON body, key_in_body off', config: {}, ctx: () => context({ 'x-api-key': key }, '', json('{"a":1,"api\\u006bey":"x"}')), body: '{"a":1}' },
+    ];
+    for (const { label, config, ctx: make, query, body } of cases) {
+      it(label, async () => {
+        const { plugin } = instance(config);
+        const ctx = make();
+        assert.equal((await plugin.access!(ctx)).kind, 'authenticated', label);
+        for (const name of ['x-api-key', 'x_api_key', 'x-api_key', 'apikey']) assert.equal(ctx.upstreamHeaders[name], undefined, name);
+        if (query !== undefined) assert.equal(ctx.query, query);
+        if (body !== undefined) assert.equal((ctx.body as BufferedBody).content.toString(), body);
+      });
+    }
+
+    it('still removes them when another plugin already authenticated the request (anonymous)', async () => {
+      const { plugin, asked } = instance({ anonymous: 'anonymous' });
+      const ctx = context({ 'x-api-key': 'key-for-the-upstream' }, 'apikey=x&a=1', form('apikey=y&b=2'));
+      ctx.authenticated = { consumer: alice, credentialId: 'basic-cred' };
+      assert.equal((await plugin.access!(ctx)).kind, 'continue');
+      assert.equal(asked.length, 0);
+      assert.equal(ctx.upstreamHeaders['x-api-key'], undefined);
+      assert.equal(ctx.query, 'a=1');
+      assert.equal((ctx.body as BufferedBody).content.toString(), 'b=2');
+    });
+
+    it('keeps everything with hide_credentials off', async () => {
+      const { plugin } = instance({ hide_credentials: false, key_in_body: true });
+      const ctx = context({ 'x-api-key': key }, 'apikey=x', form(`apikey=${key}`));
+      assert.equal((await plugin.access!(ctx)).kind, 'authenticated');
+      assert.equal(ctx.upstreamHeaders['x-api-key'], key);
+      assert.equal(ctx.query, 'apikey=x');
+      assert.equal((ctx.body as BufferedBody).content.toString(), `apikey=${key}`);
+    });
+  });
+
+  describe('key_in_body: one key per body', () => {
+    const key = 'the-valid-key-0123456789';
+    const form = (text: string) => BufferedBody.parse('form', Buffer.from(text))!;
+    const json = (text: string) => BufferedBody.parse('json', Buffer.from(text))!;
+    const cases: [string, () => RequestContext, string][] = [
+      ['form field twice, different values', () => context({}, '', form(`apikey=${key}&apikey=other`)), 'reject'],
+      ['form field twice, encoded name', () => context({}, '', form(`apikey=${key}&api%6bey=other`)), 'reject'],
+      ['form field and header', () => context({ 'x-api-key': 'other' }, '', form(`apikey=${key}`)), 'reject'],
+      ['JSON member twice', () => context({}, '', json(`{"apikey":"${key}","apikey":"other"}`)), 'reject'],
+      ['JSON escaped duplicate', () => context({}, '', json(`{"apikey":"${key}","api\\u006bey":"other"}`)), 'reject'],
+      ['JSON number', () => context({}, '', json('{"apikey":12345}')), 'reject'],
+      ['JSON array', () => context({}, '', json(`{"apikey":["${key}"]}`)), 'reject'],
+      ['JSON string and object', () => context({}, '', json(`{"apikey":"${key}","apikey":{"k":1}}`)), 'reject'],
+      ['JSON nested key not counted', () => context({}, '', json(`{"apikey":"${key}","o":{"apikey":"other"}}`)), 'authenticated'],
+      ['form same value twice', () => context({}, '', form(`apikey=${key}&apikey=${key}`)), 'authenticated'],
+      ['JSON same value twice', () => context({}, '', json(`{"apikey":"${key}","api\\u006bey":"${key}"}`)), 'authenticated'],
+      ['form value and same header', () => context({ 'x-api-key': key }, '', form(`apikey=${key}`)), 'authenticated'],
+    ];
+    for (const [label, make, expected] of cases) {
+      it(`${expected === 'reject' ? 'refuses' : 'accepts'}: ${label}`, async () => {
+        const { plugin, asked } = instance({ key_in_body: true });
+        const outcome = await plugin.access!(make());
+        assert.equal(outcome.kind, expected);
+        if (expected === 'reject') assert.equal(asked.length, 0, 'refused before any lookup');
+      });
+    }
   });
 });

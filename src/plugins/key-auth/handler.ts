@@ -3,11 +3,15 @@
  * request as the key's consumer or refuses it. Every failure (missing, malformed, unknown,
  * revoked, expired, out of scope, two keys) gets the same 401 with `WWW-Authenticate`; the log
  * says which, by key id only. With `anonymous`, failures fall through to that consumer instead.
+ * `hide_credentials` removes every key name from every place, even when another plugin already
+ * authenticated the request (Kong's logical OR) and this one skips its own check.
  */
 import { CONTINUE, type AccessOutcome, type PluginDefinition, type RequestContext } from '../plugin.js';
 import type { VerifyResult } from '../../apikeys/verifier/verify-result.js';
 import { KeyAuthConfigSchema, type KeyAuthConfig } from './schema.js';
 import { extractKey } from './extract-key.js';
+import { hideKey } from './hide-key.js';
+import { createKeyNames } from './key-names.js';
 import { clearConsumerHeaders, quoteRealm, setConsumerHeaders } from '../shared/consumer-headers.js';
 import { createAuthFailure } from '../shared/auth-failure.js';
 
@@ -21,6 +25,7 @@ export const keyAuthPlugin: PluginDefinition<KeyAuthConfig> = {
     const verifier = deps.apiKeys;
     if (!verifier) throw new Error('key-auth needs the API-key verifier');
     const headerNames = config.key_names.map((n) => n.toLowerCase());
+    const hidden = config.hide_credentials ? createKeyNames(config.key_names) : null;
     const unauthorized: AccessOutcome = Object.freeze({
       kind: 'reject',
       status: 401,
@@ -50,13 +55,19 @@ export const keyAuthPlugin: PluginDefinition<KeyAuthConfig> = {
 
     return {
       readsBody: config.key_in_body,
+      removesBodyFields: config.hide_credentials,
       access(ctx) {
         // Kong's logical OR: with `anonymous`, a request another plugin already authenticated passes.
-        if (anonymous && ctx.authenticated?.credentialId) return { kind: 'continue' };
+        if (anonymous && ctx.authenticated?.credentialId) {
+          if (hidden) hideKey(ctx, hidden);
+          return CONTINUE;
+        }
         const extracted = extractKey(ctx, config, headerNames);
+        if (hidden) hideKey(ctx, hidden);
         if (extracted.kind === 'none') return refuse(ctx, 'missing');
         if (extracted.kind === 'conflict') return refuse(ctx, 'two_different_keys');
         if (extracted.kind === 'bad_prefix') return refuse(ctx, 'missing_value_prefix');
+        if (extracted.kind === 'not_a_string') return refuse(ctx, 'key_not_a_string');
         const scope = { serviceId: ctx.service?.id ?? null, issuers: config.issuers ?? undefined };
         const known = verifier.verifyCached(extracted.value, scope);
         return known ? decide(ctx, known) : verifier.verify(extracted.value, scope).then((result) => decide(ctx, result));

@@ -1,12 +1,23 @@
 /**
  * SQLite through better-sqlite3: WAL journal, foreign keys on, a busy timeout so a second
- * process (the CLI beside a running node) waits instead of failing. The database folder is made
- * 0700 and the database file 0600: it holds hashes and configuration.
+ * process (the CLI beside a running node) waits instead of failing, and write transactions that
+ * lock the database from their first statement. The database folder is made 0700 and the
+ * database file 0600: it holds hashes and configuration.
  */
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteAdapter, SqliteDialect, type DialectAdapter } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  SqliteAdapter,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type DialectAdapter,
+  type Driver,
+  type SqliteDialectConfig,
+} from 'kysely';
 
 /**
  * SQLite runs DDL inside transactions; Kysely's adapter says it does not (to be safe on every
@@ -19,7 +30,32 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
   }
 }
 
+/**
+ * Transactions take the database's write lock at BEGIN (`BEGIN IMMEDIATE`), not at their first
+ * write. A transaction that reads and then writes (counts a consumer's keys, then inserts; reads a
+ * key, then replaces its secret) thus holds the lock over its reads: another process cannot commit
+ * in between, so the check still holds when the write lands, and the upgrade from reader to writer
+ * can no longer fail half-way (SQLITE_BUSY_SNAPSHOT). Waiting for the lock obeys busy_timeout.
+ * Every transaction Portcullis opens writes, so none waits for nothing.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
 class PortcullisSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+
   override createAdapter(): DialectAdapter {
     return new TransactionalDdlSqliteAdapter();
   }

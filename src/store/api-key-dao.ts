@@ -3,12 +3,37 @@
  * replacement with a grace period, idempotent revoke, batched last-use times), so they get a DAO
  * of their own on the shared DAO context: same transactions, same cluster events.
  * Events carry the public key id only, never a hash.
+ *
+ * Concurrent writers (other nodes, the CLI) are serialised by locks taken inside the caller's
+ * `store.transaction`: `lockOwner` on the owner rows of a key being created, `lockActive` on the
+ * key being changed. Writes change only the columns they own, and only while the row is still
+ * what the change was computed from (compare-and-set), so none can undo another's revoke.
  */
 import type { ApiKeyOwner, ApiKeyRecord, ApiKeySecret } from '../entities/api-keys.js';
+import { PortcullisError } from '../errors/portcullis-error.js';
 import type { DaoContext } from './dao-context.js';
 import { clampPageSize, decodeOffset, encodeOffset, type Page } from './pagination.js';
 
 type Row = Record<string, any>;
+
+/** What replaceSecret writes: the secret, the previous one, the expiry. Never the status, name or owner. */
+const SECRET_COLUMNS = [
+  'key_id',
+  'issuer',
+  'prefix',
+  'source',
+  'lookup',
+  'algorithm',
+  'salt',
+  'hash',
+  'prev_lookup',
+  'prev_algorithm',
+  'prev_salt',
+  'prev_hash',
+  'prev_valid_until',
+  'expires_at',
+  'updated_at',
+] as const;
 
 export interface ApiKeyListOptions {
   readonly service_id?: string;
@@ -72,13 +97,34 @@ export class ApiKeyDao {
   /** The key of this owner (see nameCacheKey) with this name: the active one, else the latest revoked one. */
   async getByName(owner: ApiKeyOwner, name: string): Promise<ApiKeyRecord | null> {
     return this.#ctx.read(async (db) => {
-      let q = db.selectFrom('api_keys').selectAll().where('name', '=', name);
-      q = owner.service_id
-        ? q.where('service_id', '=', owner.service_id)
-        : q.where('service_id', 'is', null).where('consumer_id', '=', owner.consumer_id ?? '');
-      const rows = await q.orderBy('created_at', 'desc').execute();
+      const rows = await byName(db.selectFrom('api_keys').selectAll(), owner, name).orderBy('created_at', 'desc').execute();
       const row = rows.find((r) => r.status === 'active') ?? rows[0];
       return row ? decode(row) : null;
+    }, 'api_keys');
+  }
+
+  /**
+   * The active key of this owner with this name, locked until the caller's transaction ends: a
+   * concurrent write of the same key waits, and this one sees what it committed (a key revoked
+   * meanwhile is not returned). Call it inside `store.transaction`.
+   */
+  async lockActive(owner: ApiKeyOwner, name: string): Promise<ApiKeyRecord | null> {
+    return this.#ctx.joinTransaction(async (tx) => {
+      const query = byName(tx.db.selectFrom('api_keys').selectAll(), owner, name).where('status', '=', 'active');
+      const row = await tx.forUpdate(query).executeTakeFirst();
+      return row ? decode(row) : null;
+    }, 'api_keys');
+  }
+
+  /**
+   * Locks the owner row (a service or consumer) of a key being created, until the caller's
+   * transaction ends; false when it does not exist (deleted meanwhile). Writers that lock both
+   * lock the service first. Call it inside `store.transaction`.
+   */
+  async lockOwner(table: 'services' | 'consumers', id: string): Promise<boolean> {
+    return this.#ctx.joinTransaction(async (tx) => {
+      const row = await tx.forUpdate(tx.db.selectFrom(table).select('id').where('id', '=', id)).executeTakeFirst();
+      return row !== undefined;
     }, 'api_keys');
   }
 
@@ -121,7 +167,12 @@ export class ApiKeyDao {
     }, 'api_keys');
   }
 
-  /** Replaces the secret (regenerate / set value); `previous` keeps the old one for a grace period. */
+  /**
+   * Replaces the secret (regenerate / set value); `previous` keeps the old one for a grace period.
+   * `record` is the key as read under `lockActive`. Only the secret and expiry columns are written,
+   * and only while the key is still active with the secret `record` holds: otherwise (revoked or
+   * replaced by a writer that did not lock) nothing is written and PC_STORE_CONFLICT is thrown.
+   */
   async replaceSecret(
     record: ApiKeyRecord,
     change: Pick<ApiKeyRecord, 'secret' | 'previous' | 'key_id' | 'source' | 'prefix' | 'issuer'> & Partial<Pick<ApiKeyRecord, 'expires_at'>>,
@@ -130,17 +181,30 @@ export class ApiKeyDao {
     return this.#ctx.write(async (tx) => {
       const next: ApiKeyRecord = { ...record, ...change, updated_at: nowSeconds };
       const row = this.#encode(next);
-      await tx.db.updateTable('api_keys').set(row).where('id', '=', record.id).execute();
+      const result = await tx.db
+        .updateTable('api_keys')
+        .set(Object.fromEntries(SECRET_COLUMNS.map((column) => [column, row[column]])))
+        .where('id', '=', record.id)
+        .where('status', '=', 'active')
+        .where('lookup', '=', record.secret.lookup)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) {
+        throw new PortcullisError('PC_STORE_CONFLICT', { message: 'The API key was revoked or changed by a concurrent request; nothing was written' });
+      }
       // The event names the old public id too, so caches drop entries of the replaced secret.
       tx.recordEvent({ entity: 'api_keys', entity_id: record.id, operation: 'update', data: { ...eventData(next), replaced_key_id: record.key_id } });
       return next;
     }, 'api_keys');
   }
 
-  /** Marks the key revoked and frees its name. Returns false when it was already revoked. */
-  async revoke(record: ApiKeyRecord, nowSeconds: number): Promise<boolean> {
+  /**
+   * Marks the key revoked and frees its name. Returns false when it was already revoked. The
+   * event names the public id the row holds at the revoke (RETURNING), not the one `record` was
+   * read with, so caches drop the secret that was current even if it was replaced meanwhile.
+   */
+  async revoke(record: Pick<ApiKeyRecord, 'id'>, nowSeconds: number): Promise<boolean> {
     return this.#ctx.write(async (tx) => {
-      const result = await tx.db
+      const revoked = await tx.db
         .updateTable('api_keys')
         .set({
           status: 'revoked',
@@ -155,10 +219,16 @@ export class ApiKeyDao {
         })
         .where('id', '=', record.id)
         .where('status', '=', 'active')
+        .returning(['key_id', 'consumer_id', 'service_id'])
         .executeTakeFirst();
-      const changed = Number(result.numUpdatedRows) > 0;
-      if (changed) tx.recordEvent({ entity: 'api_keys', entity_id: record.id, operation: 'update', data: eventData(record) });
-      return changed;
+      if (!revoked) return false;
+      tx.recordEvent({
+        entity: 'api_keys',
+        entity_id: record.id,
+        operation: 'update',
+        data: { key_id: revoked.key_id, consumer_id: revoked.consumer_id ?? null, service_id: revoked.service_id ?? null },
+      });
+      return true;
     }, 'api_keys');
   }
 
@@ -178,7 +248,8 @@ export class ApiKeyDao {
   async touch(lastUsed: ReadonlyMap<string, number>): Promise<void> {
     if (lastUsed.size === 0) return;
     await this.#ctx.write(async (tx) => {
-      for (const [id, at] of lastUsed) {
+      // In id order: two nodes flushing the same keys then lock rows in the same order (no deadlock).
+      for (const [id, at] of [...lastUsed].sort(([a], [b]) => (a < b ? -1 : 1))) {
         await tx.db
           .updateTable('api_keys')
           .set({ last_used_at: at })
@@ -219,6 +290,12 @@ export class ApiKeyDao {
       updated_at: r.updated_at,
     };
   }
+}
+
+/** Narrows a query on api_keys to one owner's keys of one name (see nameCacheKey). */
+function byName<Q extends { where(...args: any[]): Q }>(query: Q, owner: ApiKeyOwner, name: string): Q {
+  const q = query.where('name', '=', name);
+  return owner.service_id ? q.where('service_id', '=', owner.service_id) : q.where('service_id', 'is', null).where('consumer_id', '=', owner.consumer_id ?? '');
 }
 
 function eventData(r: ApiKeyRecord): Record<string, unknown> {

@@ -29,8 +29,20 @@ export interface Referrer {
   readonly onDelete: 'cascade' | 'restrict';
 }
 
+/** A SELECT that can take row locks (Kysely's select builder). */
+export interface Lockable<Q> {
+  forUpdate(): Q;
+}
+
 export interface TxScope {
   readonly db: Transaction<any>;
+  /**
+   * Makes a SELECT lock the rows it returns until the transaction ends (`FOR UPDATE` on
+   * PostgreSQL, which also waits for a concurrent writer of those rows and then re-checks the
+   * WHERE against what it committed). SQLite has no row locks and needs none: its transactions
+   * hold the database's write lock from BEGIN (see dialects/sqlite.ts).
+   */
+  forUpdate<Q extends Lockable<Q>>(query: Q): Q;
   nowSeconds(): number;
   recordEvent(event: NewClusterEvent): void;
   referrersOf(entity: EntityName): readonly Referrer[];
@@ -39,6 +51,8 @@ export interface TxScope {
 export interface DaoContext {
   read<T>(fn: (db: Executor) => Promise<T>, entity: string): Promise<T>;
   write<T>(fn: (tx: TxScope) => Promise<T>, entity: string): Promise<T>;
+  /** Runs `fn` in the current transaction; throws when there is none (row locks taken by `fn` would end at once). */
+  joinTransaction<T>(fn: (tx: TxScope) => Promise<T>, entity: string): Promise<T>;
   resolveForeign(entity: EntityName, ref: Record<string, string>): Promise<string | null>;
   prepareHook(entity: EntityName, value: Record<string, unknown>): Promise<PrepareResult>;
 }
@@ -82,8 +96,7 @@ export function createDaoContext(options: DaoContextOptions): DaoContext {
       }
     },
     async write(fn, entity) {
-      const outer = current.getStore();
-      if (outer) return fn(outer);
+      if (current.getStore()) return ctx.joinTransaction(fn, entity);
       const events: ClusterEvent[] = [];
       let result: Awaited<ReturnType<typeof fn>>;
       openTransactions++;
@@ -91,6 +104,7 @@ export function createDaoContext(options: DaoContextOptions): DaoContext {
         result = await options.db.transaction().execute(async (trx) => {
           const scope: Scope = {
             db: trx,
+            forUpdate: (query) => (options.dialect === 'postgres' ? query.forUpdate() : query),
             pending: [],
             nowSeconds: () => Math.floor(options.now() / 1000),
             recordEvent: (e) => scope.pending.push(e),
@@ -107,6 +121,16 @@ export function createDaoContext(options: DaoContextOptions): DaoContext {
       }
       if (events.length > 0) options.publish(events);
       return result;
+    },
+    async joinTransaction(fn, entity) {
+      const outer = current.getStore();
+      if (!outer) throw new Error(`${entity}: this operation locks rows and must run inside store.transaction`);
+      // Mapped here too, so the error names this entity rather than the outer transaction.
+      try {
+        return await fn(outer);
+      } catch (err) {
+        throw mapStoreError(err, entity);
+      }
     },
     async resolveForeign(entity, ref) {
       const dao = options.daos().get(entity);

@@ -2,6 +2,12 @@
  * The API-key lifecycle: generate, register, set, regenerate (with a grace period), revoke
  * (idempotent), read and list. Used by the Admin API and the CLI alike. Every write goes through
  * the store, which records the cluster event that makes every node's verifier forget the key.
+ *
+ * Each write is one transaction that locks what it depends on before reading it, so writes from
+ * several nodes behave as if they ran one after the other: creating a key locks its owner rows
+ * (service, then consumer) and counts the consumer's keys under that lock; changing or revoking
+ * a key locks the key's row and works from what it reads there. Slow work (hashing a new secret)
+ * happens before the transaction, so locks are held for a few statements only.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { PortcullisError } from '../../errors/portcullis-error.js';
@@ -73,12 +79,22 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
     return { service_id: service?.id ?? null, consumer_id: consumer?.id ?? null };
   };
 
+  /**
+   * Locks the owner rows named by the path until the transaction ends (service before consumer,
+   * in every writer, so lock waits never form a cycle); 404 when one was deleted since.
+   */
+  const lockOwners = async (owner: ApiKeyOwner) => {
+    if (owner.service_id && !(await store.apiKeys.lockOwner('services', owner.service_id))) throw ownerGone('service');
+    if (owner.consumer_id && !(await store.apiKeys.lockOwner('consumers', owner.consumer_id))) throw ownerGone('consumer');
+  };
+
+  /** The consumer a new key identifies; one named in the body (not the path) is locked here. */
   const resolveConsumerField = async (owner: ApiKeyOwner, consumer: GenerateKeyInput['consumer']): Promise<string | null> => {
     if (consumer === undefined) return owner.consumer_id;
     if (owner.consumer_id) throw invalid('consumer', 'is set by the path of this request');
     const ref = typeof consumer === 'string' ? consumer : 'id' in consumer ? consumer.id : consumer.username;
     const found = await store.consumers.get(ref);
-    if (!found) throw invalid('consumer', 'does not refer to an existing consumer');
+    if (!found || !(await store.apiKeys.lockOwner('consumers', found.id))) throw invalid('consumer', 'does not refer to an existing consumer');
     return found.id;
   };
 
@@ -92,6 +108,7 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
     return generateMaterial(deps, input.issuer);
   };
 
+  /** Counts under the consumer's row lock (see resolveConsumerField), so concurrent creates cannot all pass. */
   const checkLimit = async (consumerId: string | null) => {
     if (!consumerId || config.max_per_consumer === 0) return;
     const active = await store.apiKeys.countActive({ consumer_id: consumerId }, nowSeconds());
@@ -105,6 +122,7 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
     return record && record.status === 'active' ? record : null;
   };
 
+  /** Inserts a new key; runs inside a transaction that holds the path owners' locks. */
   const insert = async (owner: ApiKeyOwner, name: string, input: GenerateKeyInput | SetKeyInput, km: KeyMaterial): Promise<ApiKeyRecord> => {
     const at = nowSeconds();
     const consumerId = await resolveConsumerField(owner, input.consumer);
@@ -138,7 +156,10 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
       const owner = await resolveOwner(ownerRef);
       const name = input.name ?? `key-${randomBytes(4).toString('hex')}`;
       const km = await material(input, facts);
-      const record = await insert(owner, name, input, km);
+      const record = await store.transaction(async () => {
+        await lockOwners(owner);
+        return insert(owner, name, input, km);
+      });
       return { record, plaintext: km.plaintext };
     },
 
@@ -146,40 +167,45 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
       if (input.api_key === undefined && input.sha256 === undefined) throw invalid('api_key', 'is required (or sha256)');
       const owner = await resolveOwner(ownerRef);
       const km = await material(input, facts);
-      const current = await findActive(owner, name);
-      if (!current) return { record: await insert(owner, name, input, km), created: true };
-      const at = nowSeconds();
-      const record = await store.apiKeys.replaceSecret(
-        current,
-        {
-          ...km,
-          previous: null,
-          expires_at: input.expires_at !== undefined || input.expires_in !== undefined ? resolveExpiry(input, at, 0) : current.expires_at,
-        },
-        at,
-      );
-      return { record, created: false };
+      return store.transaction(async () => {
+        // The owner lock also makes concurrent PUTs of one new name create once, then replace.
+        await lockOwners(owner);
+        const current = await store.apiKeys.lockActive(owner, name);
+        if (!current) return { record: await insert(owner, name, input, km), created: true };
+        const at = nowSeconds();
+        const record = await store.apiKeys.replaceSecret(
+          current,
+          {
+            ...km,
+            previous: null,
+            expires_at: input.expires_at !== undefined || input.expires_in !== undefined ? resolveExpiry(input, at, 0) : current.expires_at,
+          },
+          at,
+        );
+        return { record, created: false };
+      });
     },
 
     async regenerate(ownerRef, name, input) {
       const owner = await resolveOwner(ownerRef);
-      const current = await findActive(owner, name);
-      if (!current) throw new PortcullisError('PC_NOT_FOUND', { message: `No active API key named "${name}"` });
-      if (current.source !== 'generated' && current.source !== 'supplied') {
-        throw new PortcullisError('PC_APIKEY_ISSUER_READ_ONLY', {
-          message: `Key "${name}" was registered by issuer "${current.issuer}"; that issuer regenerates it`,
-        });
-      }
-      const km = await generateMaterial(deps, current.issuer);
-      const at = nowSeconds();
-      const grace = input.grace_period ?? 0;
-      const expiresAt = input.expires_at !== undefined || input.expires_in !== undefined ? resolveExpiry(input, at, 0) : current.expires_at;
-      const record = await store.apiKeys.replaceSecret(
-        current,
-        { ...km, previous: grace > 0 ? { ...current.secret, valid_until: at + grace } : null, expires_at: expiresAt },
-        at,
-      );
-      return { record, plaintext: km.plaintext };
+      // Read once before locking only to hash the new secret outside the lock.
+      const seen = regenerable(await findActive(owner, name), name);
+      const made = await generateMaterial(deps, seen.issuer);
+      return store.transaction(async () => {
+        // What counts is the key as it is now: revoked meanwhile → 404, as if the revoke came first.
+        const current = regenerable(await store.apiKeys.lockActive(owner, name), name);
+        // A concurrent set may have moved the key to another issuer: make the secret for that one.
+        const km = current.issuer === made.issuer ? made : await generateMaterial(deps, current.issuer);
+        const at = nowSeconds();
+        const grace = input.grace_period ?? 0;
+        const expiresAt = input.expires_at !== undefined || input.expires_in !== undefined ? resolveExpiry(input, at, 0) : current.expires_at;
+        const record = await store.apiKeys.replaceSecret(
+          current,
+          { ...km, previous: grace > 0 ? { ...current.secret, valid_until: at + grace } : null, expires_at: expiresAt },
+          at,
+        );
+        return { record, plaintext: km.plaintext };
+      });
     },
 
     async revoke(ownerRef, name) {
@@ -190,8 +216,10 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
         if (err instanceof PortcullisError && err.code === 'PC_NOT_FOUND') return;
         throw err;
       }
-      const current = await findActive(owner, name);
-      if (current) await store.apiKeys.revoke(current, nowSeconds());
+      await store.transaction(async () => {
+        const current = await store.apiKeys.lockActive(owner, name);
+        if (current) await store.apiKeys.revoke(current, nowSeconds());
+      });
     },
 
     async get(ownerRef, name) {
@@ -218,6 +246,21 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
       await store.recordEvent({ entity: 'api_key_revocations', entity_id: issuer ?? 'remote', operation: 'delete', data: { key_ids: [...keyIds] } });
     },
   };
+}
+
+/** The active key `record` if its secret is made here; 404 or PC_APIKEY_ISSUER_READ_ONLY otherwise. */
+function regenerable(record: ApiKeyRecord | null, name: string): ApiKeyRecord {
+  if (!record) throw new PortcullisError('PC_NOT_FOUND', { message: `No active API key named "${name}"` });
+  if (record.source !== 'generated' && record.source !== 'supplied') {
+    throw new PortcullisError('PC_APIKEY_ISSUER_READ_ONLY', {
+      message: `Key "${name}" was registered by issuer "${record.issuer}"; that issuer regenerates it`,
+    });
+  }
+  return record;
+}
+
+function ownerGone(kind: 'service' | 'consumer'): PortcullisError {
+  return new PortcullisError('PC_NOT_FOUND', { message: `The key's ${kind} was deleted` });
 }
 
 function invalid(path: string, message: string): PortcullisError {

@@ -1,7 +1,8 @@
 /**
  * SQLite through better-sqlite3: WAL journal, foreign keys on, a busy timeout so a second
- * process (the CLI beside a running node) waits instead of failing. The database folder is made
- * 0700 and the database file 0600: it holds hashes and configuration.
+ * process (the CLI beside a running node) waits instead of failing, and write transactions that
+ * lock the database from their first statement. The database folder is made 0700 and the
+ * database file 0600: it holds hashes and configuration.
  */
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';

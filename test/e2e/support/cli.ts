@@ -46,7 +46,10 @@ export async function startCliNode(configFile: string, env: Record<string, strin
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const started = await new Promise<{ proxy: string; admin: string }>((resolve, reject) => {
     let buffer = '';
-    const timer = setTimeout(() => reject(new Error(`node did not start:\n${logs.join('\n')}`)), 20_000);
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`node did not start:\n${logs.join('\n')}`));
+    }, 20_000);
     const onData = (chunk: Buffer) => {
       buffer += chunk.toString();
       let nl: number;
@@ -101,7 +104,7 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
 }
 
 /** JSON over HTTP with fetch, for the Admin API. */
-export async function admin(node: CliNode, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+export async function admin(node: Pick<CliNode, 'adminUrl'>, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${node.adminUrl}${path}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },

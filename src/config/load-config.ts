@@ -140,6 +140,9 @@ function checkCrossKeyRules(config: Config): string[] {
   }
   if (config.admin_token !== undefined && config.admin_token.trim() === '') {
     problems.push('admin_token: must not be blank (it is only whitespace)');
+  } else if (config.admin_token !== undefined && config.admin_token.trim() !== config.admin_token) {
+    // Headers lose surrounding whitespace on the way, so such a token could never be presented.
+    problems.push('admin_token: must not start or end with whitespace');
   }
   const names = new Set<string>();
   const prefixes = new Set<string>();

@@ -24,6 +24,11 @@ describe('hasDotSegment: the widest reading any upstream uses', () => {
     '/..;jsessionid=1/x',
     '/.;x',
     '/a/%2e%2e%2fb',
+    '/%252e%252e/x',
+    '/%252E%252e',
+    '/a%252f..%252fb',
+    '/a%255c%252e%252e%255cb',
+    '/.%252e/x',
   ];
   for (const path of dotSegments) {
     it(`finds the dot segment in ${JSON.stringify(path)}`, () => {
@@ -49,6 +54,10 @@ describe('hasDotSegment: the widest reading any upstream uses', () => {
     '/x..;',
     '/%2',
     '/a%',
+    '/a%252Fb',
+    '/%2525',
+    '/%252e%252e%252e',
+    '/%25zz',
   ];
   for (const path of clean) {
     it(`finds no dot segment in ${JSON.stringify(path)}`, () => assert.equal(hasDotSegment(path), false));

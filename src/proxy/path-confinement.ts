@@ -2,7 +2,8 @@
  * Path confinement: does a path hold a segment that some upstream would resolve as `.` or `..`?
  * Upstreams differ in what they take for a separator and a dot, so this check takes the widest
  * reading any of them is known to use: segments end at `/`, `\`, `%2F` and `%5C` (any case); a
- * dot is `.` or `%2E` (any case); a segment's `;` parameters are ignored (Tomcat resolves
+ * dot is `.` or `%2E` (any case); the same escapes encoded twice (`%252E`, `%252F`, `%255C`) count
+ * too, for upstreams that decode twice; a segment's `;` parameters are ignored (Tomcat resolves
  * `..;` as `..`). A path without such a segment, joined below a service path, stays below it
  * whatever the upstream decodes. Used by path normalisation (`normalize-path.ts`) and by the
  * router on every remainder it joins to a service path (`router.ts`).
@@ -21,10 +22,16 @@ export function hasDotSegment(path: string): boolean {
     let width = 1;
     let kind = classify(c);
     if (c === 37 /* % */) {
-      const byte = hexByte(path, i + 1);
+      let byte = hexByte(path, i + 1);
+      width = 3;
+      // `%25` followed by hex digits is what an upstream that decodes twice reads as one escape.
+      if (byte === 0x25) {
+        byte = hexByte(path, i + 3);
+        width = 5;
+      }
       if (byte === 0x2f || byte === 0x5c) kind = SEPARATOR;
       else if (byte === 0x2e) kind = DOT;
-      if (kind !== OTHER) width = 3;
+      if (kind === OTHER) width = 1;
     }
     if (kind === SEPARATOR || kind === PARAMS) {
       if (dots === 1 || dots === 2) return true;

@@ -54,7 +54,7 @@ const STORAGE_CASES: readonly [string, string][] = [
   ['ETIMEDOUT', 'PC_STORE_UNAVAILABLE'],
 ];
 
-const UNMAPPED_CODES = ['SQLITE_ERROR', 'SQLITE_CONSTRAINT_CHECK', 'SQLITE_MISMATCH', '42P01', '22001', '23514', '40001', '57014', 'ERR_SOMETHING'];
+const UNMAPPED_CODES = ['SQLITE_ERROR', 'SQLITE_CONSTRAINT_CHECK', 'SQLITE_MISMATCH', '42P01', '22001', '23514', '57014', 'ERR_SOMETHING'];
 
 describe('mapStoreError', () => {
   describe('storage failures: a 503 code naming the cause, the driver error kept as cause', () => {
@@ -89,6 +89,15 @@ describe('mapStoreError', () => {
       it(`leaves ${code} as it is (a bug or bad SQL answers PC_INTERNAL, not 503)`, () => {
         const err = driverError(code);
         assert.equal(mapStoreError(err, 'services'), err);
+      });
+    }
+
+    for (const code of ['40001', '40P01']) {
+      it(`maps PostgreSQL ${code} (a concurrent transaction won) to 409 PC_STORE_CONFLICT`, () => {
+        const mapped = mapStoreError({ code, message: 'could not serialize access' }, 'api_keys');
+        assert.ok(mapped instanceof PortcullisError);
+        assert.equal(mapped.code, 'PC_STORE_CONFLICT');
+        assert.equal(mapped.status, 409);
       });
     }
 

@@ -73,6 +73,11 @@ export function mapStoreError(err: unknown, entity: string): unknown {
       cause: err,
     });
   }
+  if (code === '40001' || code === '40P01') {
+    // serialization_failure, deadlock_detected: PostgreSQL aborted this transaction in favour of
+    // a concurrent one; nothing of it was written, and the client may retry.
+    return new PortcullisError('PC_STORE_CONFLICT', { message: `A concurrent write to ${entity} won; nothing was written, retry`, cause: err });
+  }
   const failure = storageFailureOf(code);
   if (failure) return new PortcullisError(failure, { cause: err });
   // node-postgres reports a lost or refused connection, or a query on a client that lost it, without a code.

@@ -110,6 +110,14 @@ describe('basic-auth credential verifier', () => {
       assert.deepEqual(failures, ['wrong_password']);
     });
 
+    it('accepts a username sent in another Unicode normalisation form than the stored (NFC) one', async () => {
+      const { verifier } = build();
+      await person('jos\u00e9', 'pw-nfc');
+      for (const spelling of ['jos\u00e9', 'jose\u0301']) {
+        assert.equal((await verifier.verify(spelling, 'pw-nfc', HOME)).ok, true, JSON.stringify(spelling));
+      }
+    });
+
     it('spends one argon2id check on an unknown username too, and none on a repeat, as for a wrong password', async () => {
       const { verifier } = build();
       for (const [user, reason] of [

@@ -129,7 +129,9 @@ export function createBasicAuthVerifier(deps: BasicAuthVerifierDeps, options: Ba
   };
 
   return {
-    async verify(username, password, clientAddress) {
+    async verify(presented, password, clientAddress) {
+      // Usernames are stored NFC (the Admin API normalises them): `é` and `e` + U+0301 are one user.
+      const username = presented.normalize('NFC');
       // The limiter's subject: a keyed digest, so its tables hold no username (and a bounded key).
       const subject = cache.digest(`u\0${username}`);
       const lockout = deps.limiter.check(subject, clientAddress);

@@ -41,6 +41,10 @@ export const CONFINEMENT_CASES: readonly (readonly [string, string])[] = [
   ['/files/', '/s'],
   ['/files/a', '/s/a'],
   ['/files/a%2Fb', '/s/a%2Fb'],
+  // Twice-encoded: forwarded as sent unless an upstream decoding twice would find a dot segment.
+  ['/files/a%252Fb', '/s/a%252Fb'],
+  ['/files/%252e%252e/private', 'refused'],
+  ['/files/..%252fprivate', 'refused'],
   ['/files/a%5Cb', '/s/a%5Cb'],
   ['/files/x/..', '/s'],
   ['/files..', 'no route'],

@@ -31,7 +31,8 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'upgrade',
   'proxy-authenticate',
   'proxy-authorization',
-  // The proxy answers `Expect: 100-continue` itself once the access phase accepted the request (proxy-server.ts); the upstream gets the body without waiting.
+  // The proxy answers `Expect: 100-continue` itself, once the access phase accepted the request
+  // (proxy-server.ts); the upstream then gets the body without waiting for a 100.
   'expect',
 ]);
 

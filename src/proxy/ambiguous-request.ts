@@ -26,7 +26,17 @@ function countHostHeaders(raw: readonly string[]): number {
   let count = 0;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    if (name.length === 4 && name.toLowerCase() === 'host') count++;
+    if (name.length === 4 && isHost(name)) count++;
   }
   return count;
+}
+
+/** `host` in any case, compared without allocating a lower-cased copy (`| 0x20` lower-cases a letter). */
+function isHost(name: string): boolean {
+  return (
+    (name.charCodeAt(0) | 0x20) === 104 /* h */ &&
+    (name.charCodeAt(1) | 0x20) === 111 /* o */ &&
+    (name.charCodeAt(2) | 0x20) === 115 /* s */ &&
+    (name.charCodeAt(3) | 0x20) === 116 /* t */
+  );
 }

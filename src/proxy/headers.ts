@@ -8,7 +8,8 @@
  * A client cannot speak for the gateway: its copies of every header the gateway sets (the
  * consumer headers, the forwarding headers, `X-Request-Id`) are dropped, and so are the other
  * headers upstreams read as the client's address or scheme (`X-Client-IP`, `True-Client-IP`,
- * `X-Forwarded-Ssl` …). A name is compared after mapping `_` to `-`, because CGI-style upstreams
+ * `X-Forwarded-Ssl` …) or as the request's real path or method (`X-Original-URL`,
+ * `X-HTTP-Method-Override` …). A name is compared after mapping `_` to `-`, because CGI-style upstreams
  * (PHP, Python WSGI, …) read `X_Consumer_Username` as `HTTP_X_CONSUMER_USERNAME`, the same as
  * `X-Consumer-Username`. Only a trusted proxy (`trusted_ips`) keeps its forwarding headers: its
  * `X-Forwarded-For` and `Forwarded` are extended with its own address, its
@@ -50,8 +51,8 @@ export const GATEWAY_HEADERS: readonly string[] = [
 ];
 
 /**
- * Headers that frameworks and libraries read as the client's address or scheme: kept only from
- * a trusted proxy.
+ * Headers that frameworks and libraries read as the client's address or scheme, or as the
+ * request's real path or method: kept only from a trusted proxy.
  */
 export const CLIENT_ADDRESS_HEADERS: readonly string[] = [
   'x-client-ip',
@@ -75,6 +76,14 @@ export const CLIENT_ADDRESS_HEADERS: readonly string[] = [
   'x-forwarded-scheme',
   'x-url-scheme',
   'front-end-https',
+  // What some frameworks take for the request's real path or method (IIS, Symfony, Laravel,
+  // Rails, ASP.NET): a client's copy would make the upstream serve another path or method than
+  // the one the gateway routed and authorised.
+  'x-original-url',
+  'x-rewrite-url',
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
 ];
 
 /** Not copied from a client that is not a trusted proxy (one lookup per header). */

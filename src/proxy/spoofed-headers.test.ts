@@ -56,6 +56,12 @@ const SPOOFED = [
   'x_forwarded_host',
   'X_Forwarded_Port',
   'X_Request_Id',
+  'X-Original-URL',
+  'X-Rewrite-URL',
+  'X-HTTP-Method-Override',
+  'X_HTTP_Method_Override',
+  'X-HTTP-Method',
+  'X-Method-Override',
 ];
 
 interface Listener {

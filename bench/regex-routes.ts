@@ -11,6 +11,7 @@ import { compileRoutePattern } from '../src/entities/route-pattern.js';
 import { PathBytes } from '../src/proxy/route-entry.js';
 import { createRouter } from '../src/proxy/router.js';
 import { createEntityFactory } from '../src/proxy/testing/entities.js';
+import { CATASTROPHIC_PATTERNS } from '../src/proxy/testing/catastrophic-patterns.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '1' }, cap: { type: 'string', default: '5' } } });
 const seconds = Number(values.seconds);
@@ -84,23 +85,9 @@ row('one regex route, matching', v8Single, re2Single);
 row('ten regex routes, the last matching', v8TenCost, re2TenCost);
 console.log(`\nrouter.match, ten regex routes (RE2): ${routerRegex.toFixed(3)} µs; ten plain routes: ${routerPlain.toFixed(3)} µs\n`);
 
-const evil: [string, string][] = [
-  ['/(a+)+$', `/${'a'.repeat(28)}!`],
-  ['/(a|aa)*b', `/${'a'.repeat(29)}`],
-  ['/(\\w+\\s?)*$', `/${'a'.repeat(28)}!`],
-  ['/(.*a){12}', `/${'a'.repeat(11)}${'b'.repeat(18)}`],
-  ['/(a*)*$', `/${'a'.repeat(28)}!`],
-  ['/([a-z]+)*$', `/${'a'.repeat(28)}!`],
-  ['/(a|a?)+$', `/${'a'.repeat(28)}!`],
-  ['/(\\w|\\d)+$', `/${'1'.repeat(28)}!`],
-  ['/(.*)*x', `/${'a'.repeat(29)}`],
-  ['/((a+)+)+$', `/${'a'.repeat(28)}!`],
-  ['/(x+x+)+y', `/${'x'.repeat(29)}`],
-  ['/([^/]+)+\\.json$', `/${'a'.repeat(28)}!`],
-];
 console.log('| pattern | path length | V8 | RE2 µs |');
 console.log('| --- | ---: | ---: | ---: |');
-for (const [pattern, path] of evil) {
+for (const [pattern, path] of CATASTROPHIC_PATTERNS) {
   const re = compileRoutePattern(pattern);
   const re2Cost = microsPerOp(() => {
     re.lastIndex = 0;

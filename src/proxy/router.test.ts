@@ -7,6 +7,7 @@ import { createRouter, PATH_REFUSED, type RouteMatch } from './router.js';
 import { normalizePath } from './normalize-path.js';
 import { createEntityFactory } from './testing/entities.js';
 import { CONFINEMENT_CASES, confinementConfig } from './testing/confinement-cases.js';
+import { CATASTROPHIC_PATTERNS } from './testing/catastrophic-patterns.js';
 
 const make = createEntityFactory();
 
@@ -203,21 +204,8 @@ function pick(match: RouteMatch | typeof PATH_REFUSED | null) {
 describe('createRouter: regex paths cannot be made slow (RE2)', () => {
   // Most of these patterns take V8's backtracking engine from 0.7 s to far beyond 20 s on their
   // 30-character path (bench/regex-routes.ts measures both engines); RE2 answers in microseconds.
-  const evil: [string, string][] = [
-    ['/(a+)+$', `/${'a'.repeat(28)}!`],
-    ['/(a|aa)*b', `/${'a'.repeat(29)}`],
-    ['/(\\w+\\s?)*$', `/${'a'.repeat(28)}!`],
-    ['/(.*a){12}', `/${'a'.repeat(11)}${'b'.repeat(18)}`],
-    ['/(a*)*$', `/${'a'.repeat(28)}!`],
-    ['/([a-z]+)*$', `/${'a'.repeat(28)}!`],
-    ['/(a|a?)+$', `/${'a'.repeat(28)}!`],
-    ['/(\\w|\\d)+$', `/${'1'.repeat(28)}!`],
-    ['/(.*)*x', `/${'a'.repeat(29)}`],
-    ['/((a+)+)+$', `/${'a'.repeat(28)}!`],
-    ['/(x+x+)+y', `/${'x'.repeat(29)}`],
-    ['/([^/]+)+\\.json$', `/${'a'.repeat(28)}!`],
-  ];
-  for (const [pattern, path] of evil) {
+
+  for (const [pattern, path] of CATASTROPHIC_PATTERNS) {
     it(`routes a ${path.length}-character path against ~${pattern} in well under a millisecond`, () => {
       const router = routerOf([make.route({ name: 'evil', paths: [`~${pattern}`] }), make.route({ name: 'root', paths: ['/'] })]);
       const cold = performance.now();

@@ -6,9 +6,8 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDatabase, type TestDatabase } from '../../test/support/databases.js';
-import { createAdminHarness, type AdminHarness } from '../../test/support/admin-harness.js';
-import { featureRoutes } from '../../test/support/feature-routes.js';
+import type { AdminHarness } from '../../test/support/admin-harness.js';
+import { createOrdersHarness } from '../../test/support/feature-routes.js';
 import { METADATA_LIMITS } from '../apikeys/lifecycle/schemas.js';
 
 const keys = (n: number, value: (i: number) => unknown = (i) => i) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, value(i)]));
@@ -17,19 +16,12 @@ const valueOf = (bytes: number) => 'v'.repeat(bytes - 2);
 const nested = (depth: number): unknown => (depth === 0 ? 1 : [nested(depth - 1)]);
 
 describe('Admin API free-form field bounds', () => {
-  let database: TestDatabase;
   let h: AdminHarness;
 
   before(async () => {
-    database = await createTestDatabase('sqlite');
-    h = await createAdminHarness(database, { extraRoutes: featureRoutes() });
-    assert.equal((await h.call('POST', '/services', { name: 'orders', url: 'http://orders.test' })).status, 201);
-    assert.equal((await h.call('POST', '/consumers', { username: 'alice' })).status, 201);
+    h = await createOrdersHarness('sqlite');
   });
-  after(async () => {
-    await h.close();
-    await database.drop();
-  });
+  after(() => h.close());
 
   describe('API-key metadata', () => {
     const accepted: [string, Record<string, unknown>][] = [

@@ -6,9 +6,9 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { DIALECTS, createTestDatabase, type TestDatabase } from '../../test/support/databases.js';
-import { createAdminHarness, type AdminHarness } from '../../test/support/admin-harness.js';
-import { featureRoutes } from '../../test/support/feature-routes.js';
+import { DIALECTS } from '../../test/support/databases.js';
+import type { AdminHarness } from '../../test/support/admin-harness.js';
+import { createOrdersHarness } from '../../test/support/feature-routes.js';
 import { FORBIDDEN_CHARACTERS, codePoints } from '../../test/support/forbidden-characters.js';
 
 /** A request that puts `name` in one name field, and the field path a refusal must name. */
@@ -59,19 +59,12 @@ const SPELLINGS: readonly (readonly string[])[] = [
 
 for (const dialect of DIALECTS) {
   describe(`Admin API names on ${dialect}`, () => {
-    let database: TestDatabase;
     let h: AdminHarness;
 
     before(async () => {
-      database = await createTestDatabase(dialect);
-      h = await createAdminHarness(database, { extraRoutes: featureRoutes() });
-      assert.equal((await h.call('POST', '/services', { name: 'orders', url: 'http://orders.test' })).status, 201);
-      assert.equal((await h.call('POST', '/consumers', { username: 'alice' })).status, 201);
+      h = await createOrdersHarness(dialect);
     });
-    after(async () => {
-      await h.close();
-      await database.drop();
-    });
+    after(() => h.close());
 
     describe('400 for a name with an invisible or control character', () => {
       for (const { field, request, path } of NAME_FIELDS) {

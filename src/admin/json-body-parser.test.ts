@@ -5,9 +5,8 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDatabase, type TestDatabase } from '../../test/support/databases.js';
-import { createAdminHarness, type AdminHarness } from '../../test/support/admin-harness.js';
-import { featureRoutes } from '../../test/support/feature-routes.js';
+import type { AdminHarness } from '../../test/support/admin-harness.js';
+import { createOrdersHarness } from '../../test/support/feature-routes.js';
 import { MAX_BODY_DEPTH } from './json-body-parser.js';
 
 const arrays = (n: number) => `${'['.repeat(n)}1${']'.repeat(n)}`;
@@ -33,19 +32,12 @@ const ROUTES_WITH_BODIES: readonly [method: string, url: string][] = [
 ];
 
 describe('Admin API body nesting', () => {
-  let database: TestDatabase;
   let h: AdminHarness;
 
   before(async () => {
-    database = await createTestDatabase('sqlite');
-    h = await createAdminHarness(database, { extraRoutes: featureRoutes() });
-    assert.equal((await h.call('POST', '/services', { name: 'orders', url: 'http://orders.test' })).status, 201);
-    assert.equal((await h.call('POST', '/consumers', { username: 'alice' })).status, 201);
+    h = await createOrdersHarness('sqlite');
   });
-  after(async () => {
-    await h.close();
-    await database.drop();
-  });
+  after(() => h.close());
 
   describe('201 at the limit', () => {
     // The body is level 1, `config` level 2: a value of 30 levels reaches exactly 32.

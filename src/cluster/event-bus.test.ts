@@ -5,6 +5,7 @@ import { createStore, type Store } from '../store/store.js';
 import type { ClusterEvent } from '../store/cluster-events.js';
 import { createEventBus, type EventBus } from './event-bus.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../../test/support/databases.js';
+import { TEST_CIPHER } from '../store/testing/test-cipher.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -18,8 +19,8 @@ for (const dialect of DIALECTS) {
 
     before(async () => {
       database = await createTestDatabase(dialect);
-      nodeA = createStore({ config: database.config, nodeId: 'a' });
-      nodeB = createStore({ config: database.config, nodeId: 'b' });
+      nodeA = createStore({ cipher: TEST_CIPHER, config: database.config, nodeId: 'a' });
+      nodeB = createStore({ cipher: TEST_CIPHER, config: database.config, nodeId: 'b' });
       await nodeA.migrate();
       bus = createEventBus({ store: nodeA, logger, pollInterval: 60_000 });
       bus.subscribe({ onEvents: (events) => received.push(...events), onResync: () => {} });

@@ -196,6 +196,52 @@ export const ConfigSchema = Type.Object(
     /** How long a stopping node waits for in-flight requests, in milliseconds. */
     shutdown_timeout: describe(Ms(10_000, 0, 600_000), 'How long a stopping node waits for in-flight requests, in ms.'),
 
+    keyring_strategy: describe(
+      Type.Union([Type.Literal('cluster'), Type.Literal('vault')], { default: 'cluster' }),
+      'Where keyring keys come from: `cluster` (generated and managed by the nodes; kept RSA-wrapped in `keyring_blob_path`) or `vault` (a HashiCorp Vault KV v2 secret). See docs/keyring.md.',
+    ),
+    keyring_blob_path: describe(
+      Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+      'File holding the keyring wrapped under `keyring_public_key` (mode 0600), loaded at start. Default: `keyring.blob` beside `sqlite_path`.',
+    ),
+    keyring_public_key: describe(
+      Type.Optional(Type.String({ minLength: 1, maxLength: 16_384 })),
+      'RSA public key (PEM text or a file path) wrapping `keyring_blob_path` and exports. Default: `keyring-public.pem` beside `sqlite_path`, generated with its private key at first start when both are absent.',
+    ),
+    keyring_private_key: describe(
+      Type.Optional(Type.String({ minLength: 1, maxLength: 16_384 })),
+      'RSA private key (PEM text or a file path) that opens `keyring_blob_path` and imports. Default: `keyring-private.pem` beside `sqlite_path` (mode 0600).',
+    ),
+    keyring_recovery_public_key: describe(
+      Type.Optional(Type.String({ minLength: 1, maxLength: 16_384 })),
+      'RSA public key (PEM text or a file path): when set, the keyring is kept in the database wrapped under it after every change, so `POST /keyring/recover` with the private key restores it on any node.',
+    ),
+    keyring_max_encryptions: describe(
+      Type.Integer({ default: 2 ** 30, minimum: 10, maximum: 2 ** 32 }),
+      'Encryptions with one key after which the node generates and activates a new key by itself (default 2^30, far below the 2^32 limit for random-nonce AES-GCM).',
+    ),
+    keyring_rotation_interval: describe(
+      Type.Integer({ default: 0, minimum: 0, maximum: 10 * 365 * 86_400 }),
+      'Seconds after which the active key is replaced by a new one (generated and activated by a node); 0 = never.',
+    ),
+    keyring_vault_host: describe(
+      Type.Optional(Type.String({ pattern: '^https?://', maxLength: 2048 })),
+      'Vault address for `keyring_strategy: vault` (e.g. `https://vault.example.com:8200`).',
+    ),
+    keyring_vault_mount: describe(
+      Type.String({ default: 'secret', pattern: '^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$', maxLength: 256 }),
+      'KV v2 mount of the keyring secret.',
+    ),
+    keyring_vault_path: describe(
+      Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$', maxLength: 1024 })),
+      'Path of the keyring secret in the KV v2 mount; each version holds `{id, key}` and `current_version` is the active key.',
+    ),
+    keyring_vault_token: describe(
+      Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+      'Vault token for `keyring_strategy: vault`; may be a `{vault://env/…}` reference. Never logged.',
+    ),
+    keyring_vault_namespace: describe(Type.Optional(Type.String({ maxLength: 256 })), 'Vault Enterprise namespace (sent as `X-Vault-Namespace`).'),
+
     api_keys: describe(ApiKeysConfigSchema, 'API key settings (see docs/api-keys.md).'),
     basic_auth: describe(
       BasicAuthLimitsConfigSchema,

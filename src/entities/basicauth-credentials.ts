@@ -1,6 +1,6 @@
 /**
  * Basic-auth credentials of a consumer: a unique username and a password stored as an argon2id
- * hash (never SHA-1, never returned). The plaintext exists only in the request that sets it.
+ * hash, itself encrypted by the keyring (never SHA-1, never returned). The plaintext exists only in the request that sets it.
  */
 import Type from 'typebox';
 import type { BaseEntity, EntityDefinition, ForeignRef } from './entity.js';
@@ -38,7 +38,7 @@ export const basicAuthCredentialsDefinition: EntityDefinition<BasicAuthCredentia
   fields: {
     consumer: { kind: 'foreign', foreign: 'consumers', onDelete: 'cascade' },
     username: { kind: 'string', unique: true },
-    password: { kind: 'string', hidden: true },
+    password: { kind: 'string', hidden: true, encrypted: true },
     tags: { kind: 'json' },
   },
   defaults: { tags: [] },

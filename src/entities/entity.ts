@@ -15,7 +15,11 @@ export interface FieldDef {
   /** What deleting the referred entity does to this one. */
   readonly onDelete?: 'cascade' | 'restrict';
   readonly unique?: boolean;
-  /** Stored through the field cipher (AES-256-GCM with the keyring, once enabled). */
+  /**
+   * Stored through the field cipher (AES-256-GCM with the keyring), in a text column whatever the
+   * kind. A random-nonce ciphertext cannot be compared, so an encrypted field cannot be unique,
+   * an endpoint key, part of `uniqueTogether` or a list filter (checkEntityDefinition).
+   */
   readonly encrypted?: boolean;
   /** May hold a `{vault://…}` reference, resolved by the secrets resolver, never by the store. */
   readonly referenceable?: boolean;
@@ -60,4 +64,27 @@ export function foreignFields(def: EntityDefinition): string[] {
   return Object.entries(def.fields)
     .filter(([, f]) => f.kind === 'foreign')
     .map(([name]) => name);
+}
+
+/**
+ * Refuses a definition the store cannot honour: an `encrypted` field that must be compared in the
+ * database (unique, endpoint key, unique together) or that is a foreign reference. Called by the
+ * store for every definition when it is built, so a mistake stops the start, not a query.
+ */
+export function checkEntityDefinition(def: EntityDefinition): void {
+  const together = new Set((def.uniqueTogether ?? []).flat());
+  for (const [name, f] of Object.entries(def.fields)) {
+    if (!f.encrypted) continue;
+    const why =
+      f.kind === 'foreign'
+        ? 'a foreign reference'
+        : f.unique
+          ? 'unique'
+          : def.endpointKey === name
+            ? 'the endpoint key'
+            : together.has(name)
+              ? 'part of uniqueTogether'
+              : null;
+    if (why) throw new Error(`entity ${def.name}: field ${name} is encrypted and ${why}; a random-nonce ciphertext cannot be compared`);
+  }
 }

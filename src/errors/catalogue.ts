@@ -51,6 +51,18 @@ export const ERROR_CATALOGUE = {
   PC_APIKEY_ISSUER_UNKNOWN: { status: 400, message: 'No issuer is configured for this key or prefix' },
   PC_APIKEY_ISSUER_READ_ONLY: { status: 400, message: 'This issuer does not accept this operation' },
   PC_APIKEY_PLAINTEXT_REFUSED: { status: 403, message: 'Plaintext keys are accepted only over a protected admin connection' },
+
+  // Keyring and encryption at rest
+  PC_KEYRING_KEY_MISSING: { status: 503, message: 'A stored value is encrypted with a keyring key this node does not hold' },
+  PC_KEYRING_DECRYPT_FAILED: { status: 500, message: 'A stored encrypted value failed its integrity check' },
+  PC_KEYRING_KEY_UNKNOWN: { status: 404, message: 'No keyring key has this id' },
+  PC_KEYRING_KEY_CONFLICT: { status: 409, message: 'A keyring key with this id but different material already exists' },
+  PC_KEYRING_KEY_IN_USE: { status: 409, message: 'The keyring key is active or still encrypts stored values' },
+  PC_KEYRING_EXPORT_INVALID: { status: 400, message: 'The keyring export could not be opened' },
+  PC_KEYRING_NOT_CONFIGURED: { status: 400, message: 'The keyring is not configured for this operation' },
+  PC_KEYRING_EMPTY: { status: 503, message: 'The keyring has no active key; nothing can be encrypted' },
+  PC_KEYRING_VAULT_UNAVAILABLE: { status: 503, message: 'The keyring could not be read from Vault' },
+  PC_KEYRING_REWRAP_RUNNING: { status: 409, message: 'A rewrap is already running' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -8,10 +8,14 @@
  * `store.transaction`: `lockOwner` on the owner rows of a key being created, `lockActive` on the
  * key being changed. Writes change only the columns they own, and only while the row is still
  * what the change was computed from (compare-and-set), so none can undo another's revoke.
+ *
+ * The hashes and salts (current and previous) are encrypted by the keyring (`API_KEY_ENCRYPTED_COLUMNS`):
+ * a stolen database alone cannot test candidate keys. Lookups use the `lookup` column, never them.
  */
 import type { ApiKeyOwner, ApiKeyRecord, ApiKeySecret } from '../entities/api-keys.js';
 import { PortcullisError } from '../errors/portcullis-error.js';
 import type { DaoContext } from './dao-context.js';
+import { fieldAad, isEncryptedValue, type FieldCipher } from './field-cipher.js';
 import { clampPageSize, decodeOffset, encodeOffset, type Page } from './pagination.js';
 
 type Row = Record<string, any>;
@@ -56,11 +60,16 @@ export function nameCacheKey(owner: ApiKeyOwner, name: string): string {
   return owner.service_id ? `api_keys:service:${owner.service_id}:${name}` : `api_keys:consumer:${owner.consumer_id ?? ''}:${name}`;
 }
 
+/** The api_keys columns stored through the field cipher (AAD `api_keys|<column>|<id>`). */
+export const API_KEY_ENCRYPTED_COLUMNS = ['salt', 'hash', 'prev_salt', 'prev_hash'] as const;
+
 export class ApiKeyDao {
   readonly #ctx: DaoContext;
+  readonly #cipher: FieldCipher;
 
-  constructor(ctx: DaoContext) {
+  constructor(ctx: DaoContext, cipher: FieldCipher) {
     this.#ctx = ctx;
+    this.#cipher = cipher;
   }
 
   async insert(record: ApiKeyRecord): Promise<ApiKeyRecord> {
@@ -80,7 +89,7 @@ export class ApiKeyDao {
         .where((eb) => eb.or([eb('lookup', '=', lookup), eb('prev_lookup', '=', lookup)]))
         .executeTakeFirst();
       if (!row) return null;
-      const record = decode(row);
+      const record = this.#decode(row);
       const isPrevious = row.lookup !== lookup;
       const secret = isPrevious ? record.previous : record.secret;
       return secret ? { record, secret, isPrevious } : null;
@@ -90,7 +99,7 @@ export class ApiKeyDao {
   async getById(id: string): Promise<ApiKeyRecord | null> {
     return this.#ctx.read(async (db) => {
       const row = await db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
-      return row ? decode(row) : null;
+      return row ? this.#decode(row) : null;
     }, 'api_keys');
   }
 
@@ -99,7 +108,7 @@ export class ApiKeyDao {
     return this.#ctx.read(async (db) => {
       const rows = await byName(db.selectFrom('api_keys').selectAll(), owner, name).orderBy('created_at', 'desc').execute();
       const row = rows.find((r) => r.status === 'active') ?? rows[0];
-      return row ? decode(row) : null;
+      return row ? this.#decode(row) : null;
     }, 'api_keys');
   }
 
@@ -112,7 +121,7 @@ export class ApiKeyDao {
     return this.#ctx.joinTransaction(async (tx) => {
       const query = byName(tx.db.selectFrom('api_keys').selectAll(), owner, name).where('status', '=', 'active');
       const row = await tx.forUpdate(query).executeTakeFirst();
-      return row ? decode(row) : null;
+      return row ? this.#decode(row) : null;
     }, 'api_keys');
   }
 
@@ -148,7 +157,7 @@ export class ApiKeyDao {
       if (options.status === 'expired') q = q.where('status', '=', 'active').where('expires_at', '<=', at);
       if (options.issuer) q = q.where('issuer', '=', options.issuer);
       const rows = await q.execute();
-      const data = rows.slice(0, size).map(decode);
+      const data = rows.slice(0, size).map((r) => this.#decode(r));
       const last = data[data.length - 1];
       return { data, offset: rows.length > size && last ? encodeOffset(last.id) : null };
     }, 'api_keys');
@@ -238,7 +247,11 @@ export class ApiKeyDao {
     await this.#ctx.write(async (tx) => {
       await tx.db
         .updateTable('api_keys')
-        .set({ [`${p}algorithm`]: stored.algorithm, [`${p}salt`]: stored.salt, [`${p}hash`]: stored.hash })
+        .set({
+          [`${p}algorithm`]: stored.algorithm,
+          [`${p}salt`]: this.#seal(`${p}salt`, id, stored.salt),
+          [`${p}hash`]: this.#seal(`${p}hash`, id, stored.hash),
+        })
         .where('id', '=', id)
         .execute();
     }, 'api_keys');
@@ -260,6 +273,19 @@ export class ApiKeyDao {
     }, 'api_keys');
   }
 
+  #seal(column: (typeof API_KEY_ENCRYPTED_COLUMNS)[number], id: string, value: string | null): string | null {
+    return value === null ? null : this.#cipher.encrypt(value, fieldAad('api_keys', column, id));
+  }
+
+  #decode(row: Row): ApiKeyRecord {
+    const open = { ...row };
+    for (const column of API_KEY_ENCRYPTED_COLUMNS) {
+      const value = row[column];
+      if (isEncryptedValue(value)) open[column] = this.#cipher.decrypt(value, fieldAad('api_keys', column, row.id));
+    }
+    return decode(open);
+  }
+
   #encode(r: ApiKeyRecord): Row {
     return {
       id: r.id,
@@ -271,12 +297,12 @@ export class ApiKeyDao {
       prefix: r.prefix,
       source: r.source,
       algorithm: r.secret.algorithm,
-      salt: r.secret.salt,
-      hash: r.secret.hash,
+      salt: this.#seal('salt', r.id, r.secret.salt),
+      hash: this.#seal('hash', r.id, r.secret.hash),
       prev_lookup: r.previous?.lookup ?? null,
       prev_algorithm: r.previous?.algorithm ?? null,
-      prev_salt: r.previous?.salt ?? null,
-      prev_hash: r.previous?.hash ?? null,
+      prev_salt: this.#seal('prev_salt', r.id, r.previous?.salt ?? null),
+      prev_hash: this.#seal('prev_hash', r.id, r.previous?.hash ?? null),
       prev_valid_until: r.previous?.valid_until ?? null,
       service_id: r.service?.id ?? null,
       consumer_id: r.consumer?.id ?? null,

@@ -11,6 +11,7 @@ import { loadConfig } from '../config/load-config.js';
 import { PortcullisError } from '../errors/portcullis-error.js';
 import { ensureDatabaseMarker, markerPath, refuseMissingDatabase } from './database-marker.js';
 import { createStore } from './store.js';
+import { TEST_CIPHER } from './testing/test-cipher.js';
 
 describe('database marker', () => {
   let dir: string;
@@ -92,18 +93,18 @@ describe('database marker', () => {
     const config = () => ({ ...loadConfig({ env: {} }), database: 'sqlite' as const, sqlite_path: db });
 
     it('marks the database it creates, and refuses to recreate it once it is gone, leaving no empty file', async () => {
-      const store = createStore({ config: config() });
+      const store = createStore({ cipher: TEST_CIPHER, config: config() });
       await store.migrate();
       await store.close();
       assert.ok(existsSync(markerPath(db)));
       for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
       assert.throws(
-        () => createStore({ config: config() }),
+        () => createStore({ cipher: TEST_CIPHER, config: config() }),
         (err: PortcullisError) => err.code === 'PC_STORE_UNAVAILABLE' && /is missing/.test(err.message),
       );
       assert.equal(existsSync(db), false, 'no empty database was created');
       unlinkSync(markerPath(db));
-      const fresh = createStore({ config: config() });
+      const fresh = createStore({ cipher: TEST_CIPHER, config: config() });
       await fresh.migrate();
       assert.deepEqual((await fresh.services.list()).data, []);
       await fresh.close();
@@ -111,15 +112,15 @@ describe('database marker', () => {
     });
 
     it('marks a database that predates markers when it opens it', async () => {
-      const store = createStore({ config: config() });
+      const store = createStore({ cipher: TEST_CIPHER, config: config() });
       await store.close();
       unlinkSync(markerPath(db));
-      await createStore({ config: config() }).close();
+      await createStore({ cipher: TEST_CIPHER, config: config() }).close();
       assert.equal(JSON.parse(readFileSync(markerPath(db), 'utf8')).created_at, null);
     });
 
     it('writes no marker for an in-memory database', async () => {
-      await createStore({ config: { ...config(), sqlite_path: ':memory:' } }).close();
+      await createStore({ cipher: TEST_CIPHER, config: { ...config(), sqlite_path: ':memory:' } }).close();
       assert.equal(existsSync(':memory:.marker'), false);
     });
   });

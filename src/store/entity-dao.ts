@@ -72,6 +72,7 @@ export class EntityDao<E extends BaseEntity = BaseEntity> {
         .limit(size + 1);
       if (after) q = q.where('id', '>', after);
       for (const [field, value] of Object.entries(options.where ?? {})) {
+        if (this.definition.fields[field]?.encrypted) throw new Error(`${this.#table}.${field} is encrypted and cannot be a list filter`);
         const column = this.#codec.column(field);
         q = value === null ? q.where(column, 'is', null) : q.where(column, '=', value);
       }

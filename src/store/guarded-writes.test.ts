@@ -14,6 +14,7 @@ import { PortcullisError } from '../errors/portcullis-error.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/databases.js';
 import { databaseErrorFields } from './store-errors.js';
 import { createStore, type Store } from './store.js';
+import { TEST_CIPHER } from './testing/test-cipher.js';
 
 interface Fixture {
   readonly serviceId: string;
@@ -78,7 +79,7 @@ for (const failure of FAILURES) {
 
     before(async () => {
       database = await createTestDatabase('sqlite');
-      store = createStore({ config: database.config });
+      store = createStore({ cipher: TEST_CIPHER, config: database.config });
       await store.migrate();
       const svc = await store.services.insert({ name: 'svc', url: 'http://svc.test' });
       const key: ApiKeyRecord = {
@@ -136,7 +137,7 @@ for (const failure of FAILURES) {
 describe('a database file deleted while a write transaction runs', () => {
   it('rolls the write back instead of committing it into the deleted file', async () => {
     const database = await createTestDatabase('sqlite');
-    const store = createStore({ config: database.config });
+    const store = createStore({ cipher: TEST_CIPHER, config: database.config });
     await store.migrate();
     try {
       await assert.rejects(

@@ -10,11 +10,12 @@ import { PortcullisError } from '../errors/portcullis-error.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/databases.js';
 import { databaseErrorFields } from './store-errors.js';
 import { createStore, type Store } from './store.js';
+import { TEST_CIPHER } from './testing/test-cipher.js';
 
 async function openStore(dialect: 'sqlite' | 'postgres'): Promise<{ store: Store; database: TestDatabase; changes: (string | null)[] }> {
   const database = await createTestDatabase(dialect);
   // One PostgreSQL connection, so a session setting applies to every query of the store.
-  const store = createStore({ config: { ...database.config, pg_max_connections: 1 } });
+  const store = createStore({ cipher: TEST_CIPHER, config: { ...database.config, pg_max_connections: 1 } });
   await store.migrate();
   const changes: (string | null)[] = [];
   store.storage.onChange((problem) => changes.push(problem?.code ?? null));

@@ -7,21 +7,21 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { Config } from '../config/schema.js';
-import type { EntityDefinition, EntityName } from '../entities/entity.js';
+import { checkEntityDefinition, type EntityDefinition, type EntityName } from '../entities/entity.js';
 import { servicesDefinition, type Service } from '../entities/services.js';
 import { routesDefinition, type Route } from '../entities/routes.js';
 import { consumersDefinition, type Consumer } from '../entities/consumers.js';
 import { pluginsDefinition, type PluginConfig } from '../entities/plugins.js';
 import { basicAuthCredentialsDefinition, type BasicAuthCredential } from '../entities/basicauth-credentials.js';
-import { ApiKeyDao } from './api-key-dao.js';
+import { API_KEY_ENCRYPTED_COLUMNS, ApiKeyDao } from './api-key-dao.js';
 import { PortcullisError } from '../errors/portcullis-error.js';
 import { createSqliteDatabase } from './dialects/sqlite.js';
 import { createPostgresDatabase } from './dialects/postgres.js';
 import type { DialectName } from './dialect.js';
 import { createDaoContext, type PrepareHook } from './dao-context.js';
 import { EntityDao } from './entity-dao.js';
-import { createRowCodec } from './row-codec.js';
-import { plaintextCipher, type FieldCipher } from './field-cipher.js';
+import { createRowCodec, type NestedEncryption } from './row-codec.js';
+import type { FieldCipher } from './field-cipher.js';
 import { latestClusterEventId, pruneClusterEvents, readClusterEvents, type ClusterEvent, type NewClusterEvent } from './cluster-events.js';
 import { migrateUp, migrationStatus, pendingMigrations, type MigrateResult, type MigrationStatus } from './migrator.js';
 import { mapStoreError } from './store-errors.js';
@@ -40,9 +40,23 @@ export interface StoreOptions {
   readonly config: DatabaseConfig;
   /** Written in every cluster event so a node can skip its own; random when absent. */
   readonly nodeId?: string;
-  readonly cipher?: FieldCipher;
+  /**
+   * Encrypts and decrypts the `encrypted` fields: the keyring's cipher (see node/store-parts.ts).
+   * Required: a store without a keyring exists only in tests (store/testing/).
+   */
+  readonly cipher: FieldCipher;
+  /** Fields encrypted inside JSON fields, per entity (e.g. plugin config fields whose schema says `encrypted`). */
+  readonly nestedEncryption?: Partial<Record<EntityName, NestedEncryption>>;
   readonly hooks?: Partial<Record<EntityName, PrepareHook>>;
   readonly now?: () => number;
+}
+
+/** A column whose values may be `$ke$` ciphertexts (what a rewrap walks and usage counts). */
+export interface EncryptedColumn {
+  readonly table: string;
+  readonly column: string;
+  /** A JSON column: `$ke$` strings inside it, with the AAD field `<column>.<path>`. */
+  readonly json: boolean;
 }
 
 export type CommitListener = (events: readonly ClusterEvent[]) => void;
@@ -57,6 +71,8 @@ export interface Store {
   readonly plugins: EntityDao<PluginConfig>;
   readonly basicAuthCredentials: EntityDao<BasicAuthCredential>;
   readonly apiKeys: ApiKeyDao;
+  /** Every column that may hold encrypted values. */
+  readonly encryptedColumns: readonly EncryptedColumn[];
   dao(name: EntityName): EntityDao | undefined;
   /** Runs `fn` in one transaction: every DAO write inside joins it; events publish after commit. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
@@ -119,7 +135,8 @@ export function createStore(options: StoreOptions): Store {
     probe: createStorageProbe({ db, dialect, ...(sqliteFile ? { folder: dirname(sqliteFile) } : {}) }),
   });
   const nodeId = options.nodeId ?? randomUUID();
-  const cipher = options.cipher ?? plaintextCipher;
+  const { cipher } = options;
+  if (!cipher) throw new Error('createStore needs a field cipher (the keyring); tests use store/testing/');
   const listeners = new Set<CommitListener>();
   const daos = new Map<EntityName, EntityDao>();
   const ctx = guardWrites(
@@ -136,8 +153,16 @@ export function createStore(options: StoreOptions): Store {
     }),
     health,
   );
+  const encryptedColumns: EncryptedColumn[] = API_KEY_ENCRYPTED_COLUMNS.map((column) => ({ table: 'api_keys', column, json: false }));
   const make = <E extends { id: string; created_at: number; updated_at: number }>(def: EntityDefinition<E>) => {
-    const dao = new EntityDao<E>(def, createRowCodec(def as unknown as EntityDefinition, dialect, cipher), ctx);
+    const generic = def as unknown as EntityDefinition;
+    checkEntityDefinition(generic);
+    const nested = options.nestedEncryption?.[def.name];
+    for (const [column, f] of Object.entries(generic.fields)) {
+      if (f.encrypted) encryptedColumns.push({ table: def.name, column, json: false });
+      else if (nested?.field === column) encryptedColumns.push({ table: def.name, column, json: true });
+    }
+    const dao = new EntityDao<E>(def, createRowCodec(generic, dialect, cipher, nested), ctx);
     daos.set(def.name, dao as unknown as EntityDao);
     return dao;
   };
@@ -151,7 +176,8 @@ export function createStore(options: StoreOptions): Store {
     consumers: make(consumersDefinition),
     plugins: make(pluginsDefinition),
     basicAuthCredentials: make(basicAuthCredentialsDefinition),
-    apiKeys: new ApiKeyDao(ctx),
+    apiKeys: new ApiKeyDao(ctx, cipher),
+    encryptedColumns,
     dao: (name) => daos.get(name),
     transaction: (fn) => ctx.write(() => fn(), 'transaction'),
     recordEvent: (event) => ctx.write(async (tx) => tx.recordEvent(event), 'cluster_events'),

@@ -13,6 +13,7 @@ import { PortcullisError } from '../../src/errors/portcullis-error.js';
 import type { ApiKeyRecord } from '../../src/entities/api-keys.js';
 import type { ClusterEvent } from '../../src/store/cluster-events.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { TEST_CIPHER } from '../../src/store/testing/test-cipher.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -58,7 +59,7 @@ for (const dialect of DIALECTS) {
 
     before(async () => {
       database = await createTestDatabase(dialect);
-      store = createStore({ config: database.config });
+      store = createStore({ cipher: TEST_CIPHER, config: database.config });
       assert.equal((await store.migrate()).error, undefined);
       consumerId = (await store.consumers.insert({ username: 'owner' })).id;
       store.onCommit((events) => committed.push(...events));
@@ -120,7 +121,7 @@ for (const dialect of DIALECTS) {
 
     if (dialect === 'postgres') {
       it('makes a second writer of a locked key wait, then see the revoke the first committed (no row)', async () => {
-        const other = createStore({ config: database.config });
+        const other = createStore({ cipher: TEST_CIPHER, config: database.config });
         try {
           const owner = { service_id: null, consumer_id: consumerId };
           await store.apiKeys.insert(newKey(consumerId, 'locked'));

@@ -7,6 +7,7 @@ import { createStore, type Store } from '../../src/store/store.js';
 import { PortcullisError } from '../../src/errors/portcullis-error.js';
 import type { ClusterEvent } from '../../src/store/cluster-events.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { TEST_CIPHER } from '../../src/store/testing/test-cipher.js';
 
 async function rejectsWith(promise: Promise<unknown>, code: string): Promise<PortcullisError> {
   try {
@@ -28,6 +29,7 @@ for (const dialect of DIALECTS) {
     before(async () => {
       database = await createTestDatabase(dialect);
       store = createStore({
+        cipher: TEST_CIPHER,
         config: database.config,
         nodeId: 'node-a',
         hooks: {
@@ -219,7 +221,7 @@ describe('migrations', () => {
       const { MIGRATIONS } = await import('../../src/store/migrations/index.js');
       const { Migrator } = await import('kysely');
       const database = await createTestDatabase(dialect);
-      const store = createStore({ config: database.config });
+      const store = createStore({ cipher: TEST_CIPHER, config: database.config });
       try {
         const migrations = Object.fromEntries(
           [

@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../../src/observability/logger.js';
 import type { ProxyMetrics } from '../../src/observability/metrics.js';
 import { createStore, type DatabaseConfig, type Store } from '../../src/store/store.js';
 import { createAdminServer, type AdminRoutes, type AdminServer } from '../../src/admin/admin-server.js';
+import { TEST_CIPHER } from '../../src/store/testing/test-cipher.js';
 
 /** How to build the server under test. */
 export interface HarnessOptions {
@@ -49,6 +50,7 @@ export const HARNESS_PLUGINS = ['key-auth', 'request-termination'] as const;
 /** Builds a migrated store on `database` and an admin server over it; `close()` closes both. */
 export async function createAdminHarness(database: { readonly config: DatabaseConfig }, options: HarnessOptions = {}): Promise<AdminHarness> {
   const store = createStore({
+    cipher: TEST_CIPHER,
     config: database.config,
     nodeId: 'node-test',
     hooks: {

@@ -11,6 +11,7 @@ import pg from 'pg';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createStore, type DatabaseConfig, type Store, type StoreOptions } from '../../src/store/store.js';
 import type { DialectName } from '../../src/store/dialect.js';
+import { TEST_CIPHER } from '../../src/store/testing/test-cipher.js';
 
 export const DIALECTS: readonly DialectName[] = ['sqlite', 'postgres'];
 
@@ -70,9 +71,12 @@ export interface TestStore {
 }
 
 /** A migrated store on a fresh database of `dialect`. */
-export async function createTestStore(dialect: DialectName, options: Omit<StoreOptions, 'config'> = {}): Promise<TestStore> {
+export async function createTestStore(
+  dialect: DialectName,
+  options: Omit<StoreOptions, 'config' | 'cipher'> & Partial<Pick<StoreOptions, 'cipher'>> = {},
+): Promise<TestStore> {
   const database = await createTestDatabase(dialect);
-  const store = createStore({ ...options, config: database.config });
+  const store = createStore({ cipher: TEST_CIPHER, ...options, config: database.config });
   const migrated = await store.migrate();
   if (migrated.error) throw migrated.error;
   return {

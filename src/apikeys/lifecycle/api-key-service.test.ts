@@ -10,6 +10,7 @@ import { createIssuerDirectory } from './issuers.js';
 import { createApiKeyService, type ApiKeyService } from './api-key-service.js';
 import { toApiKeyView } from './api-key-view.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../../../test/support/databases.js';
+import { TEST_CIPHER } from '../../store/testing/test-cipher.js';
 
 const config = loadConfig({
   env: {
@@ -43,7 +44,7 @@ for (const dialect of DIALECTS) {
 
     before(async () => {
       database = await createTestDatabase(dialect);
-      store = createStore({ config: database.config });
+      store = createStore({ cipher: TEST_CIPHER, config: database.config });
       await store.migrate();
       await store.services.insert({ name: 'orders', url: 'http://orders.test' });
       await store.consumers.insert({ username: 'alice' });

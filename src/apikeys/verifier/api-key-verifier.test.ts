@@ -12,6 +12,7 @@ import { createApiKeyService, type ApiKeyService } from '../lifecycle/api-key-se
 import { createApiKeyVerifier, type ApiKeyVerifier } from './api-key-verifier.js';
 import { createCacheInvalidator } from './cache-invalidator.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../../../test/support/databases.js';
+import { TEST_CIPHER } from '../../store/testing/test-cipher.js';
 
 const logger = pino({ level: 'silent' });
 const open = { protectedConnection: true };
@@ -85,7 +86,7 @@ for (const dialect of DIALECTS) {
       });
       await new Promise<void>((r) => remote.listen(0, '127.0.0.1', r));
       database = await createTestDatabase(dialect);
-      store = createStore({ config: database.config });
+      store = createStore({ cipher: TEST_CIPHER, config: database.config });
       await store.migrate();
       serviceId = (await store.services.insert({ name: 'orders', url: 'http://orders.test' })).id;
       otherServiceId = (await store.services.insert({ name: 'billing', url: 'http://billing.test' })).id;

@@ -9,6 +9,7 @@ import { basicAuthCredentialHook } from './credential-hook.js';
 import { createBasicAuthVerifier } from './credential-verifier.js';
 import { createFailureLimiter, type FailureLimiterConfig } from './failure-limiter.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/databases.js';
+import { TEST_CIPHER } from '../../store/testing/test-cipher.js';
 
 const LIMITS: FailureLimiterConfig = {
   failure_window: 900,
@@ -83,7 +84,7 @@ describe('basic-auth credential verifier', () => {
 
   before(async () => {
     database = await createTestDatabase('sqlite');
-    store = createStore({ config: database.config, hooks: { basicauth_credentials: basicAuthCredentialHook(argon) } });
+    store = createStore({ cipher: TEST_CIPHER, config: database.config, hooks: { basicauth_credentials: basicAuthCredentialHook(argon) } });
     await store.migrate();
     await person('carol', 's3cret: with colon');
   });

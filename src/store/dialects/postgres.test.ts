@@ -9,6 +9,7 @@ import pg from 'pg';
 import { PortcullisError } from '../../errors/portcullis-error.js';
 import { createTestDatabase, testPgUrl, type TestDatabase } from '../../../test/support/databases.js';
 import { createStore, type Store } from '../store.js';
+import { TEST_CIPHER } from '../testing/test-cipher.js';
 
 describe('PostgreSQL connections ended by the server', () => {
   let database: TestDatabase;
@@ -30,7 +31,7 @@ describe('PostgreSQL connections ended by the server', () => {
 
   before(async () => {
     database = await createTestDatabase('postgres');
-    store = createStore({ config: { ...database.config, pg_max_connections: 1 } });
+    store = createStore({ cipher: TEST_CIPHER, config: { ...database.config, pg_max_connections: 1 } });
     await store.migrate();
   });
   after(async () => {

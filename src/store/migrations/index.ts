@@ -2,5 +2,6 @@
 import type { Migration } from './migration.js';
 import { migration0001Core } from './0001-core.js';
 import { migration0002Credentials } from './0002-credentials.js';
+import { migration0003Keyring } from './0003-keyring.js';
 
-export const MIGRATIONS: readonly Migration[] = [migration0001Core, migration0002Credentials];
+export const MIGRATIONS: readonly Migration[] = [migration0001Core, migration0002Credentials, migration0003Keyring];

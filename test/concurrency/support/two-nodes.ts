@@ -19,6 +19,7 @@ import type { DialectName } from '../../../src/store/dialect.js';
 import { createTestDatabase } from '../../support/databases.js';
 import { admin, startCliNode, writeConfig, type CliNode } from '../../e2e/support/cli.js';
 import { startEchoUpstream } from '../../e2e/support/upstream.js';
+import { TEST_CIPHER } from '../../../src/store/testing/test-cipher.js';
 
 /** Where one node listens. */
 export interface NodeEnds {
@@ -48,7 +49,7 @@ export async function startTwoNodes(dialect: DialectName, apiKeys: { max_per_con
   try {
     const pair = dialect === 'postgres' ? await inProcessPair(database.config, apiKeys) : await processPair(database.config.sqlite_path, apiKeys);
     stops.push(pair.close);
-    const checker = createStore({ config: database.config });
+    const checker = createStore({ cipher: TEST_CIPHER, config: database.config });
     stops.push(() => checker.close());
     const [a] = pair.nodes;
     assert.equal((await admin(a, 'POST', '/services', { name: 'echo', url: upstream.url })).status, 201);

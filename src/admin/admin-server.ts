@@ -11,6 +11,7 @@
  * TypeBox schemas (`params`, `querystring`, `body`, `response`, plus `summary` and `tags`) and
  * they are validated and documented. Throw PortcullisErrors; see `index.ts` for the helpers.
  */
+import type { PortcullisError } from '../errors/portcullis-error.js';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TSchema } from 'typebox';
 import Type from 'typebox';
@@ -53,6 +54,8 @@ export interface AdminServerDeps {
   readonly metrics?: ProxyMetrics | undefined;
   /** True once the node has loaded its configuration (answers `/status/ready`). */
   isReady(): boolean;
+  /** Why the keyring is incomplete (a key the database uses is not held), or null: makes `/status/ready` 503. */
+  keyringProblem?(): PortcullisError | null;
   readonly extraRoutes?: readonly AdminRoutes[];
   /**
    * Resolves when this node has applied every write made so far (its proxy state rebuilt). A
@@ -121,6 +124,7 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
     store,
     metrics: deps.metrics,
     isReady: () => deps.isReady(),
+    ...(deps.keyringProblem ? { keyringProblem: () => deps.keyringProblem!() } : {}),
     totalRequests: () => totalRequests,
     version: VERSION,
     nodeId: store.nodeId,

@@ -1,8 +1,8 @@
 /**
  * The node's own endpoints: `/` (what this node is), `/status` (connections, requests served,
  * memory, whether the database answers and takes writes), `/status/ready` (the readiness probe:
- * 200 once the node has loaded its configuration and its database takes writes, 503
- * PC_ADMIN_NOT_READY otherwise) and `/metrics` (Prometheus). Only `/status/ready` is open without
+ * 200 once the node has loaded its configuration, its database takes writes and it holds every
+ * keyring key the database uses; 503 PC_ADMIN_NOT_READY otherwise) and `/metrics` (Prometheus). Only `/status/ready` is open without
  * the admin token: a load balancer learns "ready or not" and the cause's code, nothing else (no
  * file path); `/status` shows load figures and the full cause, and needs the token.
  */
@@ -19,6 +19,8 @@ export interface StatusDeps {
   readonly store: Store;
   readonly metrics?: ProxyMetrics | undefined;
   isReady(): boolean;
+  /** Why the keyring is incomplete, or null (absent: no keyring to check). */
+  keyringProblem?(): PortcullisError | null;
   /** Requests this admin server has answered so far. */
   totalRequests(): number;
   readonly version: string;
@@ -45,6 +47,12 @@ const Status = Type.Object({
     error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() }, { description: 'why writes fail, when they do' })),
   }),
   memory: Type.Object({ rss_bytes: Type.Integer(), heap_used_bytes: Type.Integer() }),
+  keyring: Type.Optional(
+    Type.Object({
+      complete: Type.Boolean({ description: 'false while a keyring key the database uses is not held by this node, or no key is active' }),
+      error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
+    }),
+  ),
   ready: Type.Boolean(),
 });
 
@@ -63,6 +71,12 @@ export function registerStatusEndpoints(app: FastifyInstance, deps: StatusDeps):
     ).catch(() => false);
   const storageProblem = () => withTimeout(deps.store.storage.check(), timeoutMs, new PortcullisError('PC_STORE_UNAVAILABLE'));
 
+  const keyringStatus = () => {
+    if (!deps.keyringProblem) return {};
+    const problem = deps.keyringProblem();
+    return { keyring: { complete: problem === null, ...(problem ? { error: { code: problem.code, message: problem.message } } : {}) } };
+  };
+
   app.get('/', { schema: { tags, summary: 'About this node', response: { 200: NodeInfo } } }, async () => ({
     tagline: 'Welcome to Portcullis',
     version: deps.version,
@@ -78,6 +92,7 @@ export function registerStatusEndpoints(app: FastifyInstance, deps: StatusDeps):
       server: { connections_active: await activeConnections(app), total_requests: deps.totalRequests() },
       database: { reachable: isReachable, writable: problem === null, ...(problem ? { error: { code: problem.code, message: problem.message } } : {}) },
       memory: { rss_bytes: memory.rss, heap_used_bytes: memory.heapUsed },
+      ...keyringStatus(),
       ready: deps.isReady(),
     };
   });
@@ -90,6 +105,8 @@ export function registerStatusEndpoints(app: FastifyInstance, deps: StatusDeps):
       if (!deps.isReady()) throw new PortcullisError('PC_ADMIN_NOT_READY');
       const problem = await storageProblem();
       if (problem) throw new PortcullisError('PC_ADMIN_NOT_READY', { message: notReadyMessage(problem) });
+      const keyring = deps.keyringProblem?.();
+      if (keyring) throw new PortcullisError('PC_ADMIN_NOT_READY', { message: `The keyring is incomplete (${keyring.code})` });
       return { ready: true };
     },
   );

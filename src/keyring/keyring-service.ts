@@ -65,7 +65,10 @@ export interface KeyringService {
    * and changes the active key only when `activate` is set. PC_KEYRING_KEY_CONFLICT for an id held
    * with different material (nothing is imported then).
    */
-  importKeyring(data: string, options?: { readonly activate?: boolean }): Promise<{ readonly imported: readonly string[]; readonly existing: readonly string[] }>;
+  importKeyring(
+    data: string,
+    options?: { readonly activate?: boolean },
+  ): Promise<{ readonly imported: readonly string[]; readonly existing: readonly string[] }>;
   /** Adds one key given as `{id, key}` (key: 32 bytes, base64). */
   importRaw(input: { readonly id: string; readonly key: string }): Promise<void>;
   /** Removes a key. PC_KEYRING_KEY_IN_USE while it is active or stored values use it, unless `force`. */

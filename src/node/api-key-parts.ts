@@ -1,5 +1,5 @@
 /**
- * The API-key parts of a node, built from `api_keys`: hashers, issuers, the lifecycle service,
+ * The API-key parts of a node, built from `api_keys` and the hashers and issuers of store-parts.ts: the lifecycle service,
  * the verifier with its cache invalidator, and the batched last-use recorder. Remote issuers'
  * tokens may be `{vault://env/…}` references: they are resolved here, at start, so a missing
  * secret stops the start instead of failing requests.
@@ -8,9 +8,9 @@ import type { Logger } from 'pino';
 import type { ApiKeysConfig } from '../config/schema.js';
 import type { Store } from '../store/store.js';
 import type { EventSubscriber } from '../cluster/event-bus.js';
-import { createKeyHashers } from '../apikeys/hashing/key-hashers.js';
+import type { KeyHashers } from '../apikeys/hashing/key-hashers.js';
 import { NONE_HASHER_WARNING } from '../apikeys/hashing/none-hasher.js';
-import { createIssuerDirectory } from '../apikeys/lifecycle/issuers.js';
+import type { IssuerDirectory } from '../apikeys/lifecycle/issuers.js';
 import { createApiKeyService, type ApiKeyService } from '../apikeys/lifecycle/api-key-service.js';
 import { createApiKeyVerifier, type ApiKeyVerifier } from '../apikeys/verifier/api-key-verifier.js';
 import { createCacheInvalidator } from '../apikeys/verifier/cache-invalidator.js';
@@ -29,12 +29,12 @@ export function createApiKeyParts(deps: {
   store: Store;
   logger: Logger;
   config: ApiKeysConfig;
+  hashers: KeyHashers;
+  issuers: IssuerDirectory;
   env: Readonly<Record<string, string | undefined>>;
 }): ApiKeyParts {
-  const { store, logger, config } = deps;
+  const { store, logger, config, hashers, issuers } = deps;
   if (config.hash_algorithm === 'none') logger.warn(NONE_HASHER_WARNING);
-  const hashers = createKeyHashers(config.hash_algorithm, { bcryptCost: config.bcrypt_cost });
-  const issuers = createIssuerDirectory(config.issuers);
   const remoteTokens = new Map<string, string>();
   for (const issuer of config.issuers) {
     if (issuer.type === 'remote' && issuer.token) {

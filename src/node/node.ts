@@ -7,23 +7,22 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { createLogger } from '../observability/logger.js';
 import { createMetrics, type ProxyMetrics } from '../observability/metrics.js';
-import { createStore, type Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import { databaseErrorFields } from '../store/store-errors.js';
 import { createEventBus, type EventBus } from '../cluster/event-bus.js';
-import { createPluginRegistry, BUILTIN_PLUGINS } from '../plugins/registry.js';
 import { buildRuntimeState, type RuntimeState } from '../proxy/runtime-state.js';
 import { createProxyServer } from '../proxy/proxy-server.js';
 import { createAdminServer } from '../admin/admin-server.js';
 import { apiKeyRoutes } from '../admin/resources/api-keys.js';
 import { basicAuthRoutes } from '../admin/resources/basic-auth.js';
 import { createRuntimeLoader, type RuntimeLoader } from './runtime-loader.js';
-import { pluginPrepareHook } from './plugin-hooks.js';
 import { createConsumerDirectory } from './consumer-directory.js';
 import { createApiKeyParts, type ApiKeyParts } from './api-key-parts.js';
 import { createBasicAuthVerifier } from '../plugins/basic-auth/credential-verifier.js';
-import { basicAuthCredentialHook } from '../plugins/basic-auth/credential-hook.js';
 import { createFailureLimiter } from '../plugins/basic-auth/failure-limiter.js';
-import { createArgon2idHasher } from '../apikeys/hashing/argon2id-hasher.js';
+import { openStoreParts } from './store-parts.js';
+import type { KeyringManager } from '../keyring/keyring-manager.js';
+import { keyringRoutes } from '../admin/resources/keyring.js';
 
 export interface NodeOptions {
   readonly config: Config;
@@ -38,6 +37,7 @@ export interface RunningNode {
   readonly config: Config;
   readonly logger: Logger;
   readonly store: Store;
+  readonly keyring: KeyringManager;
   readonly bus: EventBus;
   readonly metrics: ProxyMetrics;
   readonly runtime: RuntimeLoader<RuntimeState>;
@@ -55,14 +55,10 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const nodeId = config.node_id ?? randomUUID();
   const logger = options.logger ?? createLogger({ level: config.log_level, nodeId });
   const metrics = createMetrics();
-  const registry = createPluginRegistry(BUILTIN_PLUGINS);
-  const passwordHasher = createArgon2idHasher();
-  const store = createStore({
-    config,
-    nodeId,
-    hooks: { plugins: pluginPrepareHook(registry), basicauth_credentials: basicAuthCredentialHook(passwordHasher) },
-  });
-  const closers: (() => Promise<void> | void)[] = [() => store.close()];
+  const parts = await openStoreParts({ config, env: options.env ?? {}, logger, nodeId, migrations: 'apply' });
+  const { store, registry, passwordHasher, keyring } = parts;
+  if (parts.migrated?.applied.length) logger.info({ applied: parts.migrated.applied }, 'database migrated');
+  const closers: (() => Promise<void> | void)[] = [() => parts.close()];
   // One line when writes start failing (or their cause changes) and one when they work again;
   // each refused Admin API request has its own warn line with its request id.
   closers.push(
@@ -76,11 +72,14 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   };
 
   try {
-    const migrated = await store.migrate();
-    if (migrated.error) throw new Error(`database migration failed: ${migrated.error.message}`);
-    if (migrated.applied.length) logger.info({ applied: migrated.applied }, 'database migrated');
-
-    const apiKeys = createApiKeyParts({ store, logger, config: config.api_keys, env: options.env ?? {} });
+    const apiKeys = createApiKeyParts({
+      store,
+      logger,
+      config: config.api_keys,
+      hashers: parts.keyHashers,
+      issuers: parts.issuers,
+      env: options.env ?? {},
+    });
     closers.push(() => apiKeys.close());
     const basicAuth = createBasicAuthVerifier(
       {
@@ -95,6 +94,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     );
 
     const bus = createEventBus({ store, logger, pollInterval: config.cluster_poll_interval, retention: EVENT_RETENTION_MS });
+    bus.subscribe(keyring.subscriber);
     bus.subscribe(apiKeys.invalidator);
     bus.subscribe(basicAuth);
     let ready = false;
@@ -106,8 +106,9 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       logger,
       metrics,
       isReady: () => ready,
+      keyringProblem: () => keyring.problem(),
       plugins: registry.list().map((d) => d.name),
-      extraRoutes: [apiKeyRoutes({ keys: apiKeys.service, tokenProtected: Boolean(config.admin_token) }), basicAuthRoutes()],
+      extraRoutes: [apiKeyRoutes({ keys: apiKeys.service, tokenProtected: Boolean(config.admin_token) }), basicAuthRoutes(), keyringRoutes({ keyring })],
     });
     const adminAddress = await admin.listen();
     closers.push(() => admin.close());
@@ -121,6 +122,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     });
     runtimeRef = runtime;
     bus.subscribe(runtime);
+    // A key imported or recovered can make unreadable configuration readable: rebuild then.
+    closers.push(parts.keyringHolder.onChange(() => runtime.onResync('keyring changed')));
     await bus.start();
     closers.push(() => bus.stop());
     await runtime.load();
@@ -130,6 +133,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     const proxyAddress = await proxy.listen();
     closers.push(() => proxy.close());
     ready = true;
+    await keyring.resumeRewrap();
     logger.info(
       { proxy: `${proxyAddress.address}:${proxyAddress.port}`, admin: `${adminAddress.host}:${adminAddress.port}`, database: config.database },
       'portcullis started',
@@ -140,6 +144,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       config,
       logger,
       store,
+      keyring,
       bus,
       metrics,
       runtime,

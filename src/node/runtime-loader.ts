@@ -9,6 +9,8 @@ import type { Store } from '../store/store.js';
 import type { EventSubscriber } from '../cluster/event-bus.js';
 import type { ClusterEvent } from '../store/cluster-events.js';
 
+const TOLERANT = { tolerant: true } as const;
+
 /** Entities whose changes require a rebuild of the proxy state. */
 const PROXY_ENTITIES = new Set(['services', 'routes', 'plugins', 'consumers']);
 
@@ -49,10 +51,12 @@ export function createRuntimeLoader<S extends { close?(): void }>(options: Runti
 
   const snapshot = async (): Promise<StateSnapshot> => {
     const [services, routes, plugins, consumers] = await Promise.all([
-      store.services.listAll(),
-      store.routes.listAll(),
-      store.plugins.listAll(),
-      store.consumers.listAll(),
+      // Tolerant: an entity whose encrypted fields cannot be decrypted (keyring key missing) is
+      // marked unreadable rather than failing the whole build; its users fail closed.
+      store.services.listAll(undefined, TOLERANT),
+      store.routes.listAll(undefined, TOLERANT),
+      store.plugins.listAll(undefined, TOLERANT),
+      store.consumers.listAll(undefined, TOLERANT),
     ]);
     return { services, routes, plugins, consumers };
   };

@@ -7,6 +7,7 @@ import Value from 'typebox/value';
 import type { PluginDefinition } from './plugin.js';
 import type { FieldError } from '../errors/portcullis-error.js';
 import { createValidator, type Validator } from '../schema/validator.js';
+import { flaggedPaths } from '../schema/flagged-paths.js';
 import { requestTerminationPlugin } from './request-termination/handler.js';
 import { keyAuthPlugin } from './key-auth/handler.js';
 import { basicAuthPlugin } from './basic-auth/handler.js';
@@ -35,19 +36,26 @@ export interface PluginRegistry {
   get(name: string): PluginDefinition | undefined;
   list(): readonly PluginDefinition[];
   validateConfig(name: string, config: unknown): ValidatedPluginConfig;
+  /** The config paths the plugin's schema marks `encrypted` (stored through the keyring); none for an unknown plugin. */
+  encryptedPaths(name: string): readonly (readonly string[])[];
 }
 
 /** Builds a registry over `definitions`; two definitions with one name are a programming error. */
 export function createPluginRegistry(definitions: readonly PluginDefinition[]): PluginRegistry {
-  const byName = new Map<string, { definition: PluginDefinition; validator: Validator<unknown> }>();
+  const byName = new Map<string, { definition: PluginDefinition; validator: Validator<unknown>; encrypted: string[][] }>();
   for (const definition of definitions) {
     if (byName.has(definition.name)) throw new Error(`plugin "${definition.name}" is registered twice`);
-    byName.set(definition.name, { definition, validator: createValidator(definition.configSchema) });
+    byName.set(definition.name, {
+      definition,
+      validator: createValidator(definition.configSchema),
+      encrypted: flaggedPaths(definition.configSchema, 'encrypted'),
+    });
   }
   const list = Object.freeze([...definitions]);
 
   return {
     get: (name) => byName.get(name)?.definition,
+    encryptedPaths: (name) => byName.get(name)?.encrypted ?? [],
     list: () => list,
     validateConfig(name, config) {
       const known = byName.get(name);

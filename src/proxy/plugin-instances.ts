@@ -2,12 +2,15 @@
  * Turns plugin configurations into running instances, once per runtime-state build: validated
  * (defaults applied) through the registry, created by the plugin's factory. A configuration that
  * cannot run (unknown plugin, invalid config, factory failure) fails closed: its instance rejects
- * every request it applies to with 500, because skipping it could skip an authentication.
+ * every request it applies to with 500, because skipping it could skip an authentication. One
+ * whose encrypted fields cannot be decrypted (its keyring key is missing) rejects with 503
+ * PC_KEYRING_KEY_MISSING until the key is imported and the state rebuilt.
  */
 import type { PluginConfig } from '../entities/plugins.js';
 import type { AccessOutcome, PluginDeps, PluginInstance } from '../plugins/plugin.js';
 import type { PluginRegistry } from '../plugins/registry.js';
 import type { PluginEntry } from './plugin-chain.js';
+import { unreadableError } from '../store/unreadable.js';
 
 /** The plugin instances of one runtime-state build, by configuration id. */
 export interface PluginInstances {
@@ -19,6 +22,8 @@ export interface PluginInstances {
 
 const BROKEN: AccessOutcome = Object.freeze({ kind: 'reject', status: 500, code: 'PC_INTERNAL' });
 const BROKEN_INSTANCE: PluginInstance = Object.freeze({ access: () => BROKEN });
+const LOCKED: AccessOutcome = Object.freeze({ kind: 'reject', status: 503, code: 'PC_KEYRING_KEY_MISSING', headers: { 'retry-after': '30' } });
+const LOCKED_INSTANCE: PluginInstance = Object.freeze({ access: () => LOCKED });
 
 /** Instantiates every enabled configuration in `configs`. */
 export function createPluginInstances(configs: readonly PluginConfig[], registry: PluginRegistry, deps: PluginDeps): PluginInstances {
@@ -44,11 +49,14 @@ export function createPluginInstances(configs: readonly PluginConfig[], registry
 
 function instantiate(config: PluginConfig, registry: PluginRegistry, deps: PluginDeps): PluginEntry {
   const definition = registry.get(config.name);
-  const broken = (reason: string, err?: unknown): PluginEntry => {
-    deps.logger.error({ plugin: config.name, id: config.id, err }, `plugin configuration cannot run (${reason}): requests it applies to get 500`);
+  const broken = (reason: string, err?: unknown, instance = BROKEN_INSTANCE): PluginEntry => {
+    const status = instance === BROKEN_INSTANCE ? 500 : 503;
+    deps.logger.error({ plugin: config.name, id: config.id, err }, `plugin configuration cannot run (${reason}): requests it applies to get ${status}`);
     // Runs before anything else on its scope: nothing may happen on a route whose plugin is broken.
-    return { name: config.name, priority: Number.MAX_SAFE_INTEGER, configId: config.id, instance: BROKEN_INSTANCE, runsOnPreflight: true };
+    return { name: config.name, priority: Number.MAX_SAFE_INTEGER, configId: config.id, instance, runsOnPreflight: true };
   };
+  const unreadable = unreadableError(config);
+  if (unreadable) return broken(`${unreadable.code}: ${unreadable.message}`, undefined, LOCKED_INSTANCE);
   if (!definition) return broken('unknown plugin');
   const { config: withDefaults, errors } = registry.validateConfig(config.name, config.config);
   if (errors.length > 0) return broken(errors.map((e) => `${e.path} ${e.message}`).join('; '));

@@ -21,6 +21,8 @@ export interface ListOptions {
   readonly offset?: string;
   /** Equality filters by field; a foreign field compares with the referred id. */
   readonly where?: Readonly<Record<string, string | number | boolean | null>>;
+  /** Rows whose encrypted fields cannot be decrypted are returned marked UNREADABLE instead of failing the read (store/unreadable.ts). */
+  readonly tolerant?: boolean;
 }
 
 type Input = Record<string, unknown>;
@@ -42,6 +44,10 @@ export class EntityDao<E extends BaseEntity = BaseEntity> {
 
   /** Finds by id, or by the endpoint key (name, username) when `idOrKey` is not a UUID. */
   async get(idOrKey: string): Promise<E | null> {
+    return this.#find(idOrKey, false);
+  }
+
+  async #find(idOrKey: string, tolerant: boolean): Promise<E | null> {
     const key = this.definition.endpointKey;
     const byId = isUuid(idOrKey);
     if (!byId && !key) return null;
@@ -51,7 +57,7 @@ export class EntityDao<E extends BaseEntity = BaseEntity> {
         .selectAll()
         .where(byId ? 'id' : key!, '=', byId ? idOrKey.toLowerCase() : idOrKey.normalize('NFC'))
         .executeTakeFirst();
-      return row ? (this.#codec.decode(row) as unknown as E) : null;
+      return row ? (this.#codec.decode(row, { tolerant }) as unknown as E) : null;
     }, this.#table);
   }
 
@@ -77,18 +83,19 @@ export class EntityDao<E extends BaseEntity = BaseEntity> {
         q = value === null ? q.where(column, 'is', null) : q.where(column, '=', value);
       }
       const rows = await q.execute();
-      const data = rows.slice(0, size).map((r) => this.#codec.decode(r) as unknown as E);
+      const decodeOptions = { tolerant: options.tolerant === true };
+      const data = rows.slice(0, size).map((r) => this.#codec.decode(r, decodeOptions) as unknown as E);
       const last = data[data.length - 1];
       return { data, offset: rows.length > size && last ? encodeOffset(last.id) : null };
     }, this.#table);
   }
 
-  /** Every row, page by page (for loading the proxy's state). */
-  async listAll(where?: ListOptions['where']): Promise<E[]> {
+  /** Every row, page by page (for loading the proxy's state: `tolerant` there). */
+  async listAll(where?: ListOptions['where'], options: Pick<ListOptions, 'tolerant'> = {}): Promise<E[]> {
     const all: E[] = [];
     let offset: string | undefined;
     do {
-      const page = await this.list({ size: 1000, ...(offset ? { offset } : {}), ...(where ? { where } : {}) });
+      const page = await this.list({ size: 1000, ...(offset ? { offset } : {}), ...(where ? { where } : {}), ...options });
       all.push(...page.data);
       offset = page.offset ?? undefined;
     } while (offset);
@@ -126,13 +133,16 @@ export class EntityDao<E extends BaseEntity = BaseEntity> {
     }, this.#table);
   }
 
-  /** Deletes the entity and, as the referring definitions say, cascades or refuses. */
+  /**
+   * Deletes the entity and, as the referring definitions say, cascades or refuses. Reads are
+   * tolerant here: an entity whose encrypted fields cannot be decrypted (key lost) can still be deleted.
+   */
   async delete(idOrKey: string): Promise<boolean> {
     return this.#ctx.write(async (tx) => {
-      const current = await this.get(idOrKey);
+      const current = await this.#find(idOrKey, true);
       if (!current) return false;
       for (const ref of tx.referrersOf(this.definition.name)) {
-        const children = await ref.dao.listAll({ [ref.field]: current.id });
+        const children = await ref.dao.listAll({ [ref.field]: current.id }, { tolerant: true });
         if (children.length === 0) continue;
         if (ref.onDelete === 'restrict') {
           throw new PortcullisError('PC_STORE_REFERENCED', {

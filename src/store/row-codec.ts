@@ -13,6 +13,8 @@
 import type { EntityDefinition, FieldDef } from '../entities/entity.js';
 import type { DialectName } from './dialect.js';
 import { fieldAad, isEncryptedValue, type FieldCipher } from './field-cipher.js';
+import { tolerate, UNREADABLE } from './unreadable.js';
+import type { PortcullisError } from '../errors/portcullis-error.js';
 
 export type Row = Record<string, unknown>;
 
@@ -24,7 +26,11 @@ export interface NestedEncryption {
 
 export interface RowCodec {
   encode(entity: Record<string, unknown>): Row;
-  decode(row: Row): Record<string, unknown>;
+  /**
+   * `tolerant`: a field that cannot be decrypted is left undefined and the entity carries the
+   * error under UNREADABLE (see unreadable.ts); otherwise the error is thrown.
+   */
+  decode(row: Row, options?: { readonly tolerant?: boolean }): Record<string, unknown>;
   /** The column that stores `field`. */
   column(field: string): string;
 }
@@ -55,24 +61,27 @@ export function createRowCodec(def: EntityDefinition, dialect: DialectName, ciph
       if (def.uniqueTogether) row['cache_key'] = cacheKey(def, entity);
       return row;
     },
-    decode(row) {
+    decode(row, options) {
       const id = row['id'] as string;
       const entity: Record<string, unknown> = { id };
+      const tolerant = options?.tolerant === true;
+      const failures: PortcullisError[] = [];
       for (const [name, f] of fields) {
         const value = row[column(name)];
         if (f.kind === 'foreign') entity[name] = value == null ? null : { id: value };
         else if (value === null || value === undefined) entity[name] = null;
         else if (f.encrypted && isEncryptedValue(value)) {
-          const text = cipher.decrypt(value, fieldAad(def.name, name, id));
-          entity[name] = f.kind === 'string' ? text : JSON.parse(text);
+          const text = tolerate(tolerant, failures, () => cipher.decrypt(value, fieldAad(def.name, name, id)));
+          entity[name] = text === undefined || f.kind === 'string' ? text : JSON.parse(text);
         } else entity[name] = decodePlain(f, value);
       }
       if (nested && entity[nested.field] != null) {
         // Every `$ke$` string in the field, wherever it is: a path the schema no longer marks still decrypts.
         entity[nested.field] = mapStrings(entity[nested.field], nested.field, (v, at) =>
-          isEncryptedValue(v) ? cipher.decrypt(v, fieldAad(def.name, at, id)) : v,
+          isEncryptedValue(v) ? tolerate(tolerant, failures, () => cipher.decrypt(v, fieldAad(def.name, at, id))) : v,
         );
       }
+      if (failures.length > 0) Object.defineProperty(entity, UNREADABLE, { value: failures[0], enumerable: false });
       entity['created_at'] = Number(row['created_at']);
       entity['updated_at'] = Number(row['updated_at']);
       return entity;

@@ -125,9 +125,10 @@ export function createApiKeyVerifier(deps: ApiKeyVerifierDeps, config: ApiKeysCo
     };
   };
 
-  // The database is down: the request cannot be checked (503), which is not the key's fault.
+  // The database is down, or the stored hash is under a keyring key this node lacks: the request
+  // cannot be checked (503, never cached), which is not the key's fault.
   const storeFailure = (err: unknown): Lookup => {
-    deps.logger.warn({ err: (err as Error).message }, 'cannot look up an API key: the database is unavailable');
+    deps.logger.warn({ code: (err as { code?: string }).code, err: (err as Error).message }, 'cannot look up an API key');
     return { kind: 'transient', status: 'store_unavailable' };
   };
 

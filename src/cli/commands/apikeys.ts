@@ -6,9 +6,8 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { loadConfigOrReport, withConfigOption } from '../config-option.js';
-import { createStore, type Store } from '../../store/store.js';
-import { createKeyHashers } from '../../apikeys/hashing/key-hashers.js';
-import { createIssuerDirectory } from '../../apikeys/lifecycle/issuers.js';
+import { openStoreParts, PendingMigrationsError, type StoreParts } from '../../node/store-parts.js';
+import { cliLogger } from '../cli-logger.js';
 import { createApiKeyService, type ApiKeyService, type OwnerRef } from '../../apikeys/lifecycle/api-key-service.js';
 import { toApiKeyView } from '../../apikeys/lifecycle/api-key-view.js';
 import { isPortcullisError } from '../../errors/portcullis-error.js';
@@ -123,27 +122,19 @@ function printKey(options: OwnerOptions, view: ReturnType<typeof toApiKeyView>, 
 async function withService(options: OwnerOptions, fn: (keys: ApiKeyService) => Promise<void>): Promise<void> {
   const config = loadConfigOrReport(options);
   if (!config) return void (process.exitCode = 1);
-  let store: Store | undefined;
+  let parts: StoreParts | undefined;
   try {
-    store = createStore({ config });
-    const pending = await store.pendingMigrations();
-    if (pending.length)
-      throw new UsageError(`the database is not migrated (${pending.join(', ')} pending): run \`portcullis migrate up\` or start a node first`);
-    const keys = createApiKeyService({
-      store,
-      config: config.api_keys,
-      issuers: createIssuerDirectory(config.api_keys.issuers),
-      hashers: createKeyHashers(config.api_keys.hash_algorithm, { bcryptCost: config.api_keys.bcrypt_cost }),
-    });
+    parts = await openStoreParts({ config, env: process.env, logger: cliLogger(), migrations: 'require' });
+    const keys = createApiKeyService({ store: parts.store, config: config.api_keys, issuers: parts.issuers, hashers: parts.keyHashers });
     await fn(keys);
   } catch (err) {
-    if (err instanceof UsageError || isPortcullisError(err)) {
+    if (err instanceof UsageError || err instanceof PendingMigrationsError || isPortcullisError(err)) {
       process.stderr.write(`portcullis: ${isPortcullisError(err) ? `${err.code}: ` : ''}${err.message}\n`);
       process.exitCode = isPortcullisError(err) && err.status >= 500 ? 3 : 2;
       return;
     }
     throw err;
   } finally {
-    await store?.close();
+    await parts?.close();
   }
 }

@@ -1,14 +1,15 @@
 /** `portcullis migrate up|status`: applies or lists database migrations. */
 import type { Command } from 'commander';
 import { loadConfigOrReport, withConfigOption } from '../config-option.js';
-import { createStore } from '../../store/store.js';
+import { openStoreParts } from '../../node/store-parts.js';
+import { cliLogger } from '../cli-logger.js';
 
 export function registerMigrateCommand(program: Command): void {
   const migrate = program.command('migrate').description('Manage the database schema');
   withConfigOption(migrate.command('up').description('Apply every pending migration')).action(async (options: { config?: string }) => {
     const config = loadConfigOrReport(options);
     if (!config) return void (process.exitCode = 1);
-    const store = createStore({ config });
+    const { store, close } = await openStoreParts({ config, env: process.env, logger: cliLogger(), migrations: 'skip', openKeyring: false });
     try {
       const result = await store.migrate();
       for (const name of result.applied) process.stdout.write(`applied ${name}\n`);
@@ -17,13 +18,13 @@ export function registerMigrateCommand(program: Command): void {
         process.exitCode = 1;
       } else if (result.applied.length === 0) process.stdout.write('database is up to date\n');
     } finally {
-      await store.close();
+      await close();
     }
   });
   withConfigOption(migrate.command('status').description('List migrations and whether each is applied')).action(async (options: { config?: string }) => {
     const config = loadConfigOrReport(options);
     if (!config) return void (process.exitCode = 1);
-    const store = createStore({ config });
+    const { store, close } = await openStoreParts({ config, env: process.env, logger: cliLogger(), migrations: 'skip', openKeyring: false });
     try {
       const status = await store.migrationStatus();
       for (const m of status)
@@ -31,7 +32,7 @@ export function registerMigrateCommand(program: Command): void {
       const pending = status.filter((m) => !m.executedAt).length;
       process.stdout.write(pending ? `${pending} pending: run \`portcullis migrate up\`\n` : 'database is up to date\n');
     } finally {
-      await store.close();
+      await close();
     }
   });
 }

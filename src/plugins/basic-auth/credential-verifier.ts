@@ -141,7 +141,8 @@ export function createBasicAuthVerifier(deps: BasicAuthVerifierDeps, options: Ba
       try {
         credential = await findCredential(username, subject, since);
       } catch (err) {
-        deps.logger.warn({ err: (err as Error).message }, 'cannot look up a basic-auth credential: the database is unavailable');
+        // The database is down, or the password hash is under a keyring key this node lacks.
+        deps.logger.warn({ code: (err as { code?: string }).code, err: (err as Error).message }, 'cannot look up a basic-auth credential');
         return { ok: false, reason: 'store_unavailable' };
       }
       const attempt = cache.digest(`p\0${subject}\0${credential?.hash ?? ''}\0${password}`);

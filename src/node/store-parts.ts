@@ -1,0 +1,125 @@
+/**
+ * The one factory for everything that touches the database: the keyring (holder, cipher,
+ * encryption counter, manager), the store with its prepare hooks and encrypted plugin fields, the
+ * plugin registry, the API-key hashers and issuers, and the password hasher. The node
+ * (node.ts) and every CLI command that opens a database (`apikeys`, `migrate`, `keyring`) build
+ * their parts here, so a new part is wired once and the CLI can never write what the node could
+ * not read (or write plaintext where the node would encrypt).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { createStore, type Store } from '../store/store.js';
+import type { MigrateResult } from '../store/migrator.js';
+import { createPluginRegistry, BUILTIN_PLUGINS, type PluginRegistry } from '../plugins/registry.js';
+import { pluginPrepareHook } from './plugin-hooks.js';
+import { basicAuthCredentialHook } from '../plugins/basic-auth/credential-hook.js';
+import { createArgon2idHasher } from '../apikeys/hashing/argon2id-hasher.js';
+import type { KeyHasher } from '../apikeys/hashing/key-hasher.js';
+import { createKeyHashers, type KeyHashers } from '../apikeys/hashing/key-hashers.js';
+import { createIssuerDirectory, type IssuerDirectory } from '../apikeys/lifecycle/issuers.js';
+import { createKeyringHolder, type KeyringHolder } from '../keyring/keyring.js';
+import { createKeyringCipher } from '../keyring/keyring-cipher.js';
+import { createEncryptionCounter, type EncryptionCounter } from '../keyring/encryption-counter.js';
+import { createKeyringManager, type KeyringManager } from '../keyring/keyring-manager.js';
+
+export interface StorePartsOptions {
+  readonly config: Config;
+  /** Environment for `{vault://env/…}` references (the keyring's Vault token …). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly logger: Logger;
+  /** The process's id in cluster events; random when absent. */
+  readonly nodeId?: string;
+  /**
+   * `apply`: run pending migrations (a node at start); `require`: refuse a database with pending
+   * migrations (commands that read or write entities); `skip`: leave them (the `migrate` command).
+   */
+  readonly migrations: 'apply' | 'require' | 'skip';
+  /** Load the keyring (default true). Only `migrate` opens a store without it (it never encrypts). */
+  readonly openKeyring?: boolean;
+}
+
+export interface StoreParts {
+  readonly nodeId: string;
+  readonly store: Store;
+  readonly keyring: KeyringManager;
+  readonly keyringHolder: KeyringHolder;
+  readonly encryptionCounter: EncryptionCounter;
+  readonly registry: PluginRegistry;
+  readonly passwordHasher: KeyHasher;
+  readonly keyHashers: KeyHashers;
+  readonly issuers: IssuerDirectory;
+  /** What `migrations: 'apply'` applied. */
+  readonly migrated: MigrateResult | null;
+  /** Persists keyring counts, stops its timers, closes the store. */
+  close(): Promise<void>;
+}
+
+/** A database that is not migrated, for commands that refuse to work on one. */
+export class PendingMigrationsError extends Error {}
+
+export async function openStoreParts(options: StorePartsOptions): Promise<StoreParts> {
+  const { config, logger } = options;
+  const nodeId = options.nodeId ?? randomUUID();
+  const registry = createPluginRegistry(BUILTIN_PLUGINS);
+  const passwordHasher = createArgon2idHasher();
+  const keyringHolder = createKeyringHolder();
+  const encryptionCounter = createEncryptionCounter();
+  const cipher = createKeyringCipher(keyringHolder, { onEncrypt: (id) => encryptionCounter.add(id) });
+  const store = createStore({
+    config,
+    nodeId,
+    cipher,
+    hooks: { plugins: pluginPrepareHook(registry), basicauth_credentials: basicAuthCredentialHook(passwordHasher) },
+    nestedEncryption: { plugins: { field: 'config', paths: (entity) => registry.encryptedPaths(String(entity['name'])) } },
+  });
+  const keyring = createKeyringManager({
+    store,
+    holder: keyringHolder,
+    cipher,
+    counter: encryptionCounter,
+    config,
+    env: options.env,
+    logger,
+    instanceId: nodeId,
+  });
+  let keyringOpened = false;
+  const close = async () => {
+    try {
+      if (keyringOpened) await keyring.close();
+    } finally {
+      await store.close();
+    }
+  };
+  try {
+    let migrated: MigrateResult | null = null;
+    if (options.migrations === 'apply') {
+      migrated = await store.migrate();
+      if (migrated.error) throw new Error(`database migration failed: ${migrated.error.message}`);
+    } else if (options.migrations === 'require') {
+      const pending = await store.pendingMigrations();
+      if (pending.length)
+        throw new PendingMigrationsError(`the database is not migrated (${pending.join(', ')} pending): run \`portcullis migrate up\` or start a node first`);
+    }
+    if (options.openKeyring !== false) {
+      await keyring.open();
+      keyringOpened = true;
+    }
+    return {
+      nodeId,
+      store,
+      keyring,
+      keyringHolder,
+      encryptionCounter,
+      registry,
+      passwordHasher,
+      keyHashers: createKeyHashers(config.api_keys.hash_algorithm, { bcryptCost: config.api_keys.bcrypt_cost }),
+      issuers: createIssuerDirectory(config.api_keys.issuers),
+      migrated,
+      close,
+    };
+  } catch (err) {
+    await close().catch(() => {});
+    throw err;
+  }
+}

@@ -38,6 +38,7 @@ import { readVaultKeyring } from './vault-keyring-source.js';
 import { countKeyringUsage } from './keyring-usage.js';
 import { createRewrapper, type Rewrapper } from './rewrap.js';
 import type { FieldCipher } from '../store/field-cipher.js';
+import type { KeyringMetricsSource } from './keyring-metrics.js';
 
 export type KeyringConfig = Pick<
   Config,
@@ -72,7 +73,7 @@ export interface KeyringManagerDeps {
   readonly flushInterval?: number;
 }
 
-export interface KeyringManager extends KeyringService {
+export interface KeyringManager extends KeyringService, KeyringMetricsSource {
   /** Loads the keys and creates the first one on an empty keyring. Call once, after migrations. */
   open(): Promise<void>;
   /** Reads what other processes changed (metadata, blob file, Vault is not re-read). */
@@ -86,6 +87,8 @@ export interface KeyringManager extends KeyringService {
   close(): Promise<void>;
 }
 
+const USAGE_REFRESH_MS = 10 * 60 * 1000;
+
 export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
   const { store, holder, counter, config, logger } = deps;
   const nowMs = deps.now ?? Date.now;
@@ -97,6 +100,8 @@ export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
   let timer: NodeJS.Timeout | undefined;
   let rotating: Promise<void> | null = null;
   let closed = false;
+  let lastUsage: KeyringUsage | null = null;
+  let usageTimer: NodeJS.Timeout | undefined;
   const rewrapper: Rewrapper = createRewrapper({
     store,
     cipher: deps.cipher,
@@ -347,6 +352,12 @@ export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
       if (missing.length) logger.error({ missing }, 'keyring incomplete: values encrypted with these keys cannot be read until they are imported or recovered');
       timer = setInterval(() => void tick(), deps.flushInterval ?? 5000);
       timer.unref();
+      const recount = () =>
+        void manager
+          .usage()
+          .catch((err) => logger.warn({ code: (err as { code?: string }).code, err: (err as Error).message }, 'could not count keyring usage'));
+      usageTimer = setInterval(recount, USAGE_REFRESH_MS);
+      usageTimer.unref();
     },
 
     async reload() {
@@ -469,8 +480,19 @@ export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
       logger.warn({ key: id, forced: Boolean(options.force) }, 'keyring key removed');
     },
 
-    usage(): Promise<KeyringUsage> {
-      return countKeyringUsage(store);
+    async usage(): Promise<KeyringUsage> {
+      lastUsage = await countKeyringUsage(store);
+      return lastUsage;
+    },
+
+    snapshot() {
+      const active = activeMeta();
+      return {
+        keys: metadata.map((m) => ({ id: m.id, encryptions: counter.total(m.id) })),
+        activeSince: active && holder.current().active === active.id ? (active.activated_at ?? active.created_at) : null,
+        values: lastUsage ? Object.fromEntries(Object.entries(lastUsage.keys).map(([id, u]) => [id, u.total])) : null,
+        missing: missingIds().length,
+      };
     },
 
     async recover(privateKeyPem) {
@@ -500,6 +522,7 @@ export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
     async close() {
       closed = true;
       clearInterval(timer);
+      clearInterval(usageTimer);
       await rewrapper.stop();
       await rotating;
       await flush();

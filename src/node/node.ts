@@ -23,6 +23,7 @@ import { createFailureLimiter } from '../plugins/basic-auth/failure-limiter.js';
 import { openStoreParts } from './store-parts.js';
 import type { KeyringManager } from '../keyring/keyring-manager.js';
 import { keyringRoutes } from '../admin/resources/keyring.js';
+import { registerKeyringMetrics } from '../keyring/keyring-metrics.js';
 
 export interface NodeOptions {
   readonly config: Config;
@@ -58,6 +59,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const parts = await openStoreParts({ config, env: options.env ?? {}, logger, nodeId, migrations: 'apply' });
   const { store, registry, passwordHasher, keyring } = parts;
   if (parts.migrated?.applied.length) logger.info({ applied: parts.migrated.applied }, 'database migrated');
+  registerKeyringMetrics(metrics.registry, keyring);
   const closers: (() => Promise<void> | void)[] = [() => parts.close()];
   // One line when writes start failing (or their cause changes) and one when they work again;
   // each refused Admin API request has its own warn line with its request id.

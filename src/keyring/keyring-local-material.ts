@@ -8,6 +8,11 @@
  * Saving merges with what the file holds now (another process on the same data folder may have
  * added a key): a key leaves the file only when it is removed explicitly. Callers hold the keyring
  * lock (keyring-metadata.ts), which serialises savers on one database.
+ *
+ * With `keyring_public_key` set and no `keyring_private_key` (the private key kept offline), the
+ * node keeps no blob: it could not open one. Its keys live in memory and in the database's
+ * recovery copy, which `keyring_recovery_public_key` must then enable; after a restart the keyring
+ * is incomplete until an operator recovers it (`POST /keyring/recover`).
  */
 import { dirname, join } from 'node:path';
 import type { Config } from '../config/schema.js';
@@ -19,12 +24,12 @@ import { ensureKeyPair, readPem } from './rsa-key-pair.js';
 
 export interface LocalMaterial {
   readonly blobPath: string;
-  readonly publicKeyPem: string | null;
+  readonly publicKeyPem: string;
   readonly privateKeyPem: string | null;
   /** Whether this start created the RSA pair (first start of the embedded default). */
   readonly createdKeyPair: boolean;
-  /** The keys and active id in the blob file (none when the file is absent). */
-  load(nowSeconds: number): { keys: KeyringKey[]; active: string | null };
+  /** The keys and active id in the blob file (none when the file is absent or there is no private key). */
+  load(): { keys: KeyringKey[]; active: string | null };
   /** Writes `keyring` merged with the file's keys, minus `removed`. */
   save(keyring: Keyring, nowSeconds: number, removed?: string): void;
 }
@@ -36,10 +41,10 @@ export function dataFolder(config: Pick<Config, 'sqlite_path'>): string {
   return config.sqlite_path === ':memory:' ? './portcullis-data' : dirname(config.sqlite_path);
 }
 
-export function openLocalMaterial(config: KeyringPathsConfig): LocalMaterial {
+export function openLocalMaterial(config: KeyringPathsConfig & Pick<Config, 'keyring_recovery_public_key'>): LocalMaterial {
   const folder = dataFolder(config);
   const blobPath = config.keyring_blob_path ?? join(folder, 'keyring.blob');
-  let publicKeyPem: string | null;
+  let publicKeyPem: string;
   let privateKeyPem: string | null;
   let createdKeyPair = false;
   if (config.keyring_public_key === undefined && config.keyring_private_key === undefined) {
@@ -52,18 +57,18 @@ export function openLocalMaterial(config: KeyringPathsConfig): LocalMaterial {
       throw new Error('keyring_private_key is set but keyring_public_key is not: set both (or neither, for the generated pair)');
     publicKeyPem = readPem(config.keyring_public_key, 'keyring_public_key');
     privateKeyPem = config.keyring_private_key === undefined ? null : readPem(config.keyring_private_key, 'keyring_private_key');
-  }
-
-  const load = (nowSeconds: number) => {
-    const data = readBlobFile(blobPath);
-    if (data === null) return { keys: [], active: null };
-    if (privateKeyPem === null) {
+    if (privateKeyPem === null && config.keyring_recovery_public_key === undefined) {
       throw new PortcullisError('PC_KEYRING_NOT_CONFIGURED', {
-        message: `${blobPath} exists but keyring_private_key is not set: the node cannot open its keyring`,
+        message:
+          'keyring_public_key is set without keyring_private_key and without keyring_recovery_public_key: the keys could not be read back after a restart. Set keyring_private_key, or keyring_recovery_public_key to recover them (docs/keyring.md)',
       });
     }
-    const opened = unwrapKeyring(data, privateKeyPem, { purpose: 'blob' });
-    void nowSeconds;
+  }
+
+  const load = () => {
+    const data = privateKeyPem === null ? null : readBlobFile(blobPath);
+    if (data === null) return { keys: [], active: null };
+    const opened = unwrapKeyring(data, privateKeyPem!, { purpose: 'blob' });
     return { keys: opened.keys, active: opened.active };
   };
 
@@ -74,8 +79,8 @@ export function openLocalMaterial(config: KeyringPathsConfig): LocalMaterial {
     createdKeyPair,
     load,
     save(keyring, nowSeconds, removed) {
-      if (publicKeyPem === null) return;
-      const onDisk = privateKeyPem === null ? [] : load(nowSeconds).keys;
+      if (privateKeyPem === null) return;
+      const onDisk = load().keys;
       const keys = new Map<string, KeyringKey>();
       for (const k of onDisk) keys.set(k.id, k);
       for (const k of keyring.keys.values()) keys.set(k.id, k);

@@ -102,6 +102,13 @@ export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
   let closed = false;
   let lastUsage: KeyringUsage | null = null;
   let usageTimer: NodeJS.Timeout | undefined;
+  let counting: Promise<void> | null = null;
+  /** Refreshes the values-per-key metric in the background (one count at a time). */
+  const recount = () =>
+    (counting ??= countKeyringUsage(store)
+      .then((usage) => void (lastUsage = usage))
+      .catch((err) => logger.warn({ code: (err as { code?: string }).code, err: (err as Error).message }, 'could not count keyring usage'))
+      .finally(() => (counting = null)));
   const rewrapper: Rewrapper = createRewrapper({
     store,
     cipher: deps.cipher,
@@ -311,7 +318,7 @@ export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
         await adoptVault('vault-load', await loadVault());
       } else {
         material = openLocalMaterial(config);
-        const fromFile = material.load(nowSeconds());
+        const fromFile = material.load();
         holder.replace(withKeys(holder.current(), fromFile.keys, null));
         let created: string | null = null;
         await change('open', async (tx, current) => {
@@ -352,17 +359,14 @@ export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
       if (missing.length) logger.error({ missing }, 'keyring incomplete: values encrypted with these keys cannot be read until they are imported or recovered');
       timer = setInterval(() => void tick(), deps.flushInterval ?? 5000);
       timer.unref();
-      const recount = () =>
-        void manager
-          .usage()
-          .catch((err) => logger.warn({ code: (err as { code?: string }).code, err: (err as Error).message }, 'could not count keyring usage'));
-      usageTimer = setInterval(recount, USAGE_REFRESH_MS);
+      usageTimer = setInterval(() => void recount(), USAGE_REFRESH_MS);
       usageTimer.unref();
+      void recount();
     },
 
     async reload() {
       if (material) {
-        const fromFile = material.load(nowSeconds());
+        const fromFile = material.load();
         const incoming = fromFile.keys.filter((k) => !held().has(k.id));
         if (incoming.length) holder.replace(withKeys(holder.current(), incoming, null));
       }
@@ -523,6 +527,7 @@ export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
       closed = true;
       clearInterval(timer);
       clearInterval(usageTimer);
+      await counting;
       await rewrapper.stop();
       await rotating;
       await flush();

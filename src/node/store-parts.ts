@@ -37,6 +37,8 @@ export interface StorePartsOptions {
   readonly migrations: 'apply' | 'require' | 'skip';
   /** Load the keyring (default true). Only `migrate` opens a store without it (it never encrypts). */
   readonly openKeyring?: boolean;
+  /** Tests: the keyring's clock (ms) and how often it persists counts and checks key age (ms). */
+  readonly keyringClock?: { readonly now?: () => number; readonly flushInterval?: number };
 }
 
 export interface StoreParts {

@@ -44,9 +44,12 @@ export async function createTestDatabase(dialect: DialectName): Promise<TestData
   await admin.end();
   const url = new URL(testPgUrl());
   url.pathname = `/${name}`;
+  // The data folder (keyring files) is the folder of sqlite_path, with PostgreSQL too: a temp one.
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-test-'));
   return {
     config: {
       ...defaults,
+      sqlite_path: join(dir, 'unused.db'),
       database: 'postgres',
       pg_host: url.hostname,
       pg_port: Number(url.port || 5432),
@@ -60,6 +63,7 @@ export async function createTestDatabase(dialect: DialectName): Promise<TestData
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

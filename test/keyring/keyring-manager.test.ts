@@ -1,0 +1,247 @@
+/**
+ * The keyring manager through the one factory (openStoreParts), on SQLite and PostgreSQL: first
+ * start, restarts from the blob file, operator operations with Kong's semantics, conflicts,
+ * missing keys, rotation by count and by age, rotation under write load, recovery.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { openStoreParts, type StoreParts, type StorePartsOptions } from '../../src/node/store-parts.js';
+import type { Config } from '../../src/config/schema.js';
+import { PortcullisError } from '../../src/errors/portcullis-error.js';
+import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
+
+const logger = pino({ level: 'silent' });
+const CIPHERTEXT_KEY = /^\$ke\$1\$-([A-Za-z0-9]{8})-/;
+
+async function rejectsWith(promise: Promise<unknown>, code: string): Promise<PortcullisError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof PortcullisError, `expected a PortcullisError, got ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    return err;
+  }
+  assert.fail(`expected ${code}`);
+}
+
+function rsaPair() {
+  return generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+}
+
+for (const dialect of DIALECTS) {
+  describe(`keyring manager on ${dialect}`, () => {
+    let database: TestDatabase;
+    const open: StoreParts[] = [];
+
+    const config = (overrides: Partial<Config> = {}) => ({ ...(database.config as Config), ...overrides }) as Config;
+    const start = async (overrides: Partial<Config> = {}, extra: Pick<StorePartsOptions, 'keyringClock'> = {}) => {
+      const parts = await openStoreParts({ config: config(overrides), env: {}, logger, migrations: 'apply', ...extra });
+      open.push(parts);
+      return parts;
+    };
+    const stop = async (parts: StoreParts) => {
+      open.splice(open.indexOf(parts), 1);
+      await parts.close();
+    };
+    const credentialKey = async (parts: StoreParts, id: string) => {
+      const row = await parts.store.db.selectFrom('basicauth_credentials').select('password').where('id', '=', id).executeTakeFirstOrThrow();
+      return CIPHERTEXT_KEY.exec(String(row.password))?.[1];
+    };
+    let consumerId: string;
+
+    before(async () => {
+      database = await createTestDatabase(dialect);
+    });
+    after(async () => {
+      for (const parts of open.splice(0)) await parts.close();
+      await database.drop();
+    });
+
+    it('generates exactly one key on first start, even when several processes open the empty keyring at once', async () => {
+      const first = await Promise.all([0, 1, 2, 3].map(() => start()));
+      const statuses = await Promise.all(first.map((p) => p.keyring.status()));
+      const ids = new Set(statuses.flatMap((s) => s.ids));
+      assert.equal(ids.size, 1, `keys: ${[...ids].join(', ')}`);
+      for (const s of statuses) {
+        assert.equal(s.active, [...ids][0]);
+        assert.equal(s.complete, true);
+      }
+      const folder = dirname(database.config.sqlite_path);
+      for (const file of ['keyring.blob', 'keyring-public.pem', 'keyring-private.pem']) {
+        assert.equal(statSync(join(folder, file)).mode & 0o777, 0o600, file);
+      }
+      for (const p of first) await stop(p);
+    });
+
+    it('comes back after a restart with the same keys (from the blob file) and reads what it wrote', async () => {
+      const a = await start();
+      consumerId = (await a.store.consumers.insert({ username: `alice-${dialect}` })).id;
+      const cred = await a.store.basicAuthCredentials.insert({ consumer: { id: consumerId }, username: `alice-basic-${dialect}`, password: 'secret-1' });
+      const before = await a.keyring.status();
+      await stop(a);
+      const b = await start();
+      assert.deepEqual((await b.keyring.status()).ids, before.ids);
+      assert.match((await b.store.basicAuthCredentials.get(cred.id))!.password, /^\$argon2id\$/);
+      await stop(b);
+    });
+
+    it('generates, activates, exports, imports (merge, 409 on different material), removes (409 while used) and rewraps', async () => {
+      const node = await start();
+      const status0 = await node.keyring.status();
+      const old = status0.active!;
+      const generated = await node.keyring.generate();
+      assert.equal(Buffer.from(generated.key, 'base64').length, 32);
+      assert.equal((await node.keyring.status()).active, old, 'generate does not activate');
+      await rejectsWith(node.keyring.activate('Zzzzzzzz'), 'PC_KEYRING_KEY_UNKNOWN');
+      await node.keyring.activate(generated.id);
+      assert.equal((await node.keyring.status()).active, generated.id);
+      const cred = await node.store.basicAuthCredentials.insert({ consumer: { id: consumerId }, username: `after-activate-${dialect}`, password: 'secret-2' });
+      assert.equal(await credentialKey(node, cred.id), generated.id);
+
+      const err = await rejectsWith(node.keyring.remove(old), 'PC_KEYRING_KEY_IN_USE');
+      assert.match(err.message, /still encrypts \d+ stored value/);
+      await rejectsWith(node.keyring.remove(generated.id), 'PC_KEYRING_KEY_IN_USE'); // active
+
+      const exported = await node.keyring.exportKeyring();
+      assert.ok(!exported.data.includes(generated.key));
+      const again = await node.keyring.importKeyring(exported.data);
+      assert.deepEqual(again.imported, []);
+      assert.deepEqual([...again.existing].sort(), [old, generated.id].sort());
+      await rejectsWith(node.keyring.importRaw({ id: generated.id, key: randomBytes(32).toString('base64') }), 'PC_KEYRING_KEY_CONFLICT');
+      await rejectsWith(node.keyring.importRaw({ id: 'bad id!', key: randomBytes(32).toString('base64') }), 'PC_VALIDATION_FAILED');
+      await rejectsWith(node.keyring.importRaw({ id: 'Shortkey', key: randomBytes(16).toString('base64') }), 'PC_VALIDATION_FAILED');
+
+      await node.keyring.startRewrap();
+      let progress = await node.keyring.rewrapProgress();
+      for (let i = 0; i < 200 && progress.status === 'running'; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        progress = await node.keyring.rewrapProgress();
+      }
+      assert.equal(progress.status, 'done');
+      assert.equal(progress.failed, 0);
+      const usage = await node.keyring.usage();
+      assert.equal(usage.keys[old]?.total ?? 0, 0);
+      await node.keyring.remove(old);
+      assert.deepEqual((await node.keyring.status()).ids, [generated.id]);
+      await stop(node);
+      const restarted = await start();
+      assert.deepEqual((await restarted.keyring.status()).ids, [generated.id], 'the removed key stays removed after a restart');
+      await stop(restarted);
+    });
+
+    it('reports a key the database uses but the node lacks (missing, not ready) and reads again once it is imported', async () => {
+      const node = await start();
+      const exported = await node.keyring.exportKeyring();
+      const cred = await node.store.basicAuthCredentials.insert({ consumer: { id: consumerId }, username: `lost-${dialect}`, password: 'secret-3' });
+      await stop(node);
+      rmSync(join(dirname(database.config.sqlite_path), 'keyring.blob'));
+      const blind = await start();
+      const status = await blind.keyring.status();
+      assert.equal(status.complete, false);
+      assert.ok(status.missing.length >= 1);
+      assert.equal(blind.keyring.problem()?.code, 'PC_KEYRING_KEY_MISSING');
+      await rejectsWith(blind.store.basicAuthCredentials.get(cred.id), 'PC_KEYRING_KEY_MISSING');
+      await rejectsWith(
+        blind.store.basicAuthCredentials.insert({ consumer: { id: consumerId }, username: `nope-${dialect}`, password: 'x' }),
+        'PC_KEYRING_EMPTY',
+      );
+      const imported = await blind.keyring.importKeyring(exported.data);
+      assert.ok(imported.imported.length >= 1);
+      assert.equal(blind.keyring.problem(), null);
+      assert.match((await blind.store.basicAuthCredentials.get(cred.id))!.password, /^\$argon2id\$/);
+      await stop(blind);
+    });
+
+    it('rotates by itself at keyring_max_encryptions and by keyring_rotation_interval', async () => {
+      const node = await start({ keyring_max_encryptions: 10 });
+      const first = (await node.keyring.status()).active!;
+      for (let i = 0; i < 12; i++)
+        await node.store.basicAuthCredentials.insert({ consumer: { id: consumerId }, username: `rot-${dialect}-${i}`, password: `p${i}` });
+      let active = first;
+      for (let i = 0; i < 100 && active === first; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        active = (await node.keyring.status()).active!;
+      }
+      assert.notEqual(active, first, 'a new key is active after 10 encryptions');
+      await stop(node);
+
+      let clock = Date.now();
+      const aged = await start({ keyring_rotation_interval: 60 }, { keyringClock: { now: () => clock, flushInterval: 20 } });
+      const before = (await aged.keyring.status()).active!;
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal((await aged.keyring.status()).active, before, 'not yet 60 s old');
+      clock += 61_000;
+      let after = before;
+      for (let i = 0; i < 100 && after === before; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        after = (await aged.keyring.status()).active!;
+      }
+      assert.notEqual(after, before, 'a new key is active once the active one is older than keyring_rotation_interval');
+      await stop(aged);
+    });
+
+    it('keeps every value written during generate + activate readable (rotation under write load)', async () => {
+      const node = await start();
+      const writes: Promise<{ id: string }>[] = [];
+      let stop_ = false;
+      const writer = (async () => {
+        for (let i = 0; !stop_; i++) {
+          writes.push(node.store.basicAuthCredentials.insert({ consumer: { id: consumerId }, username: `load-${dialect}-${i}`, password: `pw-${i}` }));
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      })();
+      for (let i = 0; i < 3; i++) {
+        const { id } = await node.keyring.generate();
+        await node.keyring.activate(id);
+      }
+      stop_ = true;
+      await writer;
+      const written = await Promise.all(writes);
+      assert.ok(written.length > 5);
+      const keys = new Set<string>();
+      for (const w of written) {
+        assert.match((await node.store.basicAuthCredentials.get(w.id))!.password, /^\$argon2id\$/);
+        keys.add((await credentialKey(node, w.id))!);
+      }
+      assert.ok(keys.size >= 2, 'writes landed under several keys');
+      await stop(node);
+      const restarted = await start();
+      for (const w of written) assert.match((await restarted.store.basicAuthCredentials.get(w.id))!.password, /^\$argon2id\$/);
+      await stop(restarted);
+    });
+
+    it('keeps a recovery copy under keyring_recovery_public_key and recovers it on a node that lost its keys', async () => {
+      const recovery = rsaPair();
+      const dir = mkdtempSync(join(tmpdir(), 'portcullis-recovery-'));
+      const pub = join(dir, 'recovery-public.pem');
+      writeFileSync(pub, recovery.publicKey);
+      const node = await start({ keyring_recovery_public_key: pub });
+      const { id } = await node.keyring.generate();
+      await node.keyring.activate(id);
+      const cred = await node.store.basicAuthCredentials.insert({ consumer: { id: consumerId }, username: `recover-${dialect}`, password: 'secret-4' });
+      const ids = (await node.keyring.status()).ids;
+      await stop(node);
+      rmSync(join(dirname(database.config.sqlite_path), 'keyring.blob'));
+      const blind = await start({ keyring_recovery_public_key: pub });
+      assert.equal((await blind.keyring.status()).complete, false);
+      await rejectsWith(blind.keyring.recover(rsaPair().privateKey), 'PC_KEYRING_EXPORT_INVALID');
+      const result = await blind.keyring.recover(recovery.privateKey);
+      assert.deepEqual([...result.recovered].sort(), [...ids].sort());
+      assert.deepEqual(result.not_recovered, []);
+      assert.equal((await blind.keyring.status()).complete, true);
+      assert.match((await blind.store.basicAuthCredentials.get(cred.id))!.password, /^\$argon2id\$/);
+      await stop(blind);
+      assert.ok(existsSync(join(dirname(database.config.sqlite_path), 'keyring.blob')), 'recovered keys are saved to the blob again');
+      rmSync(dir, { recursive: true, force: true });
+    });
+  });
+}

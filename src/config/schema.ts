@@ -240,6 +240,10 @@ export const ConfigSchema = Type.Object(
       Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
       'Vault token for `keyring_strategy: vault`; may be a `{vault://env/…}` reference. Never logged.',
     ),
+    keyring_vault_ca: describe(
+      Type.Optional(Type.String({ minLength: 1, maxLength: 65_536 })),
+      'CA certificate(s) (PEM text or a file path) that Vault\'s TLS certificate is verified against, instead of the system store.',
+    ),
     keyring_vault_namespace: describe(Type.Optional(Type.String({ maxLength: 256 })), 'Vault Enterprise namespace (sent as `X-Vault-Namespace`).'),
 
     api_keys: describe(ApiKeysConfigSchema, 'API key settings (see docs/api-keys.md).'),

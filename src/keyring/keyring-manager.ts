@@ -55,6 +55,7 @@ export type KeyringConfig = Pick<
   | 'keyring_vault_path'
   | 'keyring_vault_token'
   | 'keyring_vault_namespace'
+  | 'keyring_vault_ca'
 >;
 
 export interface KeyringManagerDeps {
@@ -262,6 +263,7 @@ export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
       path: config.keyring_vault_path,
       token,
       ...(config.keyring_vault_namespace ? { namespace: config.keyring_vault_namespace } : {}),
+      ...(config.keyring_vault_ca ? { ca: readPem(config.keyring_vault_ca, 'keyring_vault_ca') } : {}),
     });
   };
 

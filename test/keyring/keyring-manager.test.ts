@@ -14,6 +14,7 @@ import { openStoreParts, type StoreParts, type StorePartsOptions } from '../../s
 import type { Config } from '../../src/config/schema.js';
 import { PortcullisError } from '../../src/errors/portcullis-error.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { startVaultFake, type VaultFake } from '../fakes/vault-kv2.js';
 
 const logger = pino({ level: 'silent' });
 const CIPHERTEXT_KEY = /^\$ke\$1\$-([A-Za-z0-9]{8})-/;
@@ -245,3 +246,61 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('keyring_strategy: vault (against the Vault KV v2 fake)', () => {
+  let database: TestDatabase;
+  let vault: VaultFake;
+  before(async () => {
+    database = await createTestDatabase('sqlite');
+    vault = await startVaultFake({ token: 'vault-root-token' });
+  });
+  after(async () => {
+    await vault.close();
+    await database.drop();
+  });
+
+  it('reads every version, activates the current one, refuses local key changes, follows a new version on sync', async () => {
+    vault.writeSecret('secret', 'portcullis/keyring', { id: 'VaultKy1', key: 'first key string from vault' });
+    vault.writeSecret('secret', 'portcullis/keyring', { id: 'VaultKy2', key: 'second key string from vault' });
+    const config = {
+      ...(database.config as Config),
+      keyring_strategy: 'vault',
+      keyring_vault_host: vault.url,
+      keyring_vault_path: 'portcullis/keyring',
+      keyring_vault_token: '{vault://env/keyring-vault-token}',
+    } as Config;
+    const parts = await openStoreParts({ config, env: { KEYRING_VAULT_TOKEN: 'vault-root-token' }, logger, migrations: 'apply' });
+    try {
+      const status = await parts.keyring.status();
+      assert.deepEqual(status.ids, ['VaultKy1', 'VaultKy2']);
+      assert.equal(status.active, 'VaultKy2');
+      assert.equal(status.strategy, 'vault');
+      await rejectsWith(parts.keyring.generate(), 'PC_KEYRING_NOT_CONFIGURED');
+      await rejectsWith(parts.keyring.activate('VaultKy1'), 'PC_KEYRING_NOT_CONFIGURED');
+      const consumer = await parts.store.consumers.insert({ username: 'vault-user' });
+      const cred = await parts.store.basicAuthCredentials.insert({ consumer: { id: consumer.id }, username: 'vault-user', password: 'pw' });
+      const stored = await parts.store.db.selectFrom('basicauth_credentials').select('password').where('id', '=', cred.id).executeTakeFirstOrThrow();
+      assert.match(String(stored.password), /^\$ke\$1\$-VaultKy2-/);
+
+      vault.writeSecret('secret', 'portcullis/keyring', { id: 'VaultKy3', key: 'third key string from vault' });
+      const synced = await parts.keyring.vaultSync();
+      assert.equal(synced.active, 'VaultKy3');
+      assert.match((await parts.store.basicAuthCredentials.get(cred.id))!.password, /^\$argon2id\$/);
+      assert.ok(vault.requests.every((r) => r.headers['x-vault-token'] === 'vault-root-token'));
+    } finally {
+      await parts.close();
+    }
+  });
+
+  it('refuses to start without its token, with an error that names Vault but not the token', async () => {
+    const config = {
+      ...(database.config as Config),
+      keyring_strategy: 'vault',
+      keyring_vault_host: vault.url,
+      keyring_vault_path: 'portcullis/keyring',
+      keyring_vault_token: 'wrong-token-value',
+    } as Config;
+    const err = await rejectsWith(openStoreParts({ config, env: {}, logger, migrations: 'apply' }), 'PC_KEYRING_VAULT_UNAVAILABLE');
+    assert.ok(!err.message.includes('wrong-token-value'));
+  });
+});

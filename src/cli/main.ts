@@ -7,6 +7,7 @@ import { registerStartCommand } from './commands/start.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerConfigCommand } from './commands/config.js';
 import { registerApiKeysCommand } from './commands/apikeys.js';
+import { registerKeyringCommand } from './commands/keyring.js';
 import { VERSION } from '../version.js';
 
 export function buildProgram(): Command {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerMigrateCommand(program);
   registerConfigCommand(program);
   registerApiKeysCommand(program);
+  registerKeyringCommand(program);
   return program;
 }
 

@@ -1,0 +1,156 @@
+/**
+ * How a `portcullis keyring` command reaches the keyring it works on, and how it fails. With
+ * `--admin-url` it is a RUNNING node's Admin API (admin-client.ts); without, the STOPPED node's
+ * database and data folder, opened through the composition root's `openStoreParts` with the
+ * node's config, so the CLI builds exactly the keyring manager a node builds. `runKeyringCommand`
+ * opens the target once when the command asks for it (after checking its own input), closes it at
+ * the end, and turns failures into one line on stderr and an exit code:
+ * 1 invalid config; 2 refused (bad input, a 4xx); 3 node or database unavailable (a 5xx, no answer).
+ */
+import { open, readFile, stat, unlink } from 'node:fs/promises';
+import type { DestinationStream } from 'pino';
+import { AdminClientError, adminTokenProblem, createAdminClient, parseAdminUrl, remoteKeyringService } from './admin-client.js';
+import type { ProgressStream } from './progress-bar.js';
+import { ConfigError, loadConfig } from '../config/load-config.js';
+import { createLogger } from '../observability/logger.js';
+import { isPortcullisError } from '../errors/portcullis-error.js';
+import type { KeyringService } from '../keyring/keyring-service.js';
+
+/** The terminal and process around a command; tests pass their own. */
+export interface CliIo {
+  readonly stdout: ProgressStream;
+  readonly stderr: ProgressStream;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  setExitCode(code: number): void;
+  sleep(ms: number): Promise<void>;
+  /** Milliseconds, for the pace of plain progress lines. */
+  now(): number;
+}
+
+export const PROCESS_IO: CliIo = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  setExitCode: (code) => void (process.exitCode = code),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  now: () => Date.now(),
+};
+
+/** The options every keyring command takes. */
+export interface TargetOptions {
+  config?: string;
+  adminUrl?: string;
+  adminTokenFile?: string;
+  json?: boolean;
+}
+
+/** Bound on the small files a command reads: a key, a PEM, a token. */
+export const MAX_SMALL_FILE = 64 * 1024;
+
+/** A failure of the command itself (bad input, invalid config), with its exit code. */
+export class CliFailure extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 2,
+  ) {
+    super(message);
+  }
+}
+
+export type OpenKeyring = () => Promise<KeyringService>;
+
+/**
+ * Runs one command: `work` checks its input, then calls `openKeyring` (the node's Admin API or the
+ * stopped node's store parts, opened once and closed at the end). Failures become a message on
+ * stderr and an exit code; a number `work` returns is the exit code.
+ */
+export async function runKeyringCommand(io: CliIo, options: TargetOptions, work: (openKeyring: OpenKeyring) => Promise<number | void>): Promise<void> {
+  let close: (() => Promise<void>) | undefined;
+  const openKeyring: OpenKeyring = async () => {
+    const opened = options.adminUrl ? await openAdminApi(io, options) : await openStoppedNode(io, options);
+    close = opened.close;
+    return opened.keyring;
+  };
+  try {
+    if (options.adminTokenFile && !options.adminUrl) throw new CliFailure('--admin-token-file needs --admin-url');
+    const code = await work(openKeyring);
+    if (code) io.setExitCode(code);
+  } catch (err) {
+    io.setExitCode(report(io, err));
+  } finally {
+    await close?.();
+  }
+}
+
+/** Writes a failure to stderr and returns its exit code; rethrows what is a bug. */
+function report(io: CliIo, err: unknown): number {
+  if (err instanceof CliFailure) {
+    io.stderr.write(`portcullis: ${err.message}\n`);
+    return err.exitCode;
+  }
+  if (err instanceof AdminClientError) {
+    io.stderr.write(`portcullis: ${err.message}\n`);
+    return 3;
+  }
+  if (isPortcullisError(err)) {
+    const fields = (err.fields ?? []).map((f) => `\n  ${f.path}: ${f.message}`).join('');
+    io.stderr.write(`portcullis: ${err.code}: ${err.message}${fields}\n`);
+    return err.status >= 500 ? 3 : 2;
+  }
+  throw err;
+}
+
+async function openAdminApi(io: CliIo, options: TargetOptions): Promise<{ keyring: KeyringService; close(): Promise<void> }> {
+  const parsed = parseAdminUrl(options.adminUrl!);
+  if (!parsed.ok) throw new CliFailure(`--admin-url ${parsed.reason}`);
+  const token = options.adminTokenFile
+    ? (await readInput(options.adminTokenFile, 'admin token file', MAX_SMALL_FILE)).toString('utf8').trim()
+    : io.env['PORTCULLIS_ADMIN_TOKEN'];
+  const problem = token === undefined ? null : adminTokenProblem(token);
+  if (problem) throw new CliFailure(`the admin token (${options.adminTokenFile ?? 'PORTCULLIS_ADMIN_TOKEN'}) ${problem}`);
+  if (parsed.cleartextRemote && token !== undefined) {
+    io.stderr.write('portcullis: warning: the admin token is sent over plain http to another host; use https\n');
+  }
+  const client = createAdminClient({ url: parsed.url, token });
+  return { keyring: remoteKeyringService(client), close: () => client.close() };
+}
+
+async function openStoppedNode(io: CliIo, options: TargetOptions): Promise<{ keyring: KeyringService; close(): Promise<void> }> {
+  let config;
+  try {
+    config = loadConfig({ file: options.config, env: io.env });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliFailure(err.message, 1);
+    throw err;
+  }
+  // Loaded here, not at the top: the --admin-url mode never loads the database drivers.
+  const { openStoreParts } = await import('../node/store-parts.js');
+  // Warnings only, on stderr: stdout carries the command's output (JSON with --json).
+  const logger = createLogger({ level: 'warn', destination: io.stderr as DestinationStream });
+  const parts = await openStoreParts({ config, env: io.env, logger, role: 'cli' });
+  return { keyring: parts.keyring, close: () => parts.close() };
+}
+
+/** Reads a file the user named, bounded, with a message that says which file failed. */
+export async function readInput(path: string, what: string, maxBytes: number): Promise<Buffer> {
+  try {
+    if ((await stat(path)).size > maxBytes) throw new CliFailure(`the ${what} ${path} is larger than ${maxBytes} bytes`);
+    return await readFile(path);
+  } catch (err) {
+    if (err instanceof CliFailure) throw err;
+    throw new CliFailure(`cannot read the ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** Creates `path` for writing, exclusively and readable by its owner only. */
+export async function createPrivateFile(path: string) {
+  try {
+    const handle = await open(path, 'wx', 0o600);
+    return { handle, remove: () => unlink(path).catch(() => undefined) };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CliFailure(
+      code === 'EEXIST' ? `${path} exists: choose a new file (an export is never written over another file)` : `cannot create ${path}: ${code}`,
+    );
+  }
+}

@@ -124,10 +124,16 @@ async function openStoppedNode(io: CliIo, options: TargetOptions): Promise<{ key
     throw err;
   }
   // Loaded here, not at the top: the --admin-url mode never loads the database drivers.
-  const { openStoreParts } = await import('../node/store-parts.js');
+  const { openStoreParts, PendingMigrationsError } = await import('../node/store-parts.js');
   // Warnings only, on stderr: stdout carries the command's output (JSON with --json).
   const logger = createLogger({ level: 'warn', destination: io.stderr as DestinationStream });
-  const parts = await openStoreParts({ config, env: io.env, logger, role: 'cli' });
+  let parts;
+  try {
+    parts = await openStoreParts({ config, env: io.env, logger, migrations: 'require' });
+  } catch (err) {
+    if (err instanceof PendingMigrationsError) throw new CliFailure(err.message, 2);
+    throw err;
+  }
   return { keyring: parts.keyring, close: () => parts.close() };
 }
 

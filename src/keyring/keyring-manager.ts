@@ -357,6 +357,10 @@ export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
         if (created) logger.info({ key: created }, 'keyring initialised: generated and activated the first key');
       }
       for (const m of metadata) counter.setPersisted(m.id, m.encryptions);
+      // A recovery key configured after the keys were made: the copy is written now, not at the next change.
+      if (recoveryPublicKey && missingIds().length === 0 && holder.current().keys.size > 0) {
+        await withKeyringLock(store, (tx) => saveRecovery(tx, holder.current()));
+      }
       const missing = missingIds();
       if (missing.length) logger.error({ missing }, 'keyring incomplete: values encrypted with these keys cannot be read until they are imported or recovered');
       timer = setInterval(() => void tick(), deps.flushInterval ?? 5000);
@@ -509,7 +513,12 @@ export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
         });
       const opened = unwrapKeyring(blob, privateKeyPem, { purpose: 'recovery' });
       metadata = await readKeyMetadata(store.db);
-      const usable = opened.keys.filter((k) => conflicts([k]).length === 0);
+      // Only keys the database already knows (same id and check value): the copy is sealed, not
+      // signed, so anyone with the public recovery key and write access could plant one.
+      const known = new Map(metadata.map((m) => [m.id, m.kcv]));
+      const usable = opened.keys.filter((k) => known.get(k.id) === keyCheckValue(k.key) && conflicts([k]).length === 0);
+      const ignored = opened.keys.filter((k) => !usable.includes(k)).map((k) => k.id);
+      if (ignored.length) logger.warn({ ignored }, 'keyring recovery: keys in the copy that the database does not list were ignored');
       if (usable.length > 0) await merge('recover', usable, null);
       const recovered = usable.map((k) => k.id);
       return { recovered, not_recovered: metadata.map((m) => m.id).filter((id) => !held().has(id)) };

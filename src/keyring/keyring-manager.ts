@@ -319,11 +319,13 @@ export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
         metadata = await readKeyMetadata(store.db);
         await adoptVault('vault-load', await loadVault());
       } else {
-        material = openLocalMaterial(config);
-        const fromFile = material.load();
-        holder.replace(withKeys(holder.current(), fromFile.keys, null));
+        const local = openLocalMaterial(config);
+        material = local;
         let created: string | null = null;
-        await change('open', async (tx, current) => {
+        await change('open', async (tx, held) => {
+          // Read under the lock: a process that made the first key meanwhile wrote the file before it committed.
+          const fromFile = local.load();
+          const current = withKeys(held, fromFile.keys, null);
           let next = current;
           let changed = false;
           // Keys the file holds that the database does not know (a database restored without them, a key made by a process that crashed before commit).
@@ -349,9 +351,9 @@ export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
           }
           return { next: withKeys(next, [], active !== null && next.keys.has(active) ? active : null), keyId: created, changed };
         });
-        if (material.createdKeyPair)
+        if (local.createdKeyPair)
           logger.warn(
-            { folder: material.blobPath },
+            { folder: local.blobPath },
             'created the keyring RSA key pair in the data folder (see docs/keyring.md to move the private key offline)',
           );
         if (created) logger.info({ key: created }, 'keyring initialised: generated and activated the first key');

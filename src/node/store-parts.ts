@@ -84,6 +84,7 @@ export async function openStoreParts(options: StorePartsOptions): Promise<StoreP
     env: options.env,
     logger,
     instanceId: nodeId,
+    ...options.keyringClock,
   });
   let keyringOpened = false;
   const close = async () => {

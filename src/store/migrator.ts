@@ -29,11 +29,28 @@ export interface MigrateResult {
   readonly error?: Error;
 }
 
-/** Applies every pending migration, in order, in one transaction (SQLite and PostgreSQL alike). */
+/**
+ * Applies every pending migration, in order, in one transaction (SQLite and PostgreSQL alike).
+ * On SQLite, processes starting at once on a new file can meet while the Migrator creates its own
+ * tables (outside any transaction, so the busy timeout does not always apply): SQLITE_BUSY there is
+ * retried for up to about ten seconds; the migrations themselves run once, under the Migrator's lock.
+ */
 export async function migrateUp(db: Kysely<any>, dialect: DialectName): Promise<MigrateResult> {
-  const { error, results } = await createMigrator(db, dialect).migrateToLatest();
-  const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-  return error ? { applied, error: error instanceof Error ? error : new Error(String(error)) } : { applied };
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await createMigrator(db, dialect).migrateToLatest();
+    const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    if (!error) return { applied };
+    if (dialect === 'sqlite' && applied.length === 0 && isBusy(error) && attempt < 40) {
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.floor(Math.random() * 200)));
+      continue;
+    }
+    return { applied, error: error instanceof Error ? error : new Error(String(error)) };
+  }
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
 
 export async function migrationStatus(db: Kysely<any>, dialect: DialectName): Promise<MigrationStatus[]> {

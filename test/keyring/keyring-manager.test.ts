@@ -192,21 +192,23 @@ for (const dialect of DIALECTS) {
 
     it('keeps every value written during generate + activate readable (rotation under write load)', async () => {
       const node = await start();
-      const writes: Promise<{ id: string }>[] = [];
-      let stop_ = false;
-      const writer = (async () => {
-        for (let i = 0; !stop_; i++) {
-          writes.push(node.store.basicAuthCredentials.insert({ consumer: { id: consumerId }, username: `load-${dialect}-${i}`, password: `pw-${i}` }));
-          await new Promise((r) => setTimeout(r, 2));
+      // Four writers, each writing one credential after another, while the keys change under them.
+      const written: { id: string }[] = [];
+      let stopWriting = false;
+      const writers = [0, 1, 2, 3].map(async (w) => {
+        for (let i = 0; !stopWriting; i++) {
+          written.push(
+            await node.store.basicAuthCredentials.insert({ consumer: { id: consumerId }, username: `load-${dialect}-${w}-${i}`, password: `pw-${i}` }),
+          );
         }
-      })();
+      });
       for (let i = 0; i < 3; i++) {
         const { id } = await node.keyring.generate();
         await node.keyring.activate(id);
+        await new Promise((r) => setTimeout(r, 50));
       }
-      stop_ = true;
-      await writer;
-      const written = await Promise.all(writes);
+      stopWriting = true;
+      await Promise.all(writers);
       assert.ok(written.length > 5);
       const keys = new Set<string>();
       for (const w of written) {

@@ -98,9 +98,10 @@ describe('basic-auth credential verifier', () => {
   });
 
   describe('checks passwords', () => {
-    it('stores the password as an argon2id hash, never the plaintext', async () => {
+    it('stores the password as an argon2id hash, itself encrypted by the keyring, never the plaintext', async () => {
       const rows = await store.db.selectFrom('basicauth_credentials').selectAll().execute();
-      assert.match(rows[0]!.password, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+      assert.match(rows[0]!.password, /^\$ke\$1\$-/);
+      assert.match((await store.basicAuthCredentials.get(rows[0]!.id))!.password, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
       assert.ok(!JSON.stringify(rows).includes('s3cret'));
     });
 

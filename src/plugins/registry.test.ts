@@ -26,6 +26,22 @@ describe('createPluginRegistry', () => {
     );
   });
 
+  it('lists the config paths a plugin schema marks encrypted (none for built-ins without secrets, none for unknown plugins)', () => {
+    const secretive: PluginDefinition = {
+      name: 'secretive',
+      priority: 1,
+      configSchema: Type.Object({
+        token: Type.String({ encrypted: true }),
+        upstreams: Type.Array(Type.Object({ password: Type.String({ encrypted: true }) })),
+      }),
+      create: () => ({}),
+    };
+    const registry = createPluginRegistry([secretive, ...BUILTIN_PLUGINS]);
+    assert.deepEqual(registry.encryptedPaths('secretive'), [['token'], ['upstreams', '*', 'password']]);
+    for (const p of BUILTIN_PLUGINS) assert.deepEqual(registry.encryptedPaths(p.name), []);
+    assert.deepEqual(registry.encryptedPaths('nope'), []);
+  });
+
   it('refuses two plugins with the same name', () => {
     assert.throws(() => createPluginRegistry([sample, sample]), /registered twice/);
   });

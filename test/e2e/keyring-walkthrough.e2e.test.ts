@@ -117,6 +117,14 @@ for (const dialect of DIALECTS) {
       assert.equal((await fetch(`${node.adminUrl}/status/ready`)).status, 200);
       assert.equal((await call()).status, 200, 'readable again');
       assert.equal((await admin(node, 'GET', '/keyring')).body.complete, true);
+
+      const usage = await admin(node, 'GET', '/keyring/usage');
+      assert.equal(usage.body.keys[generated.body.id].by_entity.basicauth_credentials, 1);
+      const metrics = await (await fetch(`${node.adminUrl}/metrics`)).text();
+      assert.match(metrics, new RegExp(`portcullis_keyring_key_encryptions\\{key="${generated.body.id}"\\} [1-9]`));
+      assert.match(metrics, new RegExp(`portcullis_keyring_values\\{key="${generated.body.id}"\\} 1`));
+      assert.match(metrics, /portcullis_keyring_active_key_age_seconds \d+/);
+      assert.match(metrics, /portcullis_keyring_missing_keys 0/);
     });
   });
 }

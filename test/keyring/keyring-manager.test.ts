@@ -114,6 +114,14 @@ for (const dialect of DIALECTS) {
 
       const exported = await node.keyring.exportKeyring();
       assert.ok(!exported.data.includes(generated.key));
+      // A replayed older export (made before a newer key existed) merges: it neither removes the newer key nor changes the active one.
+      const newer = await node.keyring.generate();
+      await node.keyring.activate(newer.id);
+      const replayed = await node.keyring.importKeyring(exported.data, { activate: false });
+      assert.deepEqual(replayed.imported, []);
+      assert.equal((await node.keyring.status()).active, newer.id);
+      assert.ok((await node.keyring.status()).ids.includes(newer.id));
+      await node.keyring.activate(generated.id);
       const again = await node.keyring.importKeyring(exported.data);
       assert.deepEqual(again.imported, []);
       assert.deepEqual([...again.existing].sort(), [old, generated.id].sort());
@@ -132,6 +140,7 @@ for (const dialect of DIALECTS) {
       const usage = await node.keyring.usage();
       assert.equal(usage.keys[old]?.total ?? 0, 0);
       await node.keyring.remove(old);
+      await node.keyring.remove(newer.id);
       assert.deepEqual((await node.keyring.status()).ids, [generated.id]);
       await stop(node);
       const restarted = await start();

@@ -77,7 +77,10 @@ describe('loadConfig', () => {
   it('refuses an admin_token shorter than 32 characters or blank, saying why', () => {
     assert.match(problemsOf(() => loadConfig({ env: { PORTCULLIS_ADMIN_TOKEN: 'short-token-of-31-characters-xx' } }))[0]!, /^admin_token: .*32/);
     assert.match(problemsOf(() => loadConfig({ env: { PORTCULLIS_ADMIN_TOKEN: ' '.repeat(40) } }))[0]!, /^admin_token: must not be blank/);
-    assert.match(problemsOf(() => loadConfig({ env: { PORTCULLIS_ADMIN_TOKEN: `  ${'x'.repeat(32)}` } }))[0]!, /^admin_token: must not start or end with whitespace/);
+    assert.match(
+      problemsOf(() => loadConfig({ env: { PORTCULLIS_ADMIN_TOKEN: `  ${'x'.repeat(32)}` } }))[0]!,
+      /^admin_token: must not start or end with whitespace/,
+    );
     assert.equal(loadConfig({ env: { PORTCULLIS_ADMIN_TOKEN: 'x'.repeat(32) } }).admin_token, 'x'.repeat(32));
   });
 

@@ -242,7 +242,7 @@ export const ConfigSchema = Type.Object(
     ),
     keyring_vault_ca: describe(
       Type.Optional(Type.String({ minLength: 1, maxLength: 65_536 })),
-      'CA certificate(s) (PEM text or a file path) that Vault\'s TLS certificate is verified against, instead of the system store.',
+      "CA certificate(s) (PEM text or a file path) that Vault's TLS certificate is verified against, instead of the system store.",
     ),
     keyring_vault_namespace: describe(Type.Optional(Type.String({ maxLength: 256 })), 'Vault Enterprise namespace (sent as `X-Vault-Namespace`).'),
 

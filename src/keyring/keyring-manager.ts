@@ -352,10 +352,7 @@ export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
           return { next: withKeys(next, [], active !== null && next.keys.has(active) ? active : null), keyId: created, changed };
         });
         if (local.createdKeyPair)
-          logger.warn(
-            { folder: local.blobPath },
-            'created the keyring RSA key pair in the data folder (see docs/keyring.md to move the private key offline)',
-          );
+          logger.warn({ folder: local.blobPath }, 'created the keyring RSA key pair in the data folder (see docs/keyring.md to move the private key offline)');
         if (created) logger.info({ key: created }, 'keyring initialised: generated and activated the first key');
       }
       for (const m of metadata) counter.setPersisted(m.id, m.encryptions);

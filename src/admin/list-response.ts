@@ -33,6 +33,19 @@ export function requestPath(request: FastifyRequest): string {
 /** Builds the listing body of `page`, mapping each item through `view` (e.g. hiding fields). */
 export function listBody<T, V = T>(page: Page<T>, request: FastifyRequest, size: number, view?: (item: T) => V): ListBody<V> {
   const data = view ? page.data.map(view) : (page.data as readonly unknown[] as readonly V[]);
-  const next = page.offset === null ? null : `${requestPath(request)}?offset=${encodeURIComponent(page.offset)}&size=${size}`;
-  return { data, offset: page.offset, next };
+  return { data, offset: page.offset, next: page.offset === null ? null : nextLink(request, page.offset, size) };
+}
+
+/**
+ * The next page's link: the same path and every query parameter of this request (filters such as
+ * `status`, `issuer`, `tags` …, repeated ones kept, in order), with `offset` and `size` set, so
+ * following `next` never widens a filtered listing.
+ */
+export function nextLink(request: FastifyRequest, offset: string, size: number): string {
+  const q = request.url.indexOf('?');
+  const params = new URLSearchParams(q === -1 ? '' : request.url.slice(q + 1));
+  params.delete('offset');
+  params.delete('size');
+  const kept = params.toString();
+  return `${requestPath(request)}?${kept ? `${kept}&` : ''}offset=${encodeURIComponent(offset)}&size=${size}`;
 }

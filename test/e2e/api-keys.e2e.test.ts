@@ -159,6 +159,21 @@ describe('API keys through the real CLI', () => {
     const bad = await runCli(['apikeys', 'revoke', '--config', node.configFile, 'x']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /exactly one of --service or --consumer/);
+    const unknownOwner = await runCli(['apikeys', 'revoke', '--config', node.configFile, '--consumer', 'nobody-here', 'x']);
+    assert.equal(unknownOwner.code, 2, 'an owner that does not exist is an error, not a silent success');
+    assert.match(unknownOwner.stderr, /PC_NOT_FOUND/);
+  });
+
+  it('lists every key (service-owned too) without an owner, and refuses an unknown --status', async () => {
+    await admin(node, 'POST', '/services/orders/api-keys', { name: 'listed-service-key' });
+    const all = await runCli(['apikeys', 'list', '--config', node.configFile, '--json']);
+    assert.equal(all.code, 0, all.stderr);
+    assert.ok((JSON.parse(all.stdout) as { name: string }[]).some((k) => k.name === 'listed-service-key'));
+    for (const typo of ['actve', 'ACTIVE', 'revoke', '']) {
+      const res = await runCli(['apikeys', 'list', '--config', node.configFile, '--status', typo]);
+      assert.notEqual(res.code, 0, typo);
+      assert.match(res.stderr, /Allowed choices are active, revoked, expired/, typo);
+    }
   });
 
   it('keeps keys out of the logs: only public ids appear', async () => {

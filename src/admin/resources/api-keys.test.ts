@@ -108,11 +108,12 @@ describe('Admin API: api-keys', () => {
       assert.deepEqual(res.body, { accepted: 1 });
     });
 
-    it('revokes idempotently, unknown keys and owners included', async () => {
+    it('revokes idempotently, unknown keys included (an unknown owner is 404: see api-key-listings.test.ts)', async () => {
       assert.equal((await h.call('DELETE', '/services/orders/api-keys/rot')).status, 204);
       assert.equal((await h.call('GET', '/services/orders/api-keys/rot')).body.status, 'revoked');
       assert.equal((await h.call('DELETE', '/services/orders/api-keys/rot')).status, 204);
-      assert.equal((await h.call('DELETE', '/services/nope/api-keys/nothing')).status, 204);
+      assert.equal((await h.call('DELETE', '/services/orders/api-keys/nothing')).status, 204);
+      assert.equal((await h.call('DELETE', '/services/nope/api-keys/nothing')).status, 404);
     });
   });
 

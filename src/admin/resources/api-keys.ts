@@ -187,7 +187,14 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
       );
       app.delete(
         `${base}/:name`,
-        { schema: { tags, summary: 'Revoke a key (idempotent: 204 for unknown keys too)', params: named, response: { 204: NoContent } } },
+        {
+          schema: {
+            tags,
+            summary: `Revoke a key (idempotent: 204 for unknown keys too; 404 when the ${owner.param} does not exist)`,
+            params: named,
+            response: { 204: NoContent, ...ErrorResponses(404) },
+          },
+        },
         async (request, reply) => {
           await keys.revoke(ownerOf(request), pathParam(request, 'name'));
           return reply.code(204).send();

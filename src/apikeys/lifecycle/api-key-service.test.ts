@@ -139,12 +139,13 @@ for (const dialect of DIALECTS) {
       assert.equal(again.record.previous, null, 'without grace the old secret stops at once');
     });
 
-    it('revokes idempotently, also for unknown keys and owners, and frees the name', async () => {
+    it('revokes idempotently, also for unknown keys (an unknown owner is PC_NOT_FOUND), and frees the name', async () => {
       await service.revoke({ service: 'orders' }, 'mobile-app');
       assert.equal((await service.get({ service: 'orders' }, 'mobile-app')).status, 'revoked');
       await service.revoke({ service: 'orders' }, 'mobile-app');
       await service.revoke({ service: 'orders' }, 'never-existed');
-      await service.revoke({ service: 'no-such-service' }, 'x');
+      await rejectsWith(service.revoke({ service: 'no-such-service' }, 'x'), 'PC_NOT_FOUND');
+      await rejectsWith(service.revoke({ consumer: 'no-such-consumer' }, 'x'), 'PC_NOT_FOUND');
       const fresh = await service.create({ service: 'orders' }, { name: 'mobile-app' }, open);
       assert.equal(fresh.record.status, 'active');
     });

@@ -51,7 +51,11 @@ export interface ApiKeyService {
   create(owner: OwnerRef, input: GenerateKeyInput, facts: RequestFacts): Promise<KeyWithPlaintext>;
   set(owner: OwnerRef, name: string, input: SetKeyInput, facts: RequestFacts): Promise<{ record: ApiKeyRecord; created: boolean }>;
   regenerate(owner: OwnerRef, name: string, input: RegenerateKeyInput): Promise<KeyWithPlaintext>;
-  /** Revokes the named key; succeeds for unknown and already revoked keys (it leaks nothing). */
+  /**
+   * Revokes the named key; succeeds for unknown and already revoked keys of an existing owner (it
+   * leaks nothing about keys). An owner that does not exist is PC_NOT_FOUND, as the API Platform's
+   * revoke checks the API first.
+   */
   revoke(owner: OwnerRef, name: string): Promise<void>;
   get(owner: OwnerRef, name: string): Promise<ApiKeyRecord>;
   /** `owned`: list the keys the owner owns (a consumer's own keys), not every key naming it. */
@@ -201,7 +205,7 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
         const expiresAt = input.expires_at !== undefined || input.expires_in !== undefined ? resolveExpiry(input, at, 0) : current.expires_at;
         const record = await store.apiKeys.replaceSecret(
           current,
-          { ...km, previous: grace > 0 ? { ...current.secret, valid_until: at + grace } : null, expires_at: expiresAt },
+          { ...km, previous: grace > 0 ? { ...current.secret, valid_until: graceUntil(at + grace, expiresAt) } : null, expires_at: expiresAt },
           at,
         );
         return { record, plaintext: km.plaintext };
@@ -209,13 +213,7 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
     },
 
     async revoke(ownerRef, name) {
-      let owner: ApiKeyOwner;
-      try {
-        owner = await resolveOwner(ownerRef);
-      } catch (err) {
-        if (err instanceof PortcullisError && err.code === 'PC_NOT_FOUND') return;
-        throw err;
-      }
+      const owner = await resolveOwner(ownerRef);
       await store.transaction(async () => {
         const current = await store.apiKeys.lockActive(owner, name);
         if (current) await store.apiKeys.revoke(current, nowSeconds());
@@ -257,6 +255,11 @@ function regenerable(record: ApiKeyRecord | null, name: string): ApiKeyRecord {
     });
   }
   return record;
+}
+
+/** A grace period never outlives the key's own expiry: the old secret stops when the key does. */
+export function graceUntil(requested: number, expiresAt: number | null): number {
+  return expiresAt === null ? requested : Math.min(requested, expiresAt);
 }
 
 function ownerGone(kind: 'service' | 'consumer'): PortcullisError {

@@ -4,7 +4,7 @@
  * running node learns of the change from `cluster_events` within `cluster_poll_interval`.
  */
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { loadConfigOrReport, withConfigOption } from '../config-option.js';
 import { openStoreParts, PendingMigrationsError, type StoreParts } from '../../node/store-parts.js';
 import { cliLogger } from '../cli-logger.js';
@@ -51,8 +51,8 @@ export function registerApiKeysCommand(program: Command): void {
       }),
     );
 
-  owned(apikeys.command('list').description('List keys (masked)'))
-    .option('--status <status>', 'active, revoked or expired')
+  owned(apikeys.command('list').description("List keys (masked): every key without --service/--consumer, else that owner's"))
+    .addOption(new Option('--status <status>', 'only keys with this status').choices(['active', 'revoked', 'expired']))
     .option('--issuer <name>', 'only keys of this issuer')
     .action((options: OwnerOptions & { status?: 'active' | 'revoked' | 'expired'; issuer?: string }) =>
       withService(options, async (keys) => {
@@ -61,7 +61,8 @@ export function registerApiKeysCommand(program: Command): void {
         do {
           const page = await keys.list({
             owner: owner(options, true),
-            owned: true,
+            // With an owner: the keys it owns (a consumer's own, not its service keys); without: all keys.
+            owned: Boolean(options.service || options.consumer),
             size: 1000,
             ...(offset ? { offset } : {}),
             ...(options.status ? { status: options.status } : {}),

@@ -5,13 +5,14 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { countKeyringUsage } from './keyring-usage.js';
 import { createKeyringHolder, generateKey, withKeys, type KeyringHolder } from './keyring.js';
 import { createTestCipher } from '../store/testing/test-cipher.js';
 import type { Store } from '../store/store.js';
 import type { ApiKeyRecord } from '../entities/api-keys.js';
 import { DIALECTS, createTestStore, type TestStore } from '../../test/support/databases.js';
+import { testApiKeyRecord } from '../../test/support/api-key-records.js';
 
 const nestedEncryption = { plugins: { field: 'config', paths: () => [['secret']] } } as const;
 
@@ -22,28 +23,7 @@ function activateNewKey(holder: KeyringHolder): string {
 }
 
 function apiKey(consumerId: string, withPrevious: boolean, salt: string | null): ApiKeyRecord {
-  const id = randomBytes(8).toString('hex');
-  const secret = (s: string) => ({ lookup: `pcg_${s}`, algorithm: 'sha256', salt, hash: randomBytes(32).toString('hex') });
-  return {
-    id: randomUUID(),
-    name: `key-${id}`,
-    display_name: null,
-    key_id: id,
-    secret: secret(id),
-    previous: withPrevious ? { ...secret(`${id}p`), valid_until: 9e9 } : null,
-    issuer: 'portcullis',
-    prefix: 'pcg',
-    source: 'generated',
-    service: null,
-    consumer: { id: consumerId },
-    status: 'active',
-    expires_at: null,
-    revoked_at: null,
-    last_used_at: null,
-    metadata: {},
-    created_at: 1,
-    updated_at: 1,
-  };
+  return testApiKeyRecord(consumerId, { withPrevious, salt });
 }
 
 for (const dialect of DIALECTS) {

@@ -9,7 +9,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,7 @@ import type { DialectName } from '../store/dialect.js';
 import type { ApiKeyRecord } from '../entities/api-keys.js';
 import { PortcullisError } from '../errors/portcullis-error.js';
 import { DIALECTS, createTestDatabase, testPgUrl, type TestDatabase } from '../../test/support/databases.js';
+import { testApiKeyRecord } from '../../test/support/api-key-records.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixture = fileURLToPath(new URL('../../test/fixtures/rewrap-process.ts', import.meta.url));
@@ -48,28 +49,7 @@ interface Setup {
 }
 
 function apiKey(consumerId: string, n: number, withPrevious: boolean): ApiKeyRecord {
-  const id = randomBytes(8).toString('hex');
-  const secret = (s: string) => ({ lookup: `pcg_${s}`, algorithm: 'sha256', salt: randomBytes(16).toString('hex'), hash: randomBytes(32).toString('hex') });
-  return {
-    id: randomUUID(),
-    name: `key-${n}`,
-    display_name: null,
-    key_id: id,
-    secret: secret(id),
-    previous: withPrevious ? { ...secret(`${id}p`), valid_until: 9e9 } : null,
-    issuer: 'portcullis',
-    prefix: 'pcg',
-    source: 'generated',
-    service: null,
-    consumer: { id: consumerId },
-    status: 'active',
-    expires_at: null,
-    revoked_at: null,
-    last_used_at: null,
-    metadata: { n },
-    created_at: 1,
-    updated_at: 1,
-  };
+  return testApiKeyRecord(consumerId, { withPrevious }, { name: `key-${n}`, metadata: { n } });
 }
 
 /** Values written through the DAOs under the current key, and legacy plaintext written with raw SQL. */

@@ -7,38 +7,19 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createStore, type Store } from '../../src/store/store.js';
 import { PortcullisError } from '../../src/errors/portcullis-error.js';
 import type { ApiKeyRecord } from '../../src/entities/api-keys.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { createTestCipher } from '../../src/store/testing/test-cipher.js';
 import { createKeyringHolder, generateKey, withKeys } from '../../src/keyring/keyring.js';
+import { testApiKeyRecord } from '../support/api-key-records.js';
 
 const CIPHERTEXT = /^\$ke\$1\$-[A-Za-z0-9]{8}-[0-9a-f]{24}-[0-9a-f]+$/;
 
 function keyRecord(consumerId: string): ApiKeyRecord {
-  const id = randomBytes(8).toString('hex');
-  return {
-    id: randomUUID(),
-    name: `k-${id}`,
-    display_name: null,
-    key_id: id,
-    secret: { lookup: `pcg_${id}`, algorithm: 'sha256', salt: randomBytes(16).toString('hex'), hash: randomBytes(32).toString('hex') },
-    issuer: 'portcullis',
-    prefix: 'pcg',
-    source: 'generated',
-    previous: null,
-    service: null,
-    consumer: { id: consumerId },
-    status: 'active',
-    expires_at: null,
-    revoked_at: null,
-    last_used_at: null,
-    metadata: {},
-    created_at: 1,
-    updated_at: 1,
-  };
+  return testApiKeyRecord(consumerId);
 }
 
 async function rejectsWith(promise: Promise<unknown>, code: string): Promise<PortcullisError> {

@@ -5,8 +5,7 @@
  */
 import { describe, it, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { dirname } from 'node:path';
-import { runCli, writeConfig } from './support/cli.js';
+import { runCli, writeConfigFor } from './support/cli.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
 
 for (const dialect of DIALECTS) {
@@ -20,21 +19,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('makes exactly one key, which every process holds and reports active', { timeout: 120_000 }, async () => {
-      const c = database.config;
-      const configFile = writeConfig(
-        dialect === 'sqlite'
-          ? { sqlite_path: c.sqlite_path }
-          : {
-              database: 'postgres',
-              sqlite_path: c.sqlite_path,
-              pg_host: c.pg_host,
-              pg_port: c.pg_port,
-              pg_user: c.pg_user,
-              pg_password: c.pg_password,
-              pg_database: c.pg_database,
-            },
-        dirname(c.sqlite_path),
-      );
+      const configFile = writeConfigFor(database.config);
       assert.equal((await runCli(['migrate', 'up', '--config', configFile])).code, 0);
       const runs = await Promise.all([0, 1, 2, 3].map(() => runCli(['keyring', 'status', '--config', configFile, '--json'])));
       for (const r of runs) assert.equal(r.code, 0, r.stderr);

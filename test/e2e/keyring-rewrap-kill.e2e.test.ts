@@ -6,7 +6,6 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +14,7 @@ import pino from 'pino';
 import { BIN, runCli, writeConfig } from './support/cli.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { openStoreParts } from '../../src/node/store-parts.js';
-import type { ApiKeyRecord } from '../../src/entities/api-keys.js';
+import { testApiKeyRecord } from '../support/api-key-records.js';
 
 const KEYS = 6000;
 
@@ -32,33 +31,7 @@ describe('portcullis keyring rewrap, killed with SIGKILL and run again', () => {
     const consumer = await parts.store.consumers.insert({ username: 'seed' });
     await parts.store.transaction(async () => {
       for (let i = 0; i < KEYS; i++) {
-        const id = randomBytes(8).toString('hex');
-        const record: ApiKeyRecord = {
-          id: randomUUID(),
-          name: `k${i}`,
-          display_name: null,
-          key_id: id,
-          secret: { lookup: `pcg_${id}`, algorithm: 'sha256', salt: randomBytes(16).toString('hex'), hash: randomBytes(32).toString('hex') },
-          previous: {
-            lookup: `pcg_p${id}`,
-            algorithm: 'sha256',
-            salt: randomBytes(16).toString('hex'),
-            hash: randomBytes(32).toString('hex'),
-            valid_until: 9_999_999_999,
-          },
-          issuer: 'portcullis',
-          prefix: 'pcg',
-          source: 'generated',
-          service: null,
-          consumer: { id: consumer.id },
-          status: 'active',
-          expires_at: null,
-          revoked_at: null,
-          last_used_at: null,
-          metadata: {},
-          created_at: 1,
-          updated_at: 1,
-        };
+        const record = testApiKeyRecord(consumer.id, { withPrevious: true }, { name: `k${i}` });
         await parts.store.apiKeys.insert(record);
       }
     });

@@ -10,7 +10,7 @@ import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { admin, startCliNode, writeConfig, type CliNode } from './support/cli.js';
+import { admin, startCliNode, writeConfigFor, type CliNode } from './support/cli.js';
 import { startEchoUpstream, type EchoUpstream } from './support/upstream.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
 
@@ -47,21 +47,7 @@ for (const dialect of DIALECTS) {
     before(async () => {
       database = await createTestDatabase(dialect);
       upstream = await startEchoUpstream();
-      const c = database.config;
-      configFile = writeConfig(
-        dialect === 'sqlite'
-          ? { sqlite_path: c.sqlite_path }
-          : {
-              database: 'postgres',
-              sqlite_path: c.sqlite_path,
-              pg_host: c.pg_host,
-              pg_port: c.pg_port,
-              pg_user: c.pg_user,
-              pg_password: c.pg_password,
-              pg_database: c.pg_database,
-            },
-        dirname(c.sqlite_path),
-      );
+      configFile = writeConfigFor(database.config);
       node = await startCliNode(configFile);
     });
     after(async () => {

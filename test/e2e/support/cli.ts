@@ -5,9 +5,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import type { DatabaseConfig } from '../../../src/store/store.js';
 
 export const BIN = fileURLToPath(new URL('../../../bin/portcullis.js', import.meta.url));
 
@@ -37,6 +38,24 @@ export function writeConfig(overrides: Record<string, unknown> = {}, dir = mkdte
     }),
   );
   return file;
+}
+
+/** A config for a test database (SQLite file or PostgreSQL database), written in the folder of its `sqlite_path` (the data folder). */
+export function writeConfigFor(database: DatabaseConfig, overrides: Record<string, unknown> = {}): string {
+  const c = database;
+  const db =
+    c.database === 'sqlite'
+      ? { sqlite_path: c.sqlite_path }
+      : {
+          database: 'postgres',
+          sqlite_path: c.sqlite_path,
+          pg_host: c.pg_host,
+          pg_port: c.pg_port,
+          pg_user: c.pg_user,
+          pg_password: c.pg_password,
+          pg_database: c.pg_database,
+        };
+  return writeConfig({ ...db, ...overrides }, dirname(c.sqlite_path));
 }
 
 /** Starts `portcullis start --config <file>` and waits for its "portcullis started" line. */

@@ -82,3 +82,17 @@ export interface KeyringService {
   startRewrap(): Promise<RewrapProgress>;
   rewrapProgress(): Promise<RewrapProgress>;
 }
+
+/** The progress of a keyring that has never been rewrapped. */
+export const IDLE_REWRAP: RewrapProgress = Object.freeze({
+  status: 'idle',
+  target_key: null,
+  total: 0,
+  done: 0,
+  failed: 0,
+  rate: null,
+  eta_seconds: null,
+  started_at: null,
+  updated_at: null,
+  finished_at: null,
+});

@@ -27,7 +27,7 @@ import { mapStrings } from '../store/row-codec.js';
 import type { DialectName } from '../store/dialect.js';
 import type { EncryptedColumn, Store } from '../store/store.js';
 import { ciphertextKeyId } from './keyring-cipher.js';
-import type { RewrapProgress } from './keyring-service.js';
+import { IDLE_REWRAP, type RewrapProgress } from './keyring-service.js';
 import { DEFAULT_BATCH_SIZE, forEachStoredValue, parseJsonColumn, readColumnBatch, type StoredRow } from './keyring-usage.js';
 
 export interface RewrapperDeps {
@@ -65,18 +65,7 @@ const NAME = 'current';
 const VALUE_FAILURES = new Set(['PC_KEYRING_KEY_MISSING', 'PC_KEYRING_DECRYPT_FAILED']);
 /** Each value of a batch is 3 SQL parameters (writeIfUnchanged); SQLite allows 32,766 per statement. */
 export const MAX_BATCH_SIZE = 5000;
-const IDLE: RewrapProgress = Object.freeze({
-  status: 'idle',
-  target_key: null,
-  total: 0,
-  done: 0,
-  failed: 0,
-  rate: null,
-  eta_seconds: null,
-  started_at: null,
-  updated_at: null,
-  finished_at: null,
-});
+const IDLE = IDLE_REWRAP;
 
 /** The job row. `cursor` is kept as stored: the batch's compare-and-set compares it verbatim. */
 interface Job {

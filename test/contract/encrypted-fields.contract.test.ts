@@ -9,28 +9,17 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createStore, type Store } from '../../src/store/store.js';
-import { PortcullisError } from '../../src/errors/portcullis-error.js';
 import type { ApiKeyRecord } from '../../src/entities/api-keys.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { createTestCipher } from '../../src/store/testing/test-cipher.js';
 import { createKeyringHolder, generateKey, withKeys } from '../../src/keyring/keyring.js';
 import { testApiKeyRecord } from '../support/api-key-records.js';
+import { rejectsWith } from '../support/assertions.js';
 
 const CIPHERTEXT = /^\$ke\$1\$-[A-Za-z0-9]{8}-[0-9a-f]{24}-[0-9a-f]+$/;
 
 function keyRecord(consumerId: string): ApiKeyRecord {
   return testApiKeyRecord(consumerId);
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<PortcullisError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof PortcullisError, `expected a PortcullisError, got ${String(err)}`);
-    assert.equal(err.code, code);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
 }
 
 for (const dialect of DIALECTS) {

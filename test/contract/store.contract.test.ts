@@ -4,21 +4,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createStore, type Store } from '../../src/store/store.js';
-import { PortcullisError } from '../../src/errors/portcullis-error.js';
 import type { ClusterEvent } from '../../src/store/cluster-events.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { TEST_CIPHER } from '../../src/store/testing/test-cipher.js';
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<PortcullisError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof PortcullisError, `expected a PortcullisError, got ${String(err)}`);
-    assert.equal(err.code, code);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
+import { rejectsWith } from '../support/assertions.js';
 
 for (const dialect of DIALECTS) {
   describe(`store contract on ${dialect}`, () => {

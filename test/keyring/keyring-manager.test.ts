@@ -12,23 +12,12 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { openStoreParts, type StoreParts, type StorePartsOptions } from '../../src/node/store-parts.js';
 import type { Config } from '../../src/config/schema.js';
-import { PortcullisError } from '../../src/errors/portcullis-error.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { startVaultFake, type VaultFake } from '../fakes/vault-kv2.js';
+import { rejectsWith } from '../support/assertions.js';
 
 const logger = pino({ level: 'silent' });
 const CIPHERTEXT_KEY = /^\$ke\$1\$-([A-Za-z0-9]{8})-/;
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<PortcullisError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof PortcullisError, `expected a PortcullisError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
 
 function rsaPair() {
   return generateKeyPairSync('rsa', {

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { generateKeyId, keyCheckValue } from '../../src/keyring/keyring.js';
-import type { KeyringService, KeyringStatus, RewrapProgress } from '../../src/keyring/keyring-service.js';
+import { IDLE_REWRAP, type KeyringService, type KeyringStatus, type RewrapProgress } from '../../src/keyring/keyring-service.js';
 import { PortcullisError } from '../../src/errors/portcullis-error.js';
 
 /** Stands in for the recovery private key: `recover` accepts this PEM and no other. */
@@ -31,18 +31,7 @@ interface HeldKey {
   readonly created_at: number;
 }
 
-const IDLE: RewrapProgress = {
-  status: 'idle',
-  target_key: null,
-  total: 0,
-  done: 0,
-  failed: 0,
-  rate: null,
-  eta_seconds: null,
-  started_at: null,
-  updated_at: null,
-  finished_at: null,
-};
+const IDLE = IDLE_REWRAP;
 
 export function createMemoryKeyringService(options: { strategy?: 'cluster' | 'vault' } = {}): MemoryKeyringService {
   const held = new Map<string, HeldKey>();

@@ -9,11 +9,7 @@ import assert from 'node:assert/strict';
 import { createAdminHarness, type AdminHarness } from '../../../test/support/admin-harness.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/databases.js';
 import { loadConfig } from '../../config/load-config.js';
-import { createApiKeyService } from '../../apikeys/lifecycle/api-key-service.js';
-import { createIssuerDirectory } from '../../apikeys/lifecycle/issuers.js';
-import { createKeyHashers } from '../../apikeys/hashing/key-hashers.js';
-import { apiKeyRoutes } from './api-keys.js';
-import type { AdminRoutes } from '../admin-server.js';
+import { featureRoutes } from '../../../test/support/feature-routes.js';
 
 const config = loadConfig({
   env: {
@@ -23,16 +19,6 @@ const config = loadConfig({
     ]),
   },
 });
-const routes: AdminRoutes = (app, kit) =>
-  apiKeyRoutes({
-    keys: createApiKeyService({
-      store: kit.store,
-      config: config.api_keys,
-      issuers: createIssuerDirectory(config.api_keys.issuers),
-      hashers: createKeyHashers('sha256'),
-    }),
-    tokenProtected: false,
-  })(app, kit);
 
 interface KeyView {
   name: string;
@@ -62,7 +48,7 @@ describe('API-key listings, revokes and grace periods', () => {
 
   before(async () => {
     database = await createTestDatabase('sqlite');
-    h = await createAdminHarness(database, { extraRoutes: [routes] });
+    h = await createAdminHarness(database, { extraRoutes: featureRoutes(config) });
     ids['orders'] = (await h.call('POST', '/services', { name: 'orders', url: 'http://orders.test' })).body.id;
     ids['billing'] = (await h.call('POST', '/services', { name: 'billing', url: 'http://billing.test' })).body.id;
     ids['bob'] = (await h.call('POST', '/consumers', { username: 'bob' })).body.id;

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { startTestPostgres } from './test-postgres.mjs';
 
+const TEST_CA = new URL('../test/fixtures/tls/test-ca.pem', import.meta.url).pathname;
+
 const roots = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const passthrough = process.argv.slice(2).filter((a) => a.startsWith('-'));
 const files = [];
@@ -31,7 +33,8 @@ if (files.length === 0) {
 const pg = await startTestPostgres();
 const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...passthrough, ...files], {
   stdio: 'inherit',
-  env: { ...process.env, NODE_ENV: 'test', PORTCULLIS_TEST_PG_URL: pg.url },
+  // The HTTPS fakes in test/fakes/ serve a leaf of this TEST-ONLY CA; Node reads this variable only at start.
+  env: { ...process.env, NODE_ENV: 'test', PORTCULLIS_TEST_PG_URL: pg.url, NODE_EXTRA_CA_CERTS: TEST_CA },
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 const code = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0))));

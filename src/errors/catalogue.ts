@@ -63,6 +63,14 @@ export const ERROR_CATALOGUE = {
   PC_KEYRING_EMPTY: { status: 503, message: 'The keyring has no active key; nothing can be encrypted' },
   PC_KEYRING_VAULT_UNAVAILABLE: { status: 503, message: 'The keyring could not be read from Vault' },
   PC_KEYRING_REWRAP_RUNNING: { status: 409, message: 'A rewrap is already running' },
+
+  // Secrets management: vault references and their backends. Messages name the reference, never a value.
+  PC_VAULT_NOT_FOUND: { status: 404, message: 'The secret was not found in its vault' },
+  PC_VAULT_UNAUTHORIZED: { status: 502, message: 'The vault refused the credentials Portcullis holds for it' },
+  PC_VAULT_UNAVAILABLE: { status: 503, message: 'The vault could not be reached or did not answer in time' },
+  PC_VAULT_UNRESOLVED: { status: 400, message: 'A vault reference in the request cannot be resolved' },
+  PC_VAULT_VALUE_TOO_LARGE: { status: 502, message: 'A secret is larger than vault_max_value_size' },
+  PC_VAULT_UNKNOWN: { status: 404, message: 'No vault has this prefix' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -125,6 +125,28 @@ export interface PluginDeps {
   readonly apiKeys?: ApiKeyVerifier;
   /** Basic-auth credential checks (basic-auth). */
   readonly basicAuth?: BasicAuthVerifier;
+  /**
+   * The vault references this configuration held before the prepare step resolved them (the
+   * config passed to `create` holds the values). Absent when the config held none.
+   */
+  readonly secrets?: PluginSecrets;
+}
+
+/**
+ * Rotation on failure for a plugin whose configuration came from vault references: when a
+ * credential it was given is refused (an upstream's 401), it asks for the references again.
+ */
+export interface PluginSecrets {
+  /** The references of the configuration, by dotted config path (`password`, `headers.0.value`). */
+  readonly references: ReadonlyMap<string, string>;
+  /**
+   * Fetches the references at these paths (all when absent) again at once, bypassing their TTL;
+   * concurrent calls for one reference share one backend call. Resolves to the field values by
+   * path (a field embedding a reference, such as `Bearer {vault://…}`, comes back whole). A changed
+   * value also rebuilds the proxy state, so later requests get a new instance. Rejects with a
+   * PortcullisError (PC_VAULT_*) when a reference cannot be resolved.
+   */
+  refetch(paths?: readonly string[]): Promise<ReadonlyMap<string, string>>;
 }
 
 /** Consumers by id, and by id or username for references in plugin configs. */

@@ -1,0 +1,13 @@
+/**
+ * The secret backends this build ships, listed explicitly (no loading by name). A vault entity's
+ * `name` (or a config-file vault's) picks one of them; `env` is also always available as the
+ * built-in vault of prefix `env`.
+ */
+import type { VaultBackendFactory } from '../vault-backend.js';
+import { envBackend } from './env/env-backend.js';
+
+export const BUILTIN_BACKENDS: readonly VaultBackendFactory[] = [envBackend as VaultBackendFactory];
+
+export function backendFactory(name: string, backends: readonly VaultBackendFactory[] = BUILTIN_BACKENDS): VaultBackendFactory | undefined {
+  return backends.find((b) => b.name === name);
+}

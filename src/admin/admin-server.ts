@@ -12,7 +12,7 @@
  * they are validated and documented. Throw PortcullisErrors; see `index.ts` for the helpers.
  */
 import type { PortcullisError } from '../errors/portcullis-error.js';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { TSchema } from 'typebox';
 import Type from 'typebox';
 import type { Config } from '../config/schema.js';
@@ -65,6 +65,8 @@ export interface AdminServerDeps {
   settled?(): Promise<void>;
   /** Plugin names this node can run, shown at `/`. */
   readonly plugins?: readonly string[];
+  /** Runs before every write's handler (after validation): refuses references that cannot be resolved. */
+  referenceCheck?(request: FastifyRequest): Promise<void>;
 }
 
 /** A built Admin API: the Fastify app (for `inject` in tests) and its lifecycle. */
@@ -116,6 +118,8 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
       return payload;
     });
   }
+  const referenceCheck = deps.referenceCheck;
+  if (referenceCheck) app.addHook('preHandler', async (request) => referenceCheck(request));
   app.setErrorHandler(createAdminErrorHandler(logger));
   app.setNotFoundHandler(routes.notFound);
 

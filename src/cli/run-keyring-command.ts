@@ -11,7 +11,8 @@ import { open, readFile, stat, unlink } from 'node:fs/promises';
 import type { DestinationStream } from 'pino';
 import { AdminClientError, adminTokenProblem, createAdminClient, parseAdminUrl, remoteKeyringService } from './admin-client.js';
 import type { ProgressStream } from './progress-bar.js';
-import { ConfigError, loadConfig } from '../config/load-config.js';
+import { ConfigError } from '../config/load-config.js';
+import { loadResolvedConfig } from '../config/load-resolved-config.js';
 import { createLogger } from '../observability/logger.js';
 import { isPortcullisError } from '../errors/portcullis-error.js';
 import type { KeyringService } from '../keyring/keyring-service.js';
@@ -118,7 +119,7 @@ async function openAdminApi(io: CliIo, options: TargetOptions): Promise<{ keyrin
 async function openStoppedNode(io: CliIo, options: TargetOptions): Promise<{ keyring: KeyringService; close(): Promise<void> }> {
   let config;
   try {
-    config = loadConfig({ file: options.config, env: io.env });
+    config = (await loadResolvedConfig({ file: options.config, env: io.env })).config;
   } catch (err) {
     if (err instanceof ConfigError) throw new CliFailure(err.message, 1);
     throw err;

@@ -11,6 +11,8 @@ import { ConfigSchema, type Config } from './schema.js';
 import { createValidator } from '../schema/validator.js';
 import { isLoopbackHost, parseListen } from './listen.js';
 import { parseIpRange } from './ip-range.js';
+import { validateVaultDefinition } from '../secrets/vault-set.js';
+import { BUILTIN_BACKENDS } from '../secrets/backends/index.js';
 
 export const ENV_PREFIX = 'PORTCULLIS_';
 
@@ -32,12 +34,34 @@ export interface LoadConfigOptions {
 
 const validator = createValidator(ConfigSchema);
 
+/** The file and the environment merged, before defaults and validation, with where each key came from. */
+export interface RawConfig {
+  readonly values: Record<string, unknown>;
+  /** Key path (`api_keys.cache_ttl`) → the file or variable that set it. */
+  readonly sources: ReadonlyMap<string, string>;
+}
+
+/**
+ * Loads the configuration as it is written: a `{vault://…}` reference stays a reference. The node
+ * and the CLI load through `loadResolvedConfig` (config/load-resolved-config.ts), which resolves
+ * references between `readRawConfig` and `finishConfig`.
+ */
 export function loadConfig(options: LoadConfigOptions = {}): Config {
+  return finishConfig(readRawConfig(options));
+}
+
+/** Reads the file and overlays the `PORTCULLIS_*` variables. Throws ConfigError. */
+export function readRawConfig(options: LoadConfigOptions = {}): RawConfig {
   const sources = new Map<string, string>();
   const fromFile = options.file ? readConfigFile(options.file) : {};
   for (const key of Object.keys(fromFile)) sources.set(key, options.file!);
-  const merged = applyEnv(fromFile, options.env ?? {}, sources);
-  const withDefaults = Value.Default(ConfigSchema, Value.Clone(merged)) as Record<string, unknown>;
+  return { values: applyEnv(fromFile, options.env ?? {}, sources), sources };
+}
+
+/** Applies defaults, validates, checks cross-key rules and freezes. Throws ConfigError. */
+export function finishConfig(raw: RawConfig): Config {
+  const { sources } = raw;
+  const withDefaults = Value.Default(ConfigSchema, Value.Clone(raw.values)) as Record<string, unknown>;
   const problems = validator.errors(withDefaults).map((e) => `${e.path}: ${e.message}${describeSource(e.path, sources)}`);
   if (problems.length > 0) throw new ConfigError(problems);
   const config = withDefaults as Config;
@@ -122,7 +146,7 @@ function truncate(s: string): string {
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
 
-function describeSource(path: string, sources: Map<string, string>): string {
+export function describeSource(path: string, sources: ReadonlyMap<string, string>): string {
   for (let p = path; p; p = p.includes('.') ? p.slice(0, p.lastIndexOf('.')) : '') {
     const source = sources.get(p);
     if (source) return ` (from ${source})`;
@@ -151,6 +175,12 @@ function checkCrossKeyRules(config: Config): string[] {
     if (prefixes.has(issuer.prefix)) problems.push(`api_keys.issuers.${i}.prefix: "${issuer.prefix}" is used by another issuer`);
     names.add(issuer.name);
     prefixes.add(issuer.prefix);
+  });
+  const vaultPrefixes = new Set<string>();
+  config.vaults.forEach((vault, i) => {
+    if (vaultPrefixes.has(vault.prefix)) problems.push(`vaults.${i}.prefix: "${vault.prefix}" is used by another vault`);
+    vaultPrefixes.add(vault.prefix);
+    for (const e of validateVaultDefinition(vault, BUILTIN_BACKENDS).errors) problems.push(`vaults.${i}.${e.path}: ${e.message}`);
   });
   config.trusted_ips.forEach((entry, i) => {
     const parsed = parseIpRange(entry);

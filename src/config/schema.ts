@@ -114,6 +114,17 @@ export const BasicAuthLimitsConfigSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/** A vault defined in the config file (the same shape as a `/vaults` entity). */
+export const ConfigVaultSchema = Type.Object(
+  {
+    prefix: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' }),
+    name: Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$' }),
+    description: Type.Optional(Type.String({ maxLength: 1000 })),
+    config: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
+  },
+  { additionalProperties: false },
+);
+
 export const ConfigSchema = Type.Object(
   {
     database: describe(
@@ -246,6 +257,15 @@ export const ConfigSchema = Type.Object(
     ),
     keyring_vault_namespace: describe(Type.Optional(Type.String({ maxLength: 256 })), 'Vault Enterprise namespace (sent as `X-Vault-Namespace`).'),
 
+    vaults: describe(
+      Type.Array(ConfigVaultSchema, { default: [], maxItems: 256 }),
+      'Vaults defined in the configuration (beside the `/vaults` entities): each a `prefix`, a backend `name` (hcv, aws, gcp, azure, conjur, env) and its `config`. Config keys may reference them (`{vault://<prefix>/…}`); their own config may reference only `env`. See docs/secrets.md.',
+    ),
+    vault_max_value_size: describe(
+      Type.Integer({ default: 256 * 1024, minimum: 1024, maximum: 16 * 1024 * 1024 }),
+      'Largest secret value a vault reference may resolve to, in bytes; larger ones fail with PC_VAULT_VALUE_TOO_LARGE.',
+    ),
+
     api_keys: describe(ApiKeysConfigSchema, 'API key settings (see docs/api-keys.md).'),
     basic_auth: describe(
       BasicAuthLimitsConfigSchema,
@@ -259,3 +279,4 @@ export type Config = Readonly<Static<typeof ConfigSchema>>;
 export type ApiKeysConfig = Static<typeof ApiKeysConfigSchema>;
 export type IssuerConfig = Static<typeof IssuerConfigSchema>;
 export type BasicAuthLimitsConfig = Static<typeof BasicAuthLimitsConfigSchema>;
+export type ConfigVault = Static<typeof ConfigVaultSchema>;

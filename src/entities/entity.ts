@@ -27,7 +27,7 @@ export interface FieldDef {
   readonly hidden?: boolean;
 }
 
-export type EntityName = 'services' | 'routes' | 'consumers' | 'plugins' | 'api_keys' | 'basicauth_credentials';
+export type EntityName = 'services' | 'routes' | 'consumers' | 'plugins' | 'api_keys' | 'basicauth_credentials' | 'vaults';
 
 /** Fields every entity has, set by the store. */
 export interface BaseEntity {

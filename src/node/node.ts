@@ -24,6 +24,11 @@ import { openStoreParts } from './store-parts.js';
 import type { KeyringManager } from '../keyring/keyring-manager.js';
 import { keyringRoutes } from '../admin/resources/keyring.js';
 import { registerKeyringMetrics } from '../keyring/keyring-metrics.js';
+import type { VaultBackendFactory } from '../secrets/vault-backend.js';
+import { preparePluginSecrets } from '../secrets/prepare-plugin-secrets.js';
+import { vaultReloader } from '../secrets/vault-reloader.js';
+import { vaultRoutes } from '../admin/resources/vaults.js';
+import { createReferenceCheck } from '../admin/reference-check.js';
 
 export interface NodeOptions {
   readonly config: Config;
@@ -31,6 +36,10 @@ export interface NodeOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** A logger to use instead of one built from the config (tests). */
   readonly logger?: Logger;
+  /** The references the configuration held (config/load-resolved-config.ts): refreshed and shown by the health API. */
+  readonly configReferences?: ReadonlyMap<string, readonly string[]>;
+  /** Secret backends instead of every shipped one (tests add an in-memory one). */
+  readonly backends?: readonly VaultBackendFactory[];
 }
 
 export interface RunningNode {
@@ -56,8 +65,16 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const nodeId = config.node_id ?? randomUUID();
   const logger = options.logger ?? createLogger({ level: config.log_level, nodeId });
   const metrics = createMetrics();
-  const parts = await openStoreParts({ config, env: options.env ?? {}, logger, nodeId, migrations: 'apply' });
-  const { store, registry, passwordHasher, keyring } = parts;
+  const parts = await openStoreParts({
+    config,
+    env: options.env ?? {},
+    logger,
+    nodeId,
+    migrations: 'apply',
+    ...(options.backends ? { backends: options.backends } : {}),
+  });
+  const { store, registry, passwordHasher, keyring, secrets } = parts;
+  secrets.setUses('config', options.configReferences ?? new Map());
   if (parts.migrated?.applied.length) logger.info({ applied: parts.migrated.applied }, 'database migrated');
   registerKeyringMetrics(metrics.registry, keyring);
   const closers: (() => Promise<void> | void)[] = [() => parts.close()];
@@ -99,10 +116,17 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     bus.subscribe(keyring.subscriber);
     bus.subscribe(apiKeys.invalidator);
     bus.subscribe(basicAuth);
+    let runtimeForVaults: RuntimeLoader<RuntimeState> | undefined;
+    const vaults = vaultReloader(parts.reloadVaults, logger, () => runtimeForVaults?.onResync('vaults changed'));
+    bus.subscribe(vaults);
     let ready = false;
     let runtimeRef: RuntimeLoader<RuntimeState> | undefined;
     const admin = createAdminServer({
-      settled: async () => runtimeRef?.settled(),
+      settled: async () => {
+        await vaults.settled();
+        await runtimeRef?.settled();
+      },
+      referenceCheck: createReferenceCheck(secrets),
       store,
       config,
       logger,
@@ -110,20 +134,40 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       isReady: () => ready,
       keyringProblem: () => keyring.problem(),
       plugins: registry.list().map((d) => d.name),
-      extraRoutes: [apiKeyRoutes({ keys: apiKeys.service, tokenProtected: Boolean(config.admin_token) }), basicAuthRoutes(), keyringRoutes({ keyring })],
+      extraRoutes: [
+        apiKeyRoutes({ keys: apiKeys.service, tokenProtected: Boolean(config.admin_token) }),
+        basicAuthRoutes(),
+        keyringRoutes({ keyring }),
+        vaultRoutes({ secrets, backends: parts.backends }),
+      ],
     });
     const adminAddress = await admin.listen();
     closers.push(() => admin.close());
 
+    let proxyReferences: ReadonlySet<string> = new Set();
     const runtime = createRuntimeLoader<RuntimeState>({
       store,
       logger,
+      async prepare(snapshot) {
+        const { plugins, uses } = await preparePluginSecrets(snapshot.plugins, secrets, registry);
+        secrets.setUses('proxy', uses);
+        proxyReferences = new Set(uses.keys());
+        return { ...snapshot, plugins };
+      },
       build: (snapshot) =>
         buildRuntimeState(snapshot, registry, { logger, apiKeys: apiKeys.verifier, basicAuth, consumers: createConsumerDirectory(snapshot.consumers) }),
       onSwap: () => metrics.configVersion.inc(),
     });
     runtimeRef = runtime;
+    runtimeForVaults = runtime;
     bus.subscribe(runtime);
+    // A rotated (or lost) secret that a plugin uses: build the state again with the new value.
+    closers.push(
+      secrets.onChange((changed) => {
+        if ([...changed].some((r) => proxyReferences.has(r))) runtime.onResync('a vault secret changed');
+      }),
+    );
+    secrets.start();
     // A key imported or recovered can make unreadable configuration readable: rebuild then.
     closers.push(parts.keyringHolder.onChange(() => runtime.onResync('keyring changed')));
     await bus.start();

@@ -11,7 +11,7 @@ import type { ClusterEvent } from '../store/cluster-events.js';
 
 const TOLERANT = { tolerant: true } as const;
 
-/** Entities whose changes require a rebuild of the proxy state. */
+/** Entities whose changes require a rebuild of the proxy state (a vault's: the node reloads vaults first, then asks). */
 const PROXY_ENTITIES = new Set(['services', 'routes', 'plugins', 'consumers']);
 
 export interface StateSnapshot {
@@ -24,7 +24,12 @@ export interface StateSnapshot {
 export interface RuntimeLoaderOptions<S extends { close?(): void }> {
   readonly store: Store;
   readonly logger: Logger;
-  /** Builds the immutable proxy state from a snapshot of the store. */
+  /**
+   * The asynchronous step between reading and building (vault references resolved): it may call
+   * backends; the build after it is synchronous and never does. A rejection is a failed rebuild.
+   */
+  readonly prepare?: (snapshot: StateSnapshot) => Promise<StateSnapshot>;
+  /** Builds the immutable proxy state from a (prepared) snapshot of the store. */
   readonly build: (snapshot: StateSnapshot) => S;
   /** Called after each successful swap. */
   readonly onSwap?: (state: S) => void;
@@ -61,6 +66,11 @@ export function createRuntimeLoader<S extends { close?(): void }>(options: Runti
     return { services, routes, plugins, consumers };
   };
 
+  const prepared = async (): Promise<StateSnapshot> => {
+    const read = await snapshot();
+    return options.prepare ? options.prepare(read) : read;
+  };
+
   const swap = (next: S) => {
     const previous = state;
     state = next;
@@ -72,7 +82,7 @@ export function createRuntimeLoader<S extends { close?(): void }>(options: Runti
     do {
       again = false;
       try {
-        swap(options.build(await snapshot()));
+        swap(options.build(await prepared()));
       } catch (err) {
         logger.error({ err: (err as Error).message }, 'could not rebuild the proxy configuration; serving the previous one');
         if (!stopped) {
@@ -96,7 +106,7 @@ export function createRuntimeLoader<S extends { close?(): void }>(options: Runti
 
   return {
     async load() {
-      const first = options.build(await snapshot());
+      const first = options.build(await prepared());
       swap(first);
       return first;
     },

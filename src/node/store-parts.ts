@@ -22,6 +22,10 @@ import { createKeyringHolder, type KeyringHolder } from '../keyring/keyring.js';
 import { createKeyringCipher } from '../keyring/keyring-cipher.js';
 import { createEncryptionCounter, type EncryptionCounter } from '../keyring/encryption-counter.js';
 import { createKeyringManager, type KeyringManager } from '../keyring/keyring-manager.js';
+import { createSecretResolver, type SecretResolver } from '../secrets/secret-resolver.js';
+import type { VaultBackendFactory } from '../secrets/vault-backend.js';
+import { BUILTIN_BACKENDS } from '../secrets/backends/index.js';
+import { loadVaultDefinitions, vaultEncryptedPaths, vaultPrepareHook } from '../secrets/vault-store.js';
 
 export interface StorePartsOptions {
   readonly config: Config;
@@ -37,6 +41,8 @@ export interface StorePartsOptions {
   readonly migrations: 'apply' | 'require' | 'skip';
   /** Load the keyring (default true). Only `migrate` opens a store without it (it never encrypts). */
   readonly openKeyring?: boolean;
+  /** The secret backends (default: every one this build ships); tests add their own. */
+  readonly backends?: readonly VaultBackendFactory[];
   /** Tests: the keyring's clock (ms) and how often it persists counts and checks key age (ms). */
   readonly keyringClock?: { readonly now?: () => number; readonly flushInterval?: number };
 }
@@ -51,6 +57,12 @@ export interface StoreParts {
   readonly passwordHasher: KeyHasher;
   readonly keyHashers: KeyHashers;
   readonly issuers: IssuerDirectory;
+  /** The secret backends this node knows. */
+  readonly backends: readonly VaultBackendFactory[];
+  /** The secret resolver over the built-in `env` vault, the config file's vaults and the database's. */
+  readonly secrets: SecretResolver;
+  /** Reads the vaults again (after a `vaults` event); true when a vault was added, changed or removed. */
+  reloadVaults(): Promise<boolean>;
   /** What `migrations: 'apply'` applied. */
   readonly migrated: MigrateResult | null;
   /** Persists keyring counts, stops its timers, closes the store. */
@@ -64,6 +76,7 @@ export async function openStoreParts(options: StorePartsOptions): Promise<StoreP
   const { config, logger } = options;
   const nodeId = options.nodeId ?? randomUUID();
   const registry = createPluginRegistry(BUILTIN_PLUGINS);
+  const backends = options.backends ?? BUILTIN_BACKENDS;
   const passwordHasher = createArgon2idHasher();
   const keyringHolder = createKeyringHolder();
   const encryptionCounter = createEncryptionCounter();
@@ -72,9 +85,18 @@ export async function openStoreParts(options: StorePartsOptions): Promise<StoreP
     config,
     nodeId,
     cipher,
-    hooks: { plugins: pluginPrepareHook(registry), basicauth_credentials: basicAuthCredentialHook(passwordHasher) },
-    nestedEncryption: { plugins: { field: 'config', paths: (entity) => registry.encryptedPaths(String(entity['name'])) } },
+    hooks: {
+      plugins: pluginPrepareHook(registry),
+      basicauth_credentials: basicAuthCredentialHook(passwordHasher),
+      vaults: vaultPrepareHook(backends, new Set(config.vaults.map((v) => v.prefix))),
+    },
+    nestedEncryption: {
+      plugins: { field: 'config', paths: (entity) => registry.encryptedPaths(String(entity['name'])) },
+      vaults: { field: 'config', paths: vaultEncryptedPaths(backends) },
+    },
   });
+  const secrets = createSecretResolver({ logger, env: options.env, backends, maxValueSize: config.vault_max_value_size });
+  const reloadVaults = async () => secrets.setVaults(await loadVaultDefinitions(config, store, logger)).size > 0;
   const keyring = createKeyringManager({
     store,
     holder: keyringHolder,
@@ -91,6 +113,7 @@ export async function openStoreParts(options: StorePartsOptions): Promise<StoreP
     try {
       if (keyringOpened) await keyring.close();
     } finally {
+      await secrets.close();
       await store.close();
     }
   };
@@ -108,6 +131,8 @@ export async function openStoreParts(options: StorePartsOptions): Promise<StoreP
       await keyring.open();
       keyringOpened = true;
     }
+    // Vault entities are read once the keyring can decrypt their credentials.
+    if (options.openKeyring !== false && options.migrations !== 'skip') await reloadVaults();
     return {
       nodeId,
       store,
@@ -119,6 +144,9 @@ export async function openStoreParts(options: StorePartsOptions): Promise<StoreP
       keyHashers: createKeyHashers(config.api_keys.hash_algorithm, { bcryptCost: config.api_keys.bcrypt_cost }),
       issuers: createIssuerDirectory(config.api_keys.issuers),
       migrated,
+      backends,
+      secrets,
+      reloadVaults,
       close,
     };
   } catch (err) {

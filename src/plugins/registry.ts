@@ -8,6 +8,7 @@ import type { PluginDefinition } from './plugin.js';
 import type { FieldError } from '../errors/portcullis-error.js';
 import { createValidator, type Validator } from '../schema/validator.js';
 import { flaggedPaths } from '../schema/flagged-paths.js';
+import { referenceErrors } from '../secrets/reference-paths.js';
 import { requestTerminationPlugin } from './request-termination/handler.js';
 import { keyAuthPlugin } from './key-auth/handler.js';
 import { basicAuthPlugin } from './basic-auth/handler.js';
@@ -38,17 +39,20 @@ export interface PluginRegistry {
   validateConfig(name: string, config: unknown): ValidatedPluginConfig;
   /** The config paths the plugin's schema marks `encrypted` (stored through the keyring); none for an unknown plugin. */
   encryptedPaths(name: string): readonly (readonly string[])[];
+  /** The config paths the plugin's schema marks `referenceable` (may hold `{vault://…}`); none for an unknown plugin. */
+  referenceablePaths(name: string): readonly (readonly string[])[];
 }
 
 /** Builds a registry over `definitions`; two definitions with one name are a programming error. */
 export function createPluginRegistry(definitions: readonly PluginDefinition[]): PluginRegistry {
-  const byName = new Map<string, { definition: PluginDefinition; validator: Validator<unknown>; encrypted: string[][] }>();
+  const byName = new Map<string, { definition: PluginDefinition; validator: Validator<unknown>; encrypted: string[][]; referenceable: string[][] }>();
   for (const definition of definitions) {
     if (byName.has(definition.name)) throw new Error(`plugin "${definition.name}" is registered twice`);
     byName.set(definition.name, {
       definition,
       validator: createValidator(definition.configSchema),
       encrypted: flaggedPaths(definition.configSchema, 'encrypted'),
+      referenceable: flaggedPaths(definition.configSchema, 'referenceable'),
     });
   }
   const list = Object.freeze([...definitions]);
@@ -56,6 +60,7 @@ export function createPluginRegistry(definitions: readonly PluginDefinition[]): 
   return {
     get: (name) => byName.get(name)?.definition,
     encryptedPaths: (name) => byName.get(name)?.encrypted ?? [],
+    referenceablePaths: (name) => byName.get(name)?.referenceable ?? [],
     list: () => list,
     validateConfig(name, config) {
       const known = byName.get(name);
@@ -65,7 +70,9 @@ export function createPluginRegistry(definitions: readonly PluginDefinition[]): 
         return { config: {}, errors: [{ path: 'config', message: 'must be an object' }] };
       }
       const withDefaults = Value.Default(known.definition.configSchema, structuredClone(input)) as Record<string, unknown>;
-      return { config: withDefaults, errors: known.validator.errors(withDefaults, 'config') };
+      // A reference is checked for its shape and place here; whether it resolves is the Admin API's check.
+      const errors = [...known.validator.errors(withDefaults, 'config'), ...referenceErrors(withDefaults, known.referenceable, 'config')];
+      return { config: withDefaults, errors };
     },
   };
 }

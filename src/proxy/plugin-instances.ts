@@ -4,13 +4,16 @@
  * cannot run (unknown plugin, invalid config, factory failure) fails closed: its instance rejects
  * every request it applies to with 500, because skipping it could skip an authentication. One
  * whose encrypted fields cannot be decrypted (its keyring key is missing) rejects with 503
- * PC_KEYRING_KEY_MISSING until the key is imported and the state rebuilt.
+ * PC_KEYRING_KEY_MISSING until the key is imported and the state rebuilt; one whose vault
+ * references could not be resolved (secrets/prepare-plugin-secrets.ts) with 503
+ * PC_VAULT_UNAVAILABLE until they resolve and the state is rebuilt.
  */
 import type { PluginConfig } from '../entities/plugins.js';
 import type { AccessOutcome, PluginDeps, PluginInstance } from '../plugins/plugin.js';
 import type { PluginRegistry } from '../plugins/registry.js';
 import type { PluginEntry } from './plugin-chain.js';
 import { unreadableError } from '../store/unreadable.js';
+import { preparedSecretsOf } from '../secrets/prepare-plugin-secrets.js';
 
 /** The plugin instances of one runtime-state build, by configuration id. */
 export interface PluginInstances {
@@ -24,6 +27,9 @@ const BROKEN: AccessOutcome = Object.freeze({ kind: 'reject', status: 500, code:
 const BROKEN_INSTANCE: PluginInstance = Object.freeze({ access: () => BROKEN });
 const LOCKED: AccessOutcome = Object.freeze({ kind: 'reject', status: 503, code: 'PC_KEYRING_KEY_MISSING', headers: { 'retry-after': '30' } });
 const LOCKED_INSTANCE: PluginInstance = Object.freeze({ access: () => LOCKED });
+// The client learns only that a secret the configuration needs is unavailable; the log says which.
+const VAULT_LOCKED: AccessOutcome = Object.freeze({ kind: 'reject', status: 503, code: 'PC_VAULT_UNAVAILABLE', headers: { 'retry-after': '30' } });
+const VAULT_LOCKED_INSTANCE: PluginInstance = Object.freeze({ access: () => VAULT_LOCKED });
 
 /** Instantiates every enabled configuration in `configs`. */
 export function createPluginInstances(configs: readonly PluginConfig[], registry: PluginRegistry, deps: PluginDeps): PluginInstances {
@@ -57,6 +63,8 @@ function instantiate(config: PluginConfig, registry: PluginRegistry, deps: Plugi
   };
   const unreadable = unreadableError(config);
   if (unreadable) return broken(`${unreadable.code}: ${unreadable.message}`, undefined, LOCKED_INSTANCE);
+  const prepared = preparedSecretsOf(config);
+  if (prepared?.failure) return broken(`${prepared.failure.code}: ${prepared.failure.message}`, undefined, VAULT_LOCKED_INSTANCE);
   if (!definition) return broken('unknown plugin');
   const { config: withDefaults, errors } = registry.validateConfig(config.name, config.config);
   if (errors.length > 0) return broken(errors.map((e) => `${e.path} ${e.message}`).join('; '));
@@ -65,7 +73,7 @@ function instantiate(config: PluginConfig, registry: PluginRegistry, deps: Plugi
       name: config.name,
       priority: definition.priority,
       configId: config.id,
-      instance: definition.create(withDefaults, deps),
+      instance: definition.create(withDefaults, prepared?.secrets ? { ...deps, secrets: prepared.secrets } : deps),
       runsOnPreflight: definition.runsOnPreflight?.(withDefaults) ?? true,
     };
   } catch (err) {

@@ -69,8 +69,8 @@ export interface SecretResolver {
   setUses(source: string, uses: ReadonlyMap<string, readonly string[]>): void;
   /** Registers a listener called with the references whose value changed (or disappeared). */
   onChange(listener: (references: ReadonlySet<string>) => void): () => void;
-  /** Replaces the configured vaults; a vault whose definition changed has its references fetched again at once. */
-  setVaults(definitions: readonly VaultDefinition[]): void;
+  /** Replaces the configured vaults; a vault whose definition changed has its references fetched again. Returns the prefixes added, changed or removed. */
+  setVaults(definitions: readonly VaultDefinition[]): ReadonlySet<string>;
   readonly vaults: VaultSet;
   health(): ReferenceHealth[];
   /** Runs one rotator pass now (tests; the timer calls it). */
@@ -319,7 +319,7 @@ export function createSecretResolver(options: SecretResolverOptions): SecretReso
     },
     setVaults(definitions) {
       const changedPrefixes = vaults.replace(definitions);
-      if (changedPrefixes.size === 0) return;
+      if (changedPrefixes.size === 0) return changedPrefixes;
       const changed = new Set<string>();
       for (const entry of entries.values()) {
         if (!changedPrefixes.has(entry.parsed.prefix)) continue;
@@ -335,6 +335,7 @@ export function createSecretResolver(options: SecretResolverOptions): SecretReso
       }
       // Users re-resolve (and so refetch through the new definition) when told of the change.
       notify(changed);
+      return changedPrefixes;
     },
     health() {
       const out: ReferenceHealth[] = [];

@@ -13,6 +13,7 @@ import { routesDefinition, type Route } from '../entities/routes.js';
 import { consumersDefinition, type Consumer } from '../entities/consumers.js';
 import { pluginsDefinition, type PluginConfig } from '../entities/plugins.js';
 import { basicAuthCredentialsDefinition, type BasicAuthCredential } from '../entities/basicauth-credentials.js';
+import { vaultsDefinition, type Vault } from '../entities/vaults.js';
 import { API_KEY_ENCRYPTED_COLUMNS, ApiKeyDao } from './api-key-dao.js';
 import { PortcullisError } from '../errors/portcullis-error.js';
 import { createSqliteDatabase } from './dialects/sqlite.js';
@@ -70,6 +71,7 @@ export interface Store {
   readonly consumers: EntityDao<Consumer>;
   readonly plugins: EntityDao<PluginConfig>;
   readonly basicAuthCredentials: EntityDao<BasicAuthCredential>;
+  readonly vaults: EntityDao<Vault>;
   readonly apiKeys: ApiKeyDao;
   /** Every column that may hold encrypted values. */
   readonly encryptedColumns: readonly EncryptedColumn[];
@@ -176,6 +178,7 @@ export function createStore(options: StoreOptions): Store {
     consumers: make(consumersDefinition),
     plugins: make(pluginsDefinition),
     basicAuthCredentials: make(basicAuthCredentialsDefinition),
+    vaults: make(vaultsDefinition),
     apiKeys: new ApiKeyDao(ctx, cipher),
     encryptedColumns,
     dao: (name) => daos.get(name),

@@ -121,7 +121,7 @@ function printKey(options: OwnerOptions, view: ReturnType<typeof toApiKeyView>, 
 
 /** Opens the store, refuses a database that is not migrated, runs `fn`, reports errors cleanly. */
 async function withService(options: OwnerOptions, fn: (keys: ApiKeyService) => Promise<void>): Promise<void> {
-  const config = loadConfigOrReport(options);
+  const config = await loadConfigOrReport(options);
   if (!config) return void (process.exitCode = 1);
   let parts: StoreParts | undefined;
   try {

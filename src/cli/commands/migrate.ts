@@ -7,7 +7,7 @@ import { cliLogger } from '../cli-logger.js';
 export function registerMigrateCommand(program: Command): void {
   const migrate = program.command('migrate').description('Manage the database schema');
   withConfigOption(migrate.command('up').description('Apply every pending migration')).action(async (options: { config?: string }) => {
-    const config = loadConfigOrReport(options);
+    const config = await loadConfigOrReport(options);
     if (!config) return void (process.exitCode = 1);
     const { store, close } = await openStoreParts({ config, env: process.env, logger: cliLogger(), migrations: 'skip', openKeyring: false });
     try {
@@ -22,7 +22,7 @@ export function registerMigrateCommand(program: Command): void {
     }
   });
   withConfigOption(migrate.command('status').description('List migrations and whether each is applied')).action(async (options: { config?: string }) => {
-    const config = loadConfigOrReport(options);
+    const config = await loadConfigOrReport(options);
     if (!config) return void (process.exitCode = 1);
     const { store, close } = await openStoreParts({ config, env: process.env, logger: cliLogger(), migrations: 'skip', openKeyring: false });
     try {

@@ -4,16 +4,16 @@
  * signal exits at once.
  */
 import type { Command } from 'commander';
-import { loadConfigOrReport, withConfigOption } from '../config-option.js';
+import { loadResolvedConfigOrReport, withConfigOption } from '../config-option.js';
 import { startNode } from '../../node/node.js';
 
 export function registerStartCommand(program: Command): void {
   withConfigOption(program.command('start').description('Start a Portcullis node (proxy and Admin API)')).action(async (options: { config?: string }) => {
-    const config = loadConfigOrReport(options);
-    if (!config) return void (process.exitCode = 1);
+    const loaded = await loadResolvedConfigOrReport(options);
+    if (!loaded) return void (process.exitCode = 1);
     let node;
     try {
-      node = await startNode({ config, env: process.env });
+      node = await startNode({ config: loaded.config, env: process.env, configReferences: loaded.references });
     } catch (err) {
       process.stderr.write(`portcullis: could not start: ${(err as Error).message}\n`);
       process.exitCode = 1;

@@ -1,0 +1,46 @@
+/**
+ * Refuses an Admin API write that introduces a vault reference which cannot be resolved now
+ * (400 PC_VAULT_UNRESOLVED, one field error per reference naming its code), unless the request
+ * says `?allow_unresolved=true` — for a secret that will exist later. The check runs before the
+ * store is touched, so no backend call ever happens inside a database transaction; a reference's
+ * shape and place are checked by the entity's own validation. The resolved value is never used here
+ * and never leaves the node.
+ */
+import type { FastifyRequest } from 'fastify';
+import { PortcullisError, type FieldError } from '../errors/portcullis-error.js';
+import type { SecretResolver } from '../secrets/secret-resolver.js';
+import { findFieldReference } from '../secrets/reference.js';
+import { referenceSites } from '../secrets/reference-paths.js';
+
+/** Routes whose bodies may hold references (in `config`): plugin configurations and vaults. */
+const REFERENCING_ROUTE = /(^|\/)(plugins|vaults)(\/|$)/;
+
+export function createReferenceCheck(secrets: SecretResolver): (request: FastifyRequest) => Promise<void> {
+  return async (request) => {
+    if (request.method !== 'POST' && request.method !== 'PUT' && request.method !== 'PATCH') return;
+    if (!REFERENCING_ROUTE.test(request.routeOptions.url ?? '')) return;
+    if ((request.query as Record<string, unknown> | undefined)?.['allow_unresolved'] === 'true') return;
+    const body = request.body as Record<string, unknown> | null | undefined;
+    if (!body || typeof body !== 'object') return;
+    const fields: FieldError[] = [];
+    await Promise.all(
+      referenceSites(body['config'], ['config']).map(async (site) => {
+        const found = findFieldReference(site.value);
+        if (found.kind !== 'reference') return;
+        try {
+          await secrets.resolve(found.reference);
+        } catch (err) {
+          const reason = err instanceof PortcullisError ? `${err.code}: ${err.message}` : 'cannot be resolved';
+          fields.push({ path: site.path.join('.'), message: reason });
+        }
+      }),
+    );
+    if (fields.length > 0) {
+      fields.sort((a, b) => a.path.localeCompare(b.path));
+      throw new PortcullisError('PC_VAULT_UNRESOLVED', {
+        message: 'A vault reference in the request cannot be resolved now; add ?allow_unresolved=true to save it anyway',
+        fields,
+      });
+    }
+  };
+}

@@ -117,7 +117,15 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     bus.subscribe(apiKeys.invalidator);
     bus.subscribe(basicAuth);
     let runtimeForVaults: RuntimeLoader<RuntimeState> | undefined;
-    const vaults = vaultReloader(parts.reloadVaults, logger, () => runtimeForVaults?.onResync('vaults changed'));
+    const vaults = vaultReloader({
+      logger,
+      reload: parts.reloadVaults,
+      onChanged: () => runtimeForVaults?.onResync('vaults changed'),
+      async secretWritten(vaultId, key) {
+        const vault = await store.vaults.get(vaultId);
+        if (vault) await secrets.expire(vault.prefix, key);
+      },
+    });
     bus.subscribe(vaults);
     let ready = false;
     let runtimeRef: RuntimeLoader<RuntimeState> | undefined;
@@ -138,7 +146,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         apiKeyRoutes({ keys: apiKeys.service, tokenProtected: Boolean(config.admin_token) }),
         basicAuthRoutes(),
         keyringRoutes({ keyring }),
-        vaultRoutes({ secrets, backends: parts.backends }),
+        vaultRoutes({ secrets, backends: parts.backends, maxValueSize: config.vault_max_value_size }),
       ],
     });
     const adminAddress = await admin.listen();

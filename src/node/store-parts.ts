@@ -26,6 +26,8 @@ import { createSecretResolver, type SecretResolver } from '../secrets/secret-res
 import type { VaultBackendFactory } from '../secrets/vault-backend.js';
 import { BUILTIN_BACKENDS } from '../secrets/backends/index.js';
 import { loadVaultDefinitions, vaultEncryptedPaths, vaultPrepareHook } from '../secrets/vault-store.js';
+import { createStoreBackend } from '../secrets/backends/store/store-backend.js';
+import type { PrepareHook } from '../store/dao-context.js';
 
 export interface StorePartsOptions {
   readonly config: Config;
@@ -76,6 +78,9 @@ export async function openStoreParts(options: StorePartsOptions): Promise<StoreP
   const { config, logger } = options;
   const nodeId = options.nodeId ?? randomUUID();
   const registry = createPluginRegistry(BUILTIN_PLUGINS);
+  // The store backend needs the store, which needs the hooks: they look it up once both exist.
+  let vaultHook: PrepareHook = () => ({ entity: {}, errors: [] });
+  let vaultPaths: (entity: Record<string, unknown>) => readonly (readonly string[])[] = () => [];
   const backends = options.backends ?? BUILTIN_BACKENDS;
   const passwordHasher = createArgon2idHasher();
   const keyringHolder = createKeyringHolder();
@@ -88,14 +93,18 @@ export async function openStoreParts(options: StorePartsOptions): Promise<StoreP
     hooks: {
       plugins: pluginPrepareHook(registry),
       basicauth_credentials: basicAuthCredentialHook(passwordHasher),
-      vaults: vaultPrepareHook(backends, new Set(config.vaults.map((v) => v.prefix))),
+      vaults: (entity) => vaultHook(entity),
     },
     nestedEncryption: {
       plugins: { field: 'config', paths: (entity) => registry.encryptedPaths(String(entity['name'])) },
-      vaults: { field: 'config', paths: vaultEncryptedPaths(backends) },
+      vaults: { field: 'config', paths: (entity) => vaultPaths(entity) },
     },
   });
-  const secrets = createSecretResolver({ logger, env: options.env, backends, maxValueSize: config.vault_max_value_size });
+  // The store backend reads the database this factory opened; the others only their own service.
+  const allBackends = [...backends, createStoreBackend(store) as VaultBackendFactory];
+  vaultHook = vaultPrepareHook(allBackends, new Set(config.vaults.map((v) => v.prefix)));
+  vaultPaths = vaultEncryptedPaths(allBackends);
+  const secrets = createSecretResolver({ logger, env: options.env, backends: allBackends, maxValueSize: config.vault_max_value_size });
   const reloadVaults = async () => secrets.setVaults(await loadVaultDefinitions(config, store, logger)).size > 0;
   const keyring = createKeyringManager({
     store,
@@ -144,7 +153,7 @@ export async function openStoreParts(options: StorePartsOptions): Promise<StoreP
       keyHashers: createKeyHashers(config.api_keys.hash_algorithm, { bcryptCost: config.api_keys.bcrypt_cost }),
       issuers: createIssuerDirectory(config.api_keys.issuers),
       migrated,
-      backends,
+      backends: allBackends,
       secrets,
       reloadVaults,
       close,

@@ -73,6 +73,11 @@ export interface SecretResolver {
   setVaults(definitions: readonly VaultDefinition[]): ReadonlySet<string>;
   readonly vaults: VaultSet;
   health(): ReferenceHealth[];
+  /**
+   * Marks the references of a vault (of one resource when given) due and refreshes those in use
+   * now: a write to the built-in store, or a vault event, rotates at once instead of after `ttl`.
+   */
+  expire(prefix: string, resource?: string): Promise<void>;
   /** Runs one rotator pass now (tests; the timer calls it). */
   refreshDue(): Promise<void>;
   /** Starts the background rotator. */
@@ -368,6 +373,14 @@ export function createSecretResolver(options: SecretResolverOptions): SecretReso
       return out.sort((a, b) => a.reference.localeCompare(b.reference));
     },
     refreshDue,
+    async expire(prefix, resource) {
+      for (const entry of entries.values()) {
+        if (entry.parsed.prefix !== prefix || (resource !== undefined && entry.parsed.resource !== resource)) continue;
+        entry.refreshAt = 0;
+        entry.missing = false;
+      }
+      await refreshDue();
+    },
     start() {
       if (timer || closed) return;
       timer = setInterval(() => void refreshDue(), options.tickInterval ?? 1000);

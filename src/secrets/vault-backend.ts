@@ -53,6 +53,8 @@ export interface VaultBackendDeps {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Milliseconds one backend call may take (the resolver also aborts `read` through its signal). */
   readonly timeout: number;
+  /** The prefix of the vault this backend serves (the `store` backend finds its rows by it). */
+  readonly vault?: string;
 }
 
 export interface VaultBackendFactory<C extends Record<string, unknown> = Record<string, unknown>> {

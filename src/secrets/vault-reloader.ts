@@ -1,7 +1,9 @@
 /**
  * Keeps a node's vaults current: a `vaults` cluster event (any node's write) or a resync reads the
  * vault definitions again; when one was added, changed or removed, `onChanged` runs (the node
- * rebuilds its proxy state, so configurations using it resolve through the new definition).
+ * rebuilds its proxy state, so configurations using it resolve through the new definition). A
+ * `vault_secrets` event (a write to the built-in store) refreshes the references reading that key
+ * at once, on every node. Work runs one piece at a time, in order.
  */
 import type { Logger } from 'pino';
 import type { EventSubscriber } from '../cluster/event-bus.js';
@@ -11,30 +13,53 @@ export interface VaultReloader extends EventSubscriber {
   settled(): Promise<void>;
 }
 
-export function vaultReloader(reload: () => Promise<boolean>, logger: Logger, onChanged: () => void): VaultReloader {
+export interface VaultReloaderDeps {
+  /** Reads the vaults again; true when one was added, changed or removed. */
+  reload(): Promise<boolean>;
+  /** A secret of the built-in store was written or deleted: refresh what reads it. */
+  secretWritten(vaultId: string, key: string): Promise<void>;
+  /** Called after a reload that changed the vaults. */
+  onChanged(): void;
+  readonly logger: Logger;
+}
+
+export function vaultReloader(deps: VaultReloaderDeps): VaultReloader {
+  const { logger } = deps;
   let running: Promise<void> | undefined;
-  let again = false;
+  let reloadAgain = false;
+  const written: { vaultId: string; key: string }[] = [];
   const run = () => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = (async () => {
-      do {
-        again = false;
+    running ??= (async () => {
+      while (reloadAgain || written.length > 0) {
         try {
-          if (await reload()) onChanged();
+          if (reloadAgain) {
+            reloadAgain = false;
+            if (await deps.reload()) deps.onChanged();
+          } else {
+            const next = written.shift()!;
+            await deps.secretWritten(next.vaultId, next.key);
+          }
         } catch (err) {
-          logger.error({ err: (err as Error).message }, 'could not read the vaults; keeping the ones loaded');
+          logger.error({ err: (err as Error).message }, 'could not apply a vault change; keeping what is loaded');
         }
-      } while (again);
-    })().finally(() => (running = undefined));
+      }
+    })().finally(() => {
+      running = undefined;
+      if (reloadAgain || written.length > 0) run();
+    });
   };
   return {
     onEvents(events) {
-      if (events.some((e) => e.entity === 'vaults')) run();
+      for (const e of events) {
+        if (e.entity === 'vaults') reloadAgain = true;
+        else if (e.entity === 'vault_secrets' && typeof e.data?.['key'] === 'string') written.push({ vaultId: e.entity_id, key: e.data['key'] });
+      }
+      run();
     },
-    onResync: run,
+    onResync() {
+      reloadAgain = true;
+      run();
+    },
     async settled() {
       while (running) await running;
     },

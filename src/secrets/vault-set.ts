@@ -109,7 +109,12 @@ export function createVaultSet(options: VaultSetOptions): VaultSet {
         if (failure === undefined) {
           try {
             const config = Value.Default(factory.configSchema, withEnvReferences(backendConfig, options.env, definition.prefix)) as Record<string, unknown>;
-            created = factory.create(config, { logger: logger.child({ vault: definition.prefix }), env: options.env, timeout: vaultSettings.timeout });
+            created = factory.create(config, {
+              logger: logger.child({ vault: definition.prefix }),
+              env: options.env,
+              timeout: vaultSettings.timeout,
+              vault: definition.prefix,
+            });
             return created;
           } catch (err) {
             failure = err instanceof PortcullisError ? err.message : `its ${factory.name} backend could not be set up (${(err as Error).message})`;

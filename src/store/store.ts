@@ -14,6 +14,7 @@ import { consumersDefinition, type Consumer } from '../entities/consumers.js';
 import { pluginsDefinition, type PluginConfig } from '../entities/plugins.js';
 import { basicAuthCredentialsDefinition, type BasicAuthCredential } from '../entities/basicauth-credentials.js';
 import { vaultsDefinition, type Vault } from '../entities/vaults.js';
+import { VaultSecretDao } from './vault-secret-dao.js';
 import { API_KEY_ENCRYPTED_COLUMNS, ApiKeyDao } from './api-key-dao.js';
 import { PortcullisError } from '../errors/portcullis-error.js';
 import { createSqliteDatabase } from './dialects/sqlite.js';
@@ -73,6 +74,8 @@ export interface Store {
   readonly basicAuthCredentials: EntityDao<BasicAuthCredential>;
   readonly vaults: EntityDao<Vault>;
   readonly apiKeys: ApiKeyDao;
+  /** The built-in `store` vault backend's secrets. */
+  readonly vaultSecrets: VaultSecretDao;
   /** Every column that may hold encrypted values. */
   readonly encryptedColumns: readonly EncryptedColumn[];
   dao(name: EntityName): EntityDao | undefined;
@@ -155,7 +158,10 @@ export function createStore(options: StoreOptions): Store {
     }),
     health,
   );
-  const encryptedColumns: EncryptedColumn[] = API_KEY_ENCRYPTED_COLUMNS.map((column) => ({ table: 'api_keys', column, json: false }));
+  const encryptedColumns: EncryptedColumn[] = [
+    ...API_KEY_ENCRYPTED_COLUMNS.map((column) => ({ table: 'api_keys', column, json: false })),
+    { table: 'vault_secrets', column: 'value', json: false },
+  ];
   const make = <E extends { id: string; created_at: number; updated_at: number }>(def: EntityDefinition<E>) => {
     const generic = def as unknown as EntityDefinition;
     checkEntityDefinition(generic);
@@ -180,6 +186,7 @@ export function createStore(options: StoreOptions): Store {
     basicAuthCredentials: make(basicAuthCredentialsDefinition),
     vaults: make(vaultsDefinition),
     apiKeys: new ApiKeyDao(ctx, cipher),
+    vaultSecrets: new VaultSecretDao(ctx, cipher),
     encryptedColumns,
     dao: (name) => daos.get(name),
     transaction: (fn) => ctx.write(() => fn(), 'transaction'),

@@ -7,8 +7,10 @@ import type { VaultBackendFactory } from '../vault-backend.js';
 import { envBackend } from './env/env-backend.js';
 import { hcvBackend } from './hcv/index.js';
 import { conjurBackend } from './conjur/index.js';
+import { azureBackend } from './azure/index.js';
+import { gcpBackend } from './gcp/index.js';
 
-export const BUILTIN_BACKENDS: readonly VaultBackendFactory[] = [envBackend, hcvBackend, conjurBackend] as readonly VaultBackendFactory[];
+export const BUILTIN_BACKENDS: readonly VaultBackendFactory[] = [envBackend, hcvBackend, gcpBackend, azureBackend, conjurBackend] as readonly VaultBackendFactory[];
 
 export function backendFactory(name: string, backends: readonly VaultBackendFactory[] = BUILTIN_BACKENDS): VaultBackendFactory | undefined {
   return backends.find((b) => b.name === name);

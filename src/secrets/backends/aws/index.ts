@@ -1,0 +1,2 @@
+/** The `aws` vault backend (AWS Secrets Manager). */
+export { awsBackend } from './aws-backend.js';

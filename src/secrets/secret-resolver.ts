@@ -19,6 +19,7 @@ import type { ErrorCode } from '../errors/catalogue.js';
 import { findFieldReference, parseVaultReference, type VaultReference } from './reference.js';
 import { VaultBackendError, type VaultBackend, type VaultBackendFactory } from './vault-backend.js';
 import { checkReferenceSettings, referenceSettings, REFERENCE_SETTING_OPTIONS, type VaultSettings } from './vault-settings.js';
+import { untilAborted } from './until-aborted.js';
 import { createVaultSet, type VaultDefinition, type VaultSet } from './vault-set.js';
 
 export type ReferenceStatus = 'resolved' | 'stale' | 'failing' | 'unresolvable';
@@ -193,7 +194,11 @@ export function createSecretResolver(options: SecretResolverOptions): SecretReso
     const deadline = setTimeout(() => controller.abort(), vault.settings.timeout);
     let read;
     try {
-      read = await withDeadline(backend.read(resource, entry.parsed.version, backendOptions, controller.signal), controller.signal, vault.settings.timeout);
+      read = await untilAborted(
+        backend.read(resource, entry.parsed.version, backendOptions, controller.signal),
+        controller.signal,
+        () => new VaultBackendError('unavailable', `no answer within ${vault.settings.timeout} ms`),
+      );
     } catch (err) {
       if (err instanceof PortcullisError) throw err;
       if (err instanceof VaultBackendError) throw new PortcullisError(KIND_CODES[err.kind], { message: `${entry.reference}: ${err.message}` });
@@ -397,25 +402,6 @@ export function createSecretResolver(options: SecretResolverOptions): SecretReso
 function statusOf(entry: Entry): ReferenceStatus {
   if (entry.value !== undefined) return entry.failingSince === null ? 'resolved' : 'stale';
   return entry.everResolved ? 'failing' : 'unresolvable';
-}
-
-/** Ends with the signal even when a backend ignores it. */
-function withDeadline<T>(work: Promise<T>, signal: AbortSignal, ms: number): Promise<T> {
-  if (signal.aborted) return Promise.reject(new VaultBackendError('unavailable', `no answer within ${ms} ms`));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new VaultBackendError('unavailable', `no answer within ${ms} ms`));
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 function shorten(text: string): string {

@@ -9,8 +9,16 @@ import { hcvBackend } from './hcv/index.js';
 import { conjurBackend } from './conjur/index.js';
 import { azureBackend } from './azure/index.js';
 import { gcpBackend } from './gcp/index.js';
+import { awsBackend } from './aws/index.js';
 
-export const BUILTIN_BACKENDS: readonly VaultBackendFactory[] = [envBackend, hcvBackend, gcpBackend, azureBackend, conjurBackend] as readonly VaultBackendFactory[];
+export const BUILTIN_BACKENDS: readonly VaultBackendFactory[] = [
+  envBackend,
+  hcvBackend,
+  awsBackend,
+  gcpBackend,
+  azureBackend,
+  conjurBackend,
+] as readonly VaultBackendFactory[];
 
 export function backendFactory(name: string, backends: readonly VaultBackendFactory[] = BUILTIN_BACKENDS): VaultBackendFactory | undefined {
   return backends.find((b) => b.name === name);

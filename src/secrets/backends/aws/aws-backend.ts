@@ -19,7 +19,7 @@ import { AwsBackendConfig } from './aws-backend-config.js';
 import { createAwsCredentials } from './aws-credentials.js';
 import { awsFailure, refusedCredentials } from './aws-failure.js';
 import { cappedStreamCollector } from './capped-stream-collector.js';
-import { untilAborted } from './until-aborted.js';
+import { untilAborted } from '../../until-aborted.js';
 
 /** Kong's version numbers for the AWS vault: `#1` is the current version, `#2` the previous one. */
 const KONG_STAGES: Readonly<Record<string, string>> = { '1': 'AWSCURRENT', '2': 'AWSPREVIOUS' };

@@ -23,7 +23,7 @@ import { AzureBackendConfig } from './azure-config.js';
 import { createAzureCredential, type CredentialPipeline } from './azure-credential.js';
 import { azureFailure } from './azure-failure.js';
 import { boundedResponsePolicy } from './bounded-response-policy.js';
-import { untilAborted } from './until-aborted.js';
+import { untilAborted } from '../../until-aborted.js';
 
 /** Key Vault secret names: 1–127 letters, digits and dashes. */
 const SECRET_NAME = /^[0-9A-Za-z-]{1,127}$/;
@@ -54,7 +54,7 @@ export const azureBackend: VaultBackendFactory<AzureBackendConfig> = {
     let client: SecretClient | null = null;
 
     async function readWith(current: SecretClient, name: string, version: string | null, signal: AbortSignal): Promise<SecretRead> {
-      const secret = await untilAborted(current.getSecret(name, { abortSignal: signal, ...(version ? { version } : {}) }), signal);
+      const secret = await untilAborted(current.getSecret(name, { abortSignal: signal, ...(version ? { version } : {}) }), signal, abortError);
       if (typeof secret.value !== 'string') throw new VaultBackendError('unavailable', `Azure Key Vault ${describe(name, version)}: the answer holds no value`);
       return { value: secret.value, ...(secret.properties.version ? { version: secret.properties.version } : {}) };
     }
@@ -102,4 +102,11 @@ function describe(name: string, version: string | null): string {
 function isRefusedToken(err: unknown): boolean {
   const e = err as { name?: unknown; statusCode?: unknown };
   return e?.name === 'RestError' && e.statusCode === 401;
+}
+
+/** What the failure mapping (azure-failure.ts) reads as the deadline passing. */
+function abortError(): Error {
+  const err = new Error('the read was aborted (timeout)');
+  err.name = 'AbortError';
+  return err;
 }

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Secret } from '../../../observability/secret.js';
 import { VaultBackendError } from '../../vault-backend.js';
 import type { ConjurAccessToken } from './conjur-access-token.js';
+import { untilAborted } from '../../until-aborted.js';
 
 export interface TokenCacheDeps {
   /** Exchanges the API key for a new token; throws VaultBackendErrors; `signal` is the cache's deadline. */
@@ -56,7 +57,7 @@ export function createTokenCache(deps: TokenCacheDeps): TokenCache {
       const stillValid = held && now < held.expiresAt ? held : null;
       if (!stillValid) current = null;
       try {
-        return (await untilAborted(authenticateOnce(), signal)).header;
+        return (await untilAborted(authenticateOnce(), signal, cutOff)).header;
       } catch (err) {
         if (stillValid === null || signal.aborted || current !== stillValid) throw err;
         deps.logger.warn(
@@ -72,13 +73,4 @@ export function createTokenCache(deps: TokenCacheDeps): TokenCache {
   };
 }
 
-/** `work`, or a VaultBackendError as soon as `signal` aborts (the work itself goes on for others). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  const cutOff = () => new VaultBackendError('unavailable', 'the read was cut off (timeout) while waiting for a Conjur access token');
-  if (signal.aborted) return Promise.reject(cutOff());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(cutOff());
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
+const cutOff = () => new VaultBackendError('unavailable', 'the read was cut off (timeout) while waiting for a Conjur access token');

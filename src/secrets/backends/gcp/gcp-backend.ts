@@ -24,7 +24,7 @@ import { secretManagerEndpoint } from './secret-manager-endpoint.js';
 import { decodeSecretPayload } from './secret-payload.js';
 import { secretVersionName } from './secret-version-name.js';
 import { parseServiceAccountKey, type ServiceAccountKeyParse } from './service-account-key.js';
-import { untilAborted } from './until-aborted.js';
+import { untilAborted } from '../../until-aborted.js';
 
 /** Where the client connects and, for application default credentials, which key file it uses. */
 function connectionSettings(config: GcpBackendConfig, env: VaultBackendDeps['env']): Omit<ConnectionSettings, 'key'> {

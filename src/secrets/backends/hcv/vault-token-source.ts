@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import { VaultBackendError } from '../../vault-backend.js';
 import type { VaultHttp } from './vault-http.js';
 import { tokenLease, type Login, type TokenLease } from './vault-login.js';
+import { untilAborted } from '../../until-aborted.js';
 
 export interface TokenSource {
   /** The token to read with, logging in first when there is none or it has expired. */
@@ -122,7 +123,7 @@ export function loginTokenSource(deps: LoginTokenSourceDeps): TokenSource {
     async token(signal) {
       if (closing.signal.aborted) throw new VaultBackendError('unavailable', 'hcv: the backend was closed');
       if (held && Date.now() < held.usableUntil) return held.token;
-      return untilAborted(login(), signal);
+      return untilAborted(login(), signal, cancelled);
     },
     refused(token) {
       if (held?.token === token) drop();
@@ -133,16 +134,6 @@ export function loginTokenSource(deps: LoginTokenSourceDeps): TokenSource {
       drop();
     },
   };
-}
-
-/** `promise`, or `unavailable` as soon as `signal` aborts (the promise goes on for other waiters). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(cancelled());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(cancelled());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 const cancelled = () => new VaultBackendError('unavailable', 'hcv: the read was cancelled (timeout) while logging in to Vault');

@@ -35,3 +35,10 @@ it('leaves no unhandled rejection behind when the abandoned promise fails later'
     process.off('unhandledRejection', onUnhandled);
   }
 });
+
+it('rejects with what `reason` makes instead of the signal reason when given', async () => {
+  const controller = new AbortController();
+  const pending = untilAborted(new Promise<never>(() => undefined), controller.signal, () => new Error('custom cut-off'));
+  controller.abort();
+  await assert.rejects(pending, /custom cut-off/);
+});

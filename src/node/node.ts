@@ -27,6 +27,7 @@ import { registerKeyringMetrics } from '../keyring/keyring-metrics.js';
 import type { VaultBackendFactory } from '../secrets/vault-backend.js';
 import { preparePluginSecrets } from '../secrets/prepare-plugin-secrets.js';
 import { vaultReloader } from '../secrets/vault-reloader.js';
+import { createSecretMetrics } from '../secrets/secret-metrics.js';
 import { vaultRoutes } from '../admin/resources/vaults.js';
 import { createReferenceCheck } from '../admin/reference-check.js';
 
@@ -65,7 +66,9 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const nodeId = config.node_id ?? randomUUID();
   const logger = options.logger ?? createLogger({ level: config.log_level, nodeId });
   const metrics = createMetrics();
+  const secretMetrics = createSecretMetrics(metrics.registry);
   const parts = await openStoreParts({
+    onVaultResolution: (vault, outcome) => secretMetrics.observe(vault, outcome),
     config,
     env: options.env ?? {},
     logger,
@@ -74,7 +77,10 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     ...(options.backends ? { backends: options.backends } : {}),
   });
   const { store, registry, passwordHasher, keyring, secrets } = parts;
+  secretMetrics.watch(() => secrets.health());
   secrets.setUses('config', options.configReferences ?? new Map());
+  // Resolved once by the config loader; resolved here too, so the rotator keeps them fresh and the health API knows them.
+  await Promise.allSettled([...(options.configReferences?.keys() ?? [])].map((reference) => secrets.resolve(reference)));
   if (parts.migrated?.applied.length) logger.info({ applied: parts.migrated.applied }, 'database migrated');
   registerKeyringMetrics(metrics.registry, keyring);
   const closers: (() => Promise<void> | void)[] = [() => parts.close()];

@@ -43,6 +43,8 @@ export interface StorePartsOptions {
   readonly migrations: 'apply' | 'require' | 'skip';
   /** Load the keyring (default true). Only `migrate` opens a store without it (it never encrypts). */
   readonly openKeyring?: boolean;
+  /** Told of every secret backend call (metrics). */
+  readonly onVaultResolution?: (vault: string, outcome: string) => void;
   /** The secret backends (default: every one this build ships); tests add their own. */
   readonly backends?: readonly VaultBackendFactory[];
   /** Tests: the keyring's clock (ms) and how often it persists counts and checks key age (ms). */
@@ -104,7 +106,13 @@ export async function openStoreParts(options: StorePartsOptions): Promise<StoreP
   const allBackends = [...backends, createStoreBackend(store) as VaultBackendFactory];
   vaultHook = vaultPrepareHook(allBackends, new Set(config.vaults.map((v) => v.prefix)));
   vaultPaths = vaultEncryptedPaths(allBackends);
-  const secrets = createSecretResolver({ logger, env: options.env, backends: allBackends, maxValueSize: config.vault_max_value_size });
+  const secrets = createSecretResolver({
+    logger,
+    env: options.env,
+    backends: allBackends,
+    maxValueSize: config.vault_max_value_size,
+    ...(options.onVaultResolution ? { onResolution: options.onVaultResolution } : {}),
+  });
   const reloadVaults = async () => secrets.setVaults(await loadVaultDefinitions(config, store, logger)).size > 0;
   const keyring = createKeyringManager({
     store,

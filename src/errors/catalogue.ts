@@ -39,6 +39,7 @@ export const ERROR_CATALOGUE = {
   PC_PROXY_REQUEST_TERMINATED: { status: 503, message: 'This route is not available' },
   PC_PROXY_NO_SERVICE: { status: 503, message: 'This route has no service' },
   PC_PROXY_PATH_REFUSED: { status: 400, message: 'The request path is not allowed' },
+  PC_PROXY_UPSTREAM_AUTH_FAILED: { status: 502, message: 'The credentials for the upstream service could not be obtained' },
 
   // Authentication on the proxy: every failure of one plugin looks the same to the client.
   PC_AUTH_KEY_INVALID: { status: 401, message: 'Unauthorized' },

@@ -37,7 +37,7 @@ export type AccessOutcome =
   /** Stop with this exact response (e.g. request-termination with a custom body, CORS preflight). */
   | { readonly kind: 'respond'; readonly status: number; readonly headers?: Readonly<Record<string, string>>; readonly body?: string | Buffer };
 
-export const CONTINUE: AccessOutcome = Object.freeze({ kind: 'continue' });
+export const CONTINUE: Extract<AccessOutcome, { kind: 'continue' }> = Object.freeze({ kind: 'continue' });
 
 /**
  * A request body the proxy inspects for plugins (see PluginInstance.readsBody and
@@ -91,6 +91,26 @@ export interface ResponseHead {
   readonly headers: Record<string, string | string[] | undefined>;
 }
 
+/**
+ * The request about to be sent upstream, as `beforeUpstream` sees it. Its headers are
+ * `ctx.upstreamHeaders`, which the hook may change (they are sent as the hook leaves them).
+ */
+export interface UpstreamRequest {
+  readonly method: string;
+  /** The path and query sent upstream (`/v1/items?page=2`), after every change of the access phase. */
+  readonly target: string;
+  /**
+   * The body: its bytes when the proxy buffered it (see PluginInstance.buffersBodyUpTo), null when
+   * the request has none, `streamed` when it goes upstream as it arrives (its bytes are unknown).
+   */
+  readonly body: Buffer | null | 'streamed';
+  /** 1, then 2 when the request is sent again because a `retryUpstream` hook asked for it. */
+  readonly attempt: 1 | 2;
+}
+
+/** What `beforeUpstream` answers: go on, or stop with a JSON error (e.g. credentials unobtainable). */
+export type UpstreamOutcome = Extract<AccessOutcome, { kind: 'continue' | 'reject' }>;
+
 export interface PluginInstance {
   /**
    * True when `access` reads body fields (key-auth with `key_in_body`): the proxy then buffers a
@@ -107,7 +127,26 @@ export interface PluginInstance {
    * the access phase let the request through, so a refused request's body is never read.
    */
   readonly removesBodyFields?: boolean;
+  /**
+   * A request body with a Content-Length up to this many bytes is read whole before
+   * `beforeUpstream` runs, given to it as bytes, and can be sent again on a retry. A longer or
+   * chunked body streams: `beforeUpstream` sees `streamed`, and the request is never retried.
+   * The largest value of a chain applies; absent or 0: bodies stream.
+   */
+  readonly buffersBodyUpTo?: number;
   access?(ctx: RequestContext): AccessOutcome | Promise<AccessOutcome>;
+  /**
+   * Runs right before each attempt to send the request upstream (after the access phase, in
+   * chain order, and again before a retry): sets credentials, signs what is sent.
+   */
+  beforeUpstream?(ctx: RequestContext, request: UpstreamRequest): UpstreamOutcome | Promise<UpstreamOutcome>;
+  /**
+   * Called when the first attempt's upstream answered `status` and the request can be sent again
+   * (no body, or a buffered one). Answer false (synchronously, so the response is not held) to let
+   * the answer through; true, or a promise of true, to have the proxy discard it and send the
+   * request once more, `beforeUpstream` first. The second answer goes to the client, whatever it is.
+   */
+  retryUpstream?(ctx: RequestContext, status: number): boolean | Promise<boolean>;
   response?(ctx: RequestContext, head: ResponseHead): void;
   /** Called when the configuration is replaced or removed. */
   close?(): void;

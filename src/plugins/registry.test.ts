@@ -26,7 +26,7 @@ describe('createPluginRegistry', () => {
     );
   });
 
-  it('lists the config paths a plugin schema marks encrypted (none for built-ins without secrets, none for unknown plugins)', () => {
+  it('lists the config paths a plugin schema marks encrypted (upstream-auth’s secrets, none for other built-ins, none for unknown plugins)', () => {
     const secretive: PluginDefinition = {
       name: 'secretive',
       priority: 1,
@@ -38,7 +38,15 @@ describe('createPluginRegistry', () => {
     };
     const registry = createPluginRegistry([secretive, ...BUILTIN_PLUGINS]);
     assert.deepEqual(registry.encryptedPaths('secretive'), [['token'], ['upstreams', '*', 'password']]);
-    for (const p of BUILTIN_PLUGINS) assert.deepEqual(registry.encryptedPaths(p.name), []);
+    assert.deepEqual(registry.encryptedPaths('upstream-auth'), [
+      ['header_value'],
+      ['password'],
+      ['client_secret'],
+      ['access_key_id'],
+      ['secret_access_key'],
+      ['session_token'],
+    ]);
+    for (const p of BUILTIN_PLUGINS.filter((b) => b.name !== 'upstream-auth')) assert.deepEqual(registry.encryptedPaths(p.name), []);
     assert.deepEqual(registry.encryptedPaths('nope'), []);
   });
 

@@ -12,6 +12,7 @@ import { referenceErrors } from '../secrets/reference-paths.js';
 import { requestTerminationPlugin } from './request-termination/handler.js';
 import { keyAuthPlugin } from './key-auth/handler.js';
 import { basicAuthPlugin } from './basic-auth/handler.js';
+import { upstreamAuthPlugin } from './upstream-auth/handler.js';
 
 /**
  * The plugins shipped with Portcullis, listed explicitly (no loading by name). The casts widen each
@@ -22,6 +23,7 @@ export const BUILTIN_PLUGINS: readonly PluginDefinition[] = [
   keyAuthPlugin as PluginDefinition,
   basicAuthPlugin as PluginDefinition,
   requestTerminationPlugin as PluginDefinition,
+  upstreamAuthPlugin as PluginDefinition,
 ];
 
 /** The result of validating one plugin configuration. */

@@ -14,6 +14,7 @@
  * refused rather than passed on unchecked.
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { RequestBodyFields } from '../plugins/plugin.js';
 import { removeParams } from '../plugins/shared/form-params.js';
 import { topLevelMembers, withoutMembers } from './json-members.js';
@@ -40,8 +41,8 @@ export function inspectionOf(headers: IncomingHttpHeaders): InspectedType | 'com
 
 export type ReadBody = { readonly kind: 'ok'; readonly buffer: Buffer } | { readonly kind: 'too_large' };
 
-/** Reads the whole body, at most `limit` bytes. */
-export function readBody(req: IncomingMessage, limit: number): Promise<ReadBody> {
+/** Reads the whole body (the request, or a stream of it), at most `limit` bytes. */
+export function readBody(req: Readable, limit: number): Promise<ReadBody> {
   const cap = limit > 0 ? limit : DEFAULT_BUFFER_LIMIT;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

@@ -27,6 +27,14 @@ export interface PluginChain {
   readonly readsBody: boolean;
   /** True when some access entry removes body fields: the proxy trims the body after the access phase. */
   readonly removesBodyFields: boolean;
+  /** Entries with a `beforeUpstream` hook, in execution order. */
+  readonly upstream: readonly PluginEntry[];
+  /** Entries with a `retryUpstream` hook, in execution order. */
+  readonly retry: readonly PluginEntry[];
+  /** True when `upstream` or `retry` has entries: the request then goes upstream through them. */
+  readonly hooksUpstream: boolean;
+  /** The largest `buffersBodyUpTo` of the chain (0: bodies stream). */
+  readonly buffersBodyUpTo: number;
 }
 
 /** The chain of a scope without plugins (shared: it holds nothing). */
@@ -37,6 +45,10 @@ export const EMPTY_CHAIN: PluginChain = Object.freeze({
   skipsPreflight: false,
   readsBody: false,
   removesBodyFields: false,
+  upstream: Object.freeze([]),
+  retry: Object.freeze([]),
+  hooksUpstream: false,
+  buffersBodyUpTo: 0,
 });
 
 /** Execution order: higher priority first, then by name so the order never depends on input order. */
@@ -49,6 +61,8 @@ export function createPluginChain(entries: readonly PluginEntry[]): PluginChain 
   if (entries.length === 0) return EMPTY_CHAIN;
   const sorted = [...entries].sort(compareEntries);
   const access = sorted.filter((e) => typeof e.instance.access === 'function');
+  const upstream = sorted.filter((e) => typeof e.instance.beforeUpstream === 'function');
+  const retry = sorted.filter((e) => typeof e.instance.retryUpstream === 'function');
   return Object.freeze({
     entries: Object.freeze(sorted),
     access: Object.freeze(access),
@@ -56,6 +70,10 @@ export function createPluginChain(entries: readonly PluginEntry[]): PluginChain 
     skipsPreflight: access.some((e) => !e.runsOnPreflight),
     readsBody: access.some((e) => e.instance.readsBody === true),
     removesBodyFields: access.some((e) => e.instance.removesBodyFields === true),
+    upstream: Object.freeze(upstream),
+    retry: Object.freeze(retry),
+    hooksUpstream: upstream.length > 0 || retry.length > 0,
+    buffersBodyUpTo: Math.max(0, ...sorted.map((e) => e.instance.buffersBodyUpTo ?? 0)),
   });
 }
 

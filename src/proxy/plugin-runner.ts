@@ -2,11 +2,12 @@
  * Runs the plugin phases of one request. Access handlers run in chain order; each returns an
  * outcome: `continue` goes on, `authenticated` records the consumer and swaps in that consumer's
  * chain for the rest of the request, `reject`/`respond` end the pipeline. Handlers may be sync or
- * async; the loop stays synchronous until one returns a promise. Response handlers see the
- * upstream response head before it is written.
+ * async; the loop stays synchronous until one returns a promise. Upstream hooks run right before
+ * each attempt to send the request, and decide whether an answer is retried. Response handlers
+ * see the upstream response head before it is written.
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { AccessOutcome, ResponseHead } from '../plugins/plugin.js';
+import type { AccessOutcome, ResponseHead, UpstreamOutcome, UpstreamRequest } from '../plugins/plugin.js';
 import { CONTINUE } from '../plugins/plugin.js';
 import type { RuntimeState } from './runtime-state.js';
 import type { ProxyContext } from './proxy-context.js';
@@ -48,6 +49,39 @@ function authenticate(ctx: ProxyContext, state: RuntimeState, entry: PluginEntry
   return indexAfter(ctx.plugins, entry);
 }
 
+/**
+ * Runs the `beforeUpstream` hooks in chain order, right before an attempt is sent. Resolves to
+ * `continue`, or to the first refusal (the later hooks then do not run). Stays synchronous until
+ * a hook returns a promise.
+ */
+export function runBeforeUpstream(ctx: ProxyContext, request: UpstreamRequest, from = 0): UpstreamOutcome | Promise<UpstreamOutcome> {
+  const list = ctx.plugins.upstream;
+  for (let i = from; i < list.length; i++) {
+    const outcome = list[i]!.instance.beforeUpstream!(ctx, request);
+    if (isPromise(outcome)) return outcome.then((settled) => (settled.kind === 'continue' ? runBeforeUpstream(ctx, request, i + 1) : settled));
+    if (outcome.kind !== 'continue') return outcome;
+  }
+  return CONTINUE;
+}
+
+/**
+ * Asks every `retryUpstream` hook whether the first attempt's answer `status` should be retried:
+ * true when one says so. Synchronous (the answer is not held) when every hook answers at once.
+ */
+export function runRetryHooks(ctx: ProxyContext, status: number): boolean | Promise<boolean> {
+  const list = ctx.plugins.retry;
+  let retry = false;
+  let pending: Promise<boolean>[] | null = null;
+  // Every hook is asked, even once one said yes: each may have its own credentials to renew.
+  for (let i = 0; i < list.length; i++) {
+    const answer = list[i]!.instance.retryUpstream!(ctx, status);
+    if (answer === true) retry = true;
+    else if (answer !== false) (pending ??= []).push(answer);
+  }
+  if (pending === null) return retry;
+  return Promise.all(pending).then((answers) => retry || answers.includes(true));
+}
+
 /** Runs the response phase on the upstream response head, in chain order. */
 export function runResponsePhase(ctx: ProxyContext, head: ResponseHead): void {
   const list = ctx.plugins.response;
@@ -80,6 +114,6 @@ export function isPreflight(method: string | undefined, headers: IncomingHttpHea
   return method === 'OPTIONS' && headers.origin !== undefined && headers['access-control-request-method'] !== undefined;
 }
 
-function isPromise(value: AccessOutcome | Promise<AccessOutcome>): value is Promise<AccessOutcome> {
-  return typeof (value as Promise<AccessOutcome>).then === 'function';
+function isPromise<T extends AccessOutcome>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as Promise<T>).then === 'function';
 }

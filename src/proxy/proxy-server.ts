@@ -1,9 +1,10 @@
 /**
  * The proxy listener: a `node:http` server (strict parser, header size from the config) whose
  * request handler routes, enforces the body limit, runs the plugins and hands the request to an
- * `UpstreamExchange`. It reads the runtime state through `getState()` once per request, so a new
- * configuration takes effect for the next request without a restart. Closing stops accepting,
- * lets in-flight requests finish up to `shutdown_timeout`, then cuts what remains.
+ * `UpstreamExchange` (through the chain's upstream hooks when it has any:
+ * forward-through-hooks.ts). It reads the runtime state through `getState()` once per request,
+ * so a new configuration takes effect for the next request without a restart. Closing stops
+ * accepting, lets in-flight requests finish up to `shutdown_timeout`, then cuts what remains.
  *
  * Before routing it refuses (400, JSON, X-Request-Id) a target it cannot parse, a path that
  * normalisation or the router's confinement refuses (`PC_PROXY_PATH_REFUSED`) and an ambiguous
@@ -31,6 +32,7 @@ import { runAccessPhase, writeAccessOutcome } from './plugin-runner.js';
 import { createRequestMetrics } from './request-metrics.js';
 import { createUpstreamPool } from './upstream-pool.js';
 import { UpstreamExchange, type ExchangeDeps } from './upstream-exchange.js';
+import { forwardThroughHooks } from './forward-through-hooks.js';
 import { BodyLimitStream } from './body-limit.js';
 import { hasBody, inspectionOf, type InspectedType } from './body-fields.js';
 import { inspectAroundAccess } from './body-inspection.js';
@@ -196,7 +198,12 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       return writeJsonError(res, { status: 503, code: 'PC_PROXY_NO_SERVICE' }, ctx.requestId);
     }
     letBodyCome(req, res);
-    exchange.forward(pool.targetFor(ctx.service), buffered ?? requestBody(req, limit));
+    const target = pool.targetFor(ctx.service);
+    const body = buffered ?? requestBody(req, limit);
+    if (!ctx.plugins.hooksUpstream) return exchange.forward(target, body);
+    // A client that left before its body was whole (buffering it failed) is not a failure of the proxy.
+    const failedHere = (err: unknown) => (exchange.clientGone || (req.destroyed && !req.complete) ? undefined : failed(res, ctx.requestId, err));
+    forwardThroughHooks(ctx, res, exchange, target, body, { logger, failed: failedHere }).catch(failedHere);
   };
 
   /** The unexpected (a plugin that threw, a header Node refused): 500, logged with the request id. */

@@ -46,6 +46,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   #resume: (() => void) | null = null;
   /** Kept for retries: a request without a body that could not connect is sent again. */
   #target: UpstreamTarget | null = null;
+  /** Who handles the current attempt's dispatch: this exchange, or one holding its answer (RetryableAttempt). */
+  #handler: Dispatcher.DispatchHandler = this;
   #retriesLeft = 0;
   #attempts = 0;
 
@@ -62,24 +64,29 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     return this.#clientGone;
   }
 
-  /** Sends the request upstream; `body` is the client's body stream, or null when it has none. */
-  forward(target: UpstreamTarget, body: Readable | null): void {
+  /**
+   * Sends the request upstream; `body` is the client's body stream, its buffered bytes, or null
+   * when it has none. `handler` receives the upstream's answer in place of this exchange (which it
+   * must pass on to), e.g. to hold an answer that may be retried.
+   */
+  forward(target: UpstreamTarget, body: Readable | Buffer | null, handler: Dispatcher.DispatchHandler = this): void {
     const ctx = this.#ctx;
     this.#dispatchedAt = performance.now();
     // Retries (the service's `retries`) only where the request surely never reached the upstream
     // and can be sent again whole: a failed connection, and no body stream to replay.
     if (this.#attempts++ === 0) this.#retriesLeft = body === null ? (ctx.service?.retries ?? 0) : 0;
     this.#target = target;
+    this.#handler = handler;
     target.dispatcher.dispatch(
       {
-        path: ctx.query === '' ? ctx.match.upstreamPath : `${ctx.match.upstreamPath}?${ctx.query}`,
+        path: upstreamRequestTarget(ctx),
         method: ctx.method as Dispatcher.HttpMethod,
         headers: ctx.upstreamHeaders as Dispatcher.DispatchOptions['headers'],
         body,
         headersTimeout: target.readTimeout,
         bodyTimeout: target.readTimeout,
       },
-      this,
+      handler,
     );
   }
 
@@ -139,7 +146,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
         'upstream connection failed: retrying',
       );
       this.#controller = null;
-      this.forward(this.#target, null);
+      this.forward(this.#target, null, this.#handler);
       return;
     }
     this.#deps.logger.warn(
@@ -160,4 +167,9 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.#deps.metrics.request(ctx.route, ctx.service, finished ? res.statusCode : CLIENT_CLOSED, (performance.now() - this.#startedAt) / 1000);
     this.#deps.onDone();
   }
+}
+
+/** The path and query sent upstream for `ctx`. */
+export function upstreamRequestTarget(ctx: ProxyContext): string {
+  return ctx.query === '' ? ctx.match.upstreamPath : `${ctx.match.upstreamPath}?${ctx.query}`;
 }

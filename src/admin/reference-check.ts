@@ -15,10 +15,17 @@ import { referenceSites } from '../secrets/reference-paths.js';
 /** Routes whose bodies may hold references (in `config`): plugin configurations and vaults. */
 const REFERENCING_ROUTE = /(^|\/)(plugins|vaults)(\/|$)/;
 
-export function createReferenceCheck(secrets: SecretResolver): (request: FastifyRequest) => Promise<void> {
+/**
+ * `placed(route, body, site path)`: whether the entity's schema accepts a reference there; a misplaced one
+ * is left to the entity's validation, which names the problem better than a failed resolution.
+ */
+export type ReferencePlacement = (route: string, body: Record<string, unknown>, path: readonly string[]) => boolean;
+
+export function createReferenceCheck(secrets: SecretResolver, placed: ReferencePlacement = () => true): (request: FastifyRequest) => Promise<void> {
   return async (request) => {
     if (request.method !== 'POST' && request.method !== 'PUT' && request.method !== 'PATCH') return;
-    if (!REFERENCING_ROUTE.test(request.routeOptions.url ?? '')) return;
+    const route = request.routeOptions.url ?? '';
+    if (!REFERENCING_ROUTE.test(route)) return;
     if ((request.query as Record<string, unknown> | undefined)?.['allow_unresolved'] === 'true') return;
     const body = request.body as Record<string, unknown> | null | undefined;
     if (!body || typeof body !== 'object') return;
@@ -26,7 +33,7 @@ export function createReferenceCheck(secrets: SecretResolver): (request: Fastify
     await Promise.all(
       referenceSites(body['config'], ['config']).map(async (site) => {
         const found = findFieldReference(site.value);
-        if (found.kind !== 'reference') return;
+        if (found.kind !== 'reference' || !placed(route, body, site.path)) return;
         try {
           await secrets.resolve(found.reference);
         } catch (err) {

@@ -30,6 +30,7 @@ import { vaultReloader } from '../secrets/vault-reloader.js';
 import { createSecretMetrics } from '../secrets/secret-metrics.js';
 import { vaultRoutes } from '../admin/resources/vaults.js';
 import { createReferenceCheck } from '../admin/reference-check.js';
+import { isFlaggedPath } from '../secrets/reference-paths.js';
 
 export interface NodeOptions {
   readonly config: Config;
@@ -140,7 +141,10 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         await vaults.settled();
         await runtimeRef?.settled();
       },
-      referenceCheck: createReferenceCheck(secrets),
+      // A plugin's references are checked where its schema takes them; a vault's config everywhere (its hook checks the rest).
+      referenceCheck: createReferenceCheck(secrets, (route, body, path) =>
+        /(^|\/)plugins(\/|$)/.test(route) && typeof body['name'] === 'string' ? isFlaggedPath(path.slice(1), registry.referenceablePaths(body['name'])) : true,
+      ),
       store,
       config,
       logger,

@@ -224,8 +224,9 @@ export function createSecretResolver(options: SecretResolverOptions): SecretReso
       try {
         const { value, version } = await fetchValue(entry);
         const now = clock();
-        // The first value is not a change (its users asked for it); a new value, or one back after a failure, is.
-        const changed = entry.everResolved && entry.value !== value;
+        // The first value is not a change (its users asked for it and got it); a new value, or a value
+        // after a failure its users saw (they failed closed and wait for it), is.
+        const changed = entry.value !== value && (entry.everResolved || entry.lastError !== null);
         const hadFailure = entry.failingSince !== null;
         Object.assign(entry, { value, version, everResolved: true, lastSuccess: now, failingSince: null, missing: false, lastError: null });
         entry.refreshAt = now + settings.ttl * 1000;

@@ -56,7 +56,8 @@ export async function startTestNode(dialect: DialectName, options: TestNodeOptio
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : {}, text };
+      const json = (res.headers.get('content-type') ?? '').includes('json');
+      return { status: res.status, body: json && text ? JSON.parse(text) : {}, text };
     },
     proxy: (path, init) => fetch(`http://127.0.0.1:${node.proxyAddress.port}${path}`, init),
     async close() {

@@ -70,6 +70,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const secretMetrics = createSecretMetrics(metrics.registry);
   const parts = await openStoreParts({
     onVaultResolution: (vault, outcome) => secretMetrics.observe(vault, outcome),
+    ...referenceOf(options.configReferences, 'config:pg_password', 'pgPasswordReference'),
     config,
     env: options.env ?? {},
     logger,
@@ -225,4 +226,10 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     await closeAll().catch(() => {});
     throw err;
   }
+}
+
+/** `{[as]: reference}` for the reference the configuration held at `key`, or nothing. */
+function referenceOf<K extends string>(references: ReadonlyMap<string, readonly string[]> | undefined, key: string, as: K): { [P in K]?: string } {
+  for (const [reference, keys] of references ?? []) if (keys.includes(key)) return { [as]: reference } as { [P in K]?: string };
+  return {};
 }

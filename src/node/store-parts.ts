@@ -43,6 +43,8 @@ export interface StorePartsOptions {
   readonly migrations: 'apply' | 'require' | 'skip';
   /** Load the keyring (default true). Only `migrate` opens a store without it (it never encrypts). */
   readonly openKeyring?: boolean;
+  /** The vault reference `pg_password` was resolved from: new connections get its current value, and a refused password is fetched again. */
+  readonly pgPasswordReference?: string;
   /** Told of every secret backend call (metrics). */
   readonly onVaultResolution?: (vault: string, outcome: string) => void;
   /** The secret backends (default: every one this build ships); tests add their own. */
@@ -88,10 +90,21 @@ export async function openStoreParts(options: StorePartsOptions): Promise<StoreP
   const keyringHolder = createKeyringHolder();
   const encryptionCounter = createEncryptionCounter();
   const cipher = createKeyringCipher(keyringHolder, { onEncrypt: (id) => encryptionCounter.add(id) });
+  let secretsForPassword: SecretResolver | undefined;
+  const pgPasswordReference = options.pgPasswordReference;
   const store = createStore({
     config,
     nodeId,
     cipher,
+    ...(pgPasswordReference
+      ? {
+          pgPassword: async (fresh: boolean) => {
+            if (!secretsForPassword) return config.pg_password;
+            if (fresh) logger.warn({ reference: pgPasswordReference }, 'PostgreSQL refused the password: fetching it again from its vault');
+            return secretsForPassword.resolve(pgPasswordReference, { fresh });
+          },
+        }
+      : {}),
     hooks: {
       plugins: pluginPrepareHook(registry),
       basicauth_credentials: basicAuthCredentialHook(passwordHasher),
@@ -113,6 +126,9 @@ export async function openStoreParts(options: StorePartsOptions): Promise<StoreP
     maxValueSize: config.vault_max_value_size,
     ...(options.onVaultResolution ? { onResolution: options.onVaultResolution } : {}),
   });
+  // The config file's vaults at once: `pg_password` may come from one before the database is open.
+  secrets.setVaults(config.vaults.map((v) => ({ prefix: v.prefix, name: v.name, config: v.config, origin: 'config' as const })));
+  secretsForPassword = secrets;
   const reloadVaults = async () => secrets.setVaults(await loadVaultDefinitions(config, store, logger)).size > 0;
   const keyring = createKeyringManager({
     store,

@@ -288,6 +288,8 @@ export function createSecretResolver(options: SecretResolverOptions): SecretReso
   const resolve = async (reference: string, resolveOptions: ResolveOptions = {}): Promise<string> => {
     if (closed) throw new PortcullisError('PC_VAULT_UNAVAILABLE', { message: `${reference}: the node is stopping` });
     const entry = entryFor(reference);
+    // A fetch in flight may be replacing the value (a rotation on failure): wait for it.
+    if (entry.inflight) return entry.inflight;
     const now = clock();
     if (!resolveOptions.fresh && now < entry.refreshAt) {
       if (entry.value !== undefined) return entry.value;

@@ -51,6 +51,8 @@ export interface StoreOptions {
   readonly nestedEncryption?: Partial<Record<EntityName, NestedEncryption>>;
   readonly hooks?: Partial<Record<EntityName, PrepareHook>>;
   readonly now?: () => number;
+  /** The PostgreSQL password from a vault reference, fetched for each new connection (`fresh` after a refusal). */
+  readonly pgPassword?: (fresh: boolean) => Promise<string>;
 }
 
 /** A column whose values may be `$ke$` ciphertexts (what a rewrap walks and usage counts). */
@@ -117,7 +119,7 @@ export function createStore(options: StoreOptions): Store {
           host: config.pg_host,
           port: config.pg_port,
           user: config.pg_user,
-          password: config.pg_password,
+          password: options.pgPassword ?? config.pg_password,
           database: config.pg_database,
           ssl: config.pg_ssl,
           maxConnections: config.pg_max_connections,

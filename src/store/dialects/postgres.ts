@@ -9,7 +9,11 @@ export interface PostgresOptions {
   readonly host: string;
   readonly port: number;
   readonly user: string;
-  readonly password: string;
+  /**
+   * The password, or a function giving it for each new connection: `fresh` asks for it to be
+   * fetched again (a vault reference), after the server refused the last one.
+   */
+  readonly password: string | ((fresh: boolean) => Promise<string>);
   readonly database: string;
   readonly ssl: boolean;
   readonly maxConnections: number;
@@ -18,6 +22,8 @@ export interface PostgresOptions {
 }
 
 const INT8_OID = 20;
+/** SQLSTATE invalid_password: also what a wrong password for an existing role gets. */
+const INVALID_PASSWORD = '28P01';
 
 export function createPostgresDatabase(options: PostgresOptions): Kysely<any> {
   const types = {
@@ -26,10 +32,20 @@ export function createPostgresDatabase(options: PostgresOptions): Kysely<any> {
       return pg.types.getTypeParser(oid, format);
     },
   };
+  const { password } = options;
+  let refused = false;
+  const passwordFor =
+    typeof password === 'string'
+      ? password
+      : () => {
+          const fresh = refused;
+          refused = false;
+          return password(fresh);
+        };
   const pool = new pg.Pool({
     ...(options.connectionString
-      ? { connectionString: options.connectionString }
-      : { host: options.host, port: options.port, user: options.user, password: options.password, database: options.database }),
+      ? { connectionString: options.connectionString, ...(typeof password === 'string' ? {} : { password: passwordFor }) }
+      : { host: options.host, port: options.port, user: options.user, password: passwordFor, database: options.database }),
     ssl: options.ssl ? { rejectUnauthorized: true } : false,
     max: options.maxConnections,
     connectionTimeoutMillis: 5000,
@@ -41,5 +57,20 @@ export function createPostgresDatabase(options: PostgresOptions): Kysely<any> {
   // Nor a checked-out client between two queries (inside a transaction): the pool listens only
   // to idle ones. Its next query fails ("not queryable": PC_STORE_UNAVAILABLE) and the pool drops it.
   pool.on('connect', (client) => client.on('error', () => {}));
-  return new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  if (typeof password === 'string') return new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  // Rotation on failure: a password the server refuses (28P01) is fetched again at once and the
+  // connection tried once more, so a password rotated in the vault costs no failed query.
+  const rotating = {
+    async connect() {
+      try {
+        return await pool.connect();
+      } catch (err) {
+        if ((err as { code?: string }).code !== INVALID_PASSWORD) throw err;
+        refused = true;
+        return pool.connect();
+      }
+    },
+    end: () => pool.end(),
+  };
+  return new Kysely<any>({ dialect: new PostgresDialect({ pool: rotating }) });
 }

@@ -14,8 +14,7 @@ import { PortcullisError } from '../errors/portcullis-error.js';
 import type { Store } from '../store/store.js';
 import type { ClusterEvent } from '../store/cluster-events.js';
 import type { EventSubscriber } from '../cluster/event-bus.js';
-import { isVaultReference } from '../secrets/reference.js';
-import { resolveEnvReference } from '../secrets/env-backend.js';
+import { resolveEnvField } from '../secrets/backends/env/env-backend.js';
 import {
   generateKey,
   isKeyId,
@@ -256,7 +255,7 @@ export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
         message: 'keyring_strategy: vault needs keyring_vault_host, keyring_vault_path and keyring_vault_token',
       });
     }
-    const token = isVaultReference(config.keyring_vault_token) ? resolveEnvReference(config.keyring_vault_token, deps.env) : config.keyring_vault_token;
+    const token = resolveEnvField(config.keyring_vault_token, deps.env, 'keyring_vault_token');
     return readVaultKeyring({
       host: config.keyring_vault_host,
       mount: config.keyring_vault_mount,

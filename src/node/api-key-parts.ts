@@ -15,8 +15,7 @@ import { createApiKeyService, type ApiKeyService } from '../apikeys/lifecycle/ap
 import { createApiKeyVerifier, type ApiKeyVerifier } from '../apikeys/verifier/api-key-verifier.js';
 import { createCacheInvalidator } from '../apikeys/verifier/cache-invalidator.js';
 import { createLastUsedRecorder } from '../apikeys/verifier/last-used-recorder.js';
-import { isVaultReference } from '../secrets/reference.js';
-import { resolveEnvReference } from '../secrets/env-backend.js';
+import type { SecretResolver } from '../secrets/secret-resolver.js';
 
 export interface ApiKeyParts {
   readonly service: ApiKeyService;
@@ -31,16 +30,19 @@ export function createApiKeyParts(deps: {
   config: ApiKeysConfig;
   hashers: KeyHashers;
   issuers: IssuerDirectory;
-  env: Readonly<Record<string, string | undefined>>;
+  /** Config key (`config:api_keys.issuers.0.token`) → the reference it held. */
+  configReferences?: ReadonlyMap<string, string>;
+  secrets?: SecretResolver;
 }): ApiKeyParts {
   const { store, logger, config, hashers, issuers } = deps;
   if (config.hash_algorithm === 'none') logger.warn(NONE_HASHER_WARNING);
-  const remoteTokens = new Map<string, string>();
-  for (const issuer of config.issuers) {
-    if (issuer.type === 'remote' && issuer.token) {
-      remoteTokens.set(issuer.name, isVaultReference(issuer.token) ? resolveEnvReference(issuer.token, deps.env) : issuer.token);
-    }
-  }
+  // Remote issuers whose token came from a vault reference get it from the resolver: current at
+  // each call (cached, rotated on its ttl) and fetched anew when the issuer refuses it.
+  const tokenReferences = new Map<string, string>();
+  config.issuers.forEach((issuer, i) => {
+    const reference = deps.configReferences?.get(`config:api_keys.issuers.${i}.token`);
+    if (issuer.type === 'remote' && reference) tokenReferences.set(issuer.name, reference);
+  });
   const lastUsed = createLastUsedRecorder({ dao: store.apiKeys, logger }, config.last_used_flush_interval);
   const verifier = createApiKeyVerifier(
     {
@@ -48,7 +50,10 @@ export function createApiKeyParts(deps: {
       hashers,
       issuers,
       logger,
-      remoteTokens,
+      remoteToken: (issuer, fresh) => {
+        const reference = tokenReferences.get(issuer);
+        return reference && deps.secrets ? deps.secrets.resolve(reference, { fresh }) : null;
+      },
       onUsed: (id) => lastUsed.record(id),
       findConsumerId: async (ref) => (await store.consumers.get(ref))?.id ?? null,
     },

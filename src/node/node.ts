@@ -68,9 +68,10 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const logger = options.logger ?? createLogger({ level: config.log_level, nodeId });
   const metrics = createMetrics();
   const secretMetrics = createSecretMetrics(metrics.registry);
+  const configKeys = keysOf(options.configReferences);
   const parts = await openStoreParts({
     onVaultResolution: (vault, outcome) => secretMetrics.observe(vault, outcome),
-    ...referenceOf(options.configReferences, 'config:pg_password', 'pgPasswordReference'),
+    ...(configKeys.has('config:pg_password') ? { pgPasswordReference: configKeys.get('config:pg_password')! } : {}),
     config,
     env: options.env ?? {},
     logger,
@@ -105,7 +106,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       config: config.api_keys,
       hashers: parts.keyHashers,
       issuers: parts.issuers,
-      env: options.env ?? {},
+      configReferences: configKeys,
+      secrets,
     });
     closers.push(() => apiKeys.close());
     const basicAuth = createBasicAuthVerifier(
@@ -228,8 +230,9 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   }
 }
 
-/** `{[as]: reference}` for the reference the configuration held at `key`, or nothing. */
-function referenceOf<K extends string>(references: ReadonlyMap<string, readonly string[]> | undefined, key: string, as: K): { [P in K]?: string } {
-  for (const [reference, keys] of references ?? []) if (keys.includes(key)) return { [as]: reference } as { [P in K]?: string };
-  return {};
+/** Config key → the reference it held (the loader gives reference → keys). */
+function keysOf(references: ReadonlyMap<string, readonly string[]> | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [reference, keys] of references ?? []) for (const key of keys) out.set(key, reference);
+  return out;
 }

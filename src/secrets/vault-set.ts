@@ -15,7 +15,7 @@ import { createValidator, type Validator } from '../schema/validator.js';
 import type { VaultBackend, VaultBackendFactory } from './vault-backend.js';
 import { DEFAULT_VAULT_SETTINGS, splitVaultConfig, VaultSettingsSchema, type VaultSettings } from './vault-settings.js';
 import { findFieldReference } from './reference.js';
-import { envVariableName } from './backends/env/env-backend.js';
+import { resolveEnvField } from './backends/env/env-backend.js';
 
 export interface VaultDefinition {
   readonly prefix: string;
@@ -167,20 +167,7 @@ function sameDefinition(a: VaultDefinition, b: VaultDefinition): boolean {
 /** The backend config with its `{vault://env/…}` references replaced by the variables' values. */
 function withEnvReferences(config: Record<string, unknown>, env: Readonly<Record<string, string | undefined>>, prefix: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(config)) {
-    const found = typeof value === 'string' ? findFieldReference(value) : ({ kind: 'none' } as const);
-    if (found.kind === 'none') {
-      out[key] = value;
-      continue;
-    }
-    if (found.kind === 'malformed' || found.parsed.prefix !== BUILTIN_ENV_PREFIX) {
-      throw new PortcullisError('PC_VAULT_UNRESOLVED', { message: `vault "${prefix}": config.${key} may only reference the environment` });
-    }
-    const name = envVariableName(found.parsed.resource, found.parsed.options['prefix'] ?? '');
-    const resolved = env[name];
-    if (resolved === undefined)
-      throw new PortcullisError('PC_VAULT_NOT_FOUND', { message: `vault "${prefix}": config.${key} references ${found.reference}, but ${name} is not set` });
-    out[key] = found.before + resolved + found.after;
-  }
+  for (const [key, value] of Object.entries(config))
+    out[key] = typeof value === 'string' ? resolveEnvField(value, env, `vault "${prefix}": config.${key}`) : value;
   return out;
 }

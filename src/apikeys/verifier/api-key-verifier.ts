@@ -28,8 +28,11 @@ export interface ApiKeyVerifierDeps {
   readonly logger: Logger;
   /** Resolves a remote issuer's answer naming a consumer (username, custom_id or id) to its id. */
   readonly findConsumerId: (ref: string) => Promise<string | null>;
-  /** Remote issuers' tokens, already resolved from vault references, by issuer name. */
-  readonly remoteTokens?: ReadonlyMap<string, string>;
+  /**
+   * A remote issuer's bearer token, when it comes from a vault reference: `fresh` fetches it again
+   * (the issuer answered 401). Issuers without one use the token in their config.
+   */
+  readonly remoteToken?: (issuer: string, fresh: boolean) => Promise<string> | null;
   readonly now?: () => number;
   /** Called with the row id of each successful verification (batched last_used_at). */
   readonly onUsed?: (rowId: string) => void;
@@ -112,7 +115,18 @@ export function createApiKeyVerifier(deps: ApiKeyVerifierDeps, config: ApiKeysCo
   const lookupRemote = async (presented: string, issuerName: string, keyId: string): Promise<Lookup> => {
     const issuer = deps.issuers.byName(issuerName);
     if (!issuer || issuer.type !== 'remote') return { kind: 'absent', status: 'unknown_issuer' };
-    const answer = await askRemoteIssuer(issuer, presented, deps.remoteTokens?.get(issuer.name) ?? issuer.token);
+    const fromVault = deps.remoteToken?.(issuer.name, false) ?? null;
+    const token = fromVault ? await fromVault.catch(() => issuer.token) : issuer.token;
+    let answer = await askRemoteIssuer(issuer, presented, token);
+    if (answer.kind === 'unknown' && answer.refused && fromVault) {
+      // Rotation on failure: the issuer may have refused our token, not the key. Fetch the token
+      // again (single flight in the resolver) and ask once more if it changed; that answer stands.
+      const fresh = await deps.remoteToken!(issuer.name, true)?.catch(() => token);
+      if (fresh !== undefined && fresh !== token) {
+        deps.logger.warn({ issuer: issuer.name }, 'remote issuer refused its token: asked again with the token fetched anew');
+        answer = await askRemoteIssuer(issuer, presented, fresh);
+      }
+    }
     if (answer.kind === 'unavailable') {
       deps.logger.warn({ issuer: issuer.name, key_id: keyId, reason: answer.reason }, 'remote issuer unavailable');
       return { kind: 'transient', status: 'issuer_unavailable' };

@@ -9,7 +9,8 @@ import type { IssuerConfig } from '../../config/schema.js';
 
 export type RemoteAnswer =
   | { readonly kind: 'valid'; readonly consumer: string | null; readonly expiresAt: number | null }
-  | { readonly kind: 'unknown' }
+  /** `refused`: the issuer answered 401, which may be about our token rather than the key. */
+  | { readonly kind: 'unknown'; readonly refused?: boolean }
   | { readonly kind: 'unavailable'; readonly reason: string };
 
 type RemoteIssuer = Extract<IssuerConfig, { type: 'remote' }>;
@@ -28,7 +29,7 @@ export async function askRemoteIssuer(issuer: RemoteIssuer, key: string, token: 
     });
     if ([401, 403, 404].includes(res.statusCode)) {
       await res.body.dump();
-      return { kind: 'unknown' };
+      return res.statusCode === 401 ? { kind: 'unknown', refused: true } : { kind: 'unknown' };
     }
     if (res.statusCode !== 200) {
       await res.body.dump();

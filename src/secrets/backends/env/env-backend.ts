@@ -5,6 +5,8 @@
  */
 import Type from 'typebox';
 import { VaultBackendError, type VaultBackendFactory } from '../../vault-backend.js';
+import { findFieldReference } from '../../reference.js';
+import { PortcullisError } from '../../../errors/portcullis-error.js';
 
 export const EnvBackendConfig = Type.Object(
   {
@@ -39,3 +41,35 @@ export const envBackend: VaultBackendFactory<{ prefix?: string }> = {
     };
   },
 };
+
+/**
+ * A field value with its `{vault://env/…}` reference (whole or embedded) replaced, synchronously:
+ * for what must be read before any resolver exists or without one (a vault's own credentials, the
+ * keyring's Vault token). A reference to another vault, or one that cannot be read, throws a
+ * PortcullisError naming `where` and the reference, never a value.
+ */
+export function resolveEnvField(value: string, env: Readonly<Record<string, string | undefined>>, where: string): string {
+  const found = findFieldReference(value);
+  if (found.kind === 'none') return value;
+  if (found.kind === 'malformed') throw new PortcullisError('PC_VAULT_UNRESOLVED', { message: `${where} ${found.problem}` });
+  if (found.parsed.prefix !== 'env')
+    throw new PortcullisError('PC_VAULT_UNRESOLVED', { message: `${where} may only reference the environment ({vault://env/…})` });
+  const name = envVariableName(found.parsed.resource, found.parsed.options['prefix'] ?? '');
+  const raw = env[name];
+  if (raw === undefined) throw new PortcullisError('PC_VAULT_NOT_FOUND', { message: `${where}: ${found.reference} names ${name}, which is not set` });
+  let resolved = raw;
+  if (found.parsed.key !== null) {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      throw new PortcullisError('PC_VAULT_NOT_FOUND', { message: `${where}: ${found.reference}: ${name} does not hold JSON` });
+    }
+    const picked =
+      json !== null && typeof json === 'object' && Object.hasOwn(json, found.parsed.key) ? (json as Record<string, unknown>)[found.parsed.key] : undefined;
+    if (typeof picked !== 'string')
+      throw new PortcullisError('PC_VAULT_NOT_FOUND', { message: `${where}: ${found.reference}: no text under key "${found.parsed.key}"` });
+    resolved = picked;
+  }
+  return found.before + resolved + found.after;
+}

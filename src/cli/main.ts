@@ -8,6 +8,7 @@ import { registerMigrateCommand } from './commands/migrate.js';
 import { registerConfigCommand } from './commands/config.js';
 import { registerApiKeysCommand } from './commands/apikeys.js';
 import { registerKeyringCommand } from './commands/keyring.js';
+import { registerVaultCommand } from './commands/vault.js';
 import { VERSION } from '../version.js';
 
 export function buildProgram(): Command {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerConfigCommand(program);
   registerApiKeysCommand(program);
   registerKeyringCommand(program);
+  registerVaultCommand(program);
   return program;
 }
 

@@ -9,7 +9,8 @@
  */
 import { open, readFile, stat, unlink } from 'node:fs/promises';
 import type { DestinationStream } from 'pino';
-import { AdminClientError, adminTokenProblem, createAdminClient, parseAdminUrl, remoteKeyringService } from './admin-client.js';
+import { AdminClientError, adminTokenProblem, createAdminClient, parseAdminUrl, remoteKeyringService, type AdminClient } from './admin-client.js';
+import type { StoreParts } from '../node/store-parts.js';
 import type { ProgressStream } from './progress-bar.js';
 import { ConfigError } from '../config/load-config.js';
 import { loadResolvedConfig } from '../config/load-resolved-config.js';
@@ -84,7 +85,7 @@ export async function runKeyringCommand(io: CliIo, options: TargetOptions, work:
 }
 
 /** Writes a failure to stderr and returns its exit code; rethrows what is a bug. */
-function report(io: CliIo, err: unknown): number {
+export function report(io: CliIo, err: unknown): number {
   if (err instanceof CliFailure) {
     io.stderr.write(`portcullis: ${err.message}\n`);
     return err.exitCode;
@@ -102,6 +103,12 @@ function report(io: CliIo, err: unknown): number {
 }
 
 async function openAdminApi(io: CliIo, options: TargetOptions): Promise<{ keyring: KeyringService; close(): Promise<void> }> {
+  const client = await openAdminClient(io, options);
+  return { keyring: remoteKeyringService(client), close: () => client.close() };
+}
+
+/** A client of the Admin API at `--admin-url`, with the token from `--admin-token-file` or PORTCULLIS_ADMIN_TOKEN. */
+export async function openAdminClient(io: CliIo, options: Pick<TargetOptions, 'adminUrl' | 'adminTokenFile'>): Promise<AdminClient> {
   const parsed = parseAdminUrl(options.adminUrl!);
   if (!parsed.ok) throw new CliFailure(`--admin-url ${parsed.reason}`);
   const token = options.adminTokenFile
@@ -112,11 +119,16 @@ async function openAdminApi(io: CliIo, options: TargetOptions): Promise<{ keyrin
   if (parsed.cleartextRemote && token !== undefined) {
     io.stderr.write('portcullis: warning: the admin token is sent over plain http to another host; use https\n');
   }
-  const client = createAdminClient({ url: parsed.url, token });
-  return { keyring: remoteKeyringService(client), close: () => client.close() };
+  return createAdminClient({ url: parsed.url, token });
 }
 
 async function openStoppedNode(io: CliIo, options: TargetOptions): Promise<{ keyring: KeyringService; close(): Promise<void> }> {
+  const parts = await openStoppedNodeParts(io, options);
+  return { keyring: parts.keyring, close: () => parts.close() };
+}
+
+/** The store parts of a stopped node (its database and data folder), with the node's config. */
+export async function openStoppedNodeParts(io: CliIo, options: Pick<TargetOptions, 'config'>): Promise<StoreParts> {
   let config;
   try {
     config = (await loadResolvedConfig({ file: options.config, env: io.env })).config;
@@ -135,7 +147,7 @@ async function openStoppedNode(io: CliIo, options: TargetOptions): Promise<{ key
     if (err instanceof PendingMigrationsError) throw new CliFailure(err.message, 2);
     throw err;
   }
-  return { keyring: parts.keyring, close: () => parts.close() };
+  return parts;
 }
 
 /** Reads a file the user named, bounded, with a message that says which file failed. */

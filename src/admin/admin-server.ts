@@ -65,6 +65,8 @@ export interface AdminServerDeps {
   settled?(): Promise<void>;
   /** Plugin names this node can run, shown at `/`. */
   readonly plugins?: readonly string[];
+  /** Changes what core entities' responses show (a plugin's literal secrets redacted). */
+  readonly views?: Partial<Record<EntityName, (shown: Record<string, unknown>) => Record<string, unknown>>>;
   /** Runs before every write's handler (after validation): refuses references that cannot be resolved. */
   referenceCheck?(request: FastifyRequest): Promise<void>;
 }
@@ -123,7 +125,7 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
   app.setErrorHandler(createAdminErrorHandler(logger));
   app.setNotFoundHandler(routes.notFound);
 
-  const resources = registerEntityApi(app, { store, nameSchema: openapi.name }, CORE_ENTITIES);
+  const resources = registerEntityApi(app, { store, nameSchema: openapi.name, ...(deps.views ? { views: deps.views } : {}) }, CORE_ENTITIES);
   registerStatusEndpoints(app, {
     store,
     metrics: deps.metrics,

@@ -21,13 +21,17 @@ export interface EntityApiDeps {
   readonly store: Store;
   /** Publishes a schema as a named OpenAPI component. */
   nameSchema(schema: TSchema, componentName: string): void;
+  /** Changes what an entity's responses show after hidden fields are removed (secrets redacted). */
+  readonly views?: Partial<Record<EntityName, (shown: Record<string, unknown>) => Record<string, unknown>>>;
 }
 
 /** Registers the endpoints of `names` and returns their resources, by entity name. */
 export function registerEntityApi(app: FastifyInstance, deps: EntityApiDeps, names: readonly EntityName[]): ReadonlyMap<EntityName, EntityResource> {
   const resources = new Map<EntityName, EntityResource>();
   for (const name of names) {
-    const resource = entityResource(daoFor(deps.store, name).definition);
+    const base = entityResource(daoFor(deps.store, name).definition);
+    const redact = deps.views?.[name];
+    const resource: EntityResource = redact ? { ...base, view: (entity) => redact(base.view(entity)) } : base;
     resources.set(name, resource);
     nameResourceSchemas(resource, deps.nameSchema);
   }

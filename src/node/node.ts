@@ -31,6 +31,7 @@ import { createSecretMetrics } from '../secrets/secret-metrics.js';
 import { vaultRoutes } from '../admin/resources/vaults.js';
 import { createReferenceCheck } from '../admin/reference-check.js';
 import { isFlaggedPath } from '../secrets/reference-paths.js';
+import { redactSecrets } from '../secrets/redact-secrets.js';
 
 export interface NodeOptions {
   readonly config: Config;
@@ -145,6 +146,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         await runtimeRef?.settled();
       },
       // A plugin's references are checked where its schema takes them; a vault's config everywhere (its hook checks the rest).
+      views: { plugins: (p) => ({ ...p, config: redactSecrets(p['config'], registry.encryptedPaths(String(p['name']))) }) },
       referenceCheck: createReferenceCheck(secrets, (route, body, path) =>
         /(^|\/)plugins(\/|$)/.test(route) && typeof body['name'] === 'string' ? isFlaggedPath(path.slice(1), registry.referenceablePaths(body['name'])) : true,
       ),

@@ -22,7 +22,7 @@ import { startVaultFake, type VaultFake } from '../fakes/vault-kv2.js';
 
 const VAULT_TOKEN = 'hvs.rotation-test-token-0c9e';
 /** Every value a vault hands out here: none may appear in logs, metrics or Admin API answers. */
-const SECRETS = ['tok-one-5d1a', 'tok-two-77b0', 'tok-three-a4e2', 'tok-four-19cf', 'store-tok-1-c3', 'store-tok-2-d4', 'late-tok-e5'];
+const SECRETS: string[] = ['tok-one-5d1a', 'tok-two-77b0', 'tok-three-a4e2', 'tok-four-19cf', 'store-tok-1-c3', 'store-tok-2-d4', 'late-tok-e5'];
 const [TOK1, TOK2, TOK3, TOK4, STORE1, STORE2, LATE] = SECRETS as [string, string, string, string, string, string, string];
 
 describe('vault references through a running node', () => {
@@ -241,6 +241,24 @@ describe('vault references through a running node', () => {
       );
     });
   }
+
+  it('never shows a literal secret of a plugin config: it reads back as null, a reference as written', async () => {
+    const literal = 'literal-upstream-password-6b1f';
+    SECRETS.push(literal);
+    const created = await t.call('POST', '/services/api/plugins', {
+      name: 'upstream-auth',
+      config: { type: 'basic', username: '{vault://hv/rotating/token}', password: literal },
+    });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(created.body.config.password, null);
+    assert.equal(created.body.config.username, '{vault://hv/rotating/token}');
+    for (const path of ['/plugins', `/plugins/${created.body.id}`, '/services/api/plugins']) {
+      const res = await t.call('GET', path);
+      assert.equal(res.status, 200);
+      assert.ok(!res.text.includes(literal), `${path} shows the literal password`);
+    }
+    assert.equal((await t.call('DELETE', `/plugins/${created.body.id}`)).status, 204);
+  });
 
   it('no resolved value reaches the logs, the metrics or the Admin API', async () => {
     const answers = await Promise.all(

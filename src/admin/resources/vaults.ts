@@ -15,6 +15,7 @@ import type { EntityDefinition } from '../../entities/entity.js';
 import type { SecretResolver } from '../../secrets/secret-resolver.js';
 import type { VaultBackendFactory } from '../../secrets/vault-backend.js';
 import { vaultEncryptedPaths } from '../../secrets/vault-store.js';
+import { redactSecrets } from '../../secrets/redact-secrets.js';
 import { ErrorResponses, NoContent } from '../http-schemas.js';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../../store/store.js';
@@ -63,12 +64,7 @@ export function vaultRoutes(deps: VaultRoutesDeps): AdminRoutes {
       ...base,
       view(entity: Parameters<typeof base.view>[0]) {
         const shown = base.view(entity);
-        const config = { ...(shown['config'] as Record<string, unknown>) };
-        for (const path of encryptedPaths(shown)) {
-          const [key] = path;
-          if (path.length === 1 && key !== undefined && typeof config[key] === 'string' && !(config[key] as string).includes('{vault://')) config[key] = null;
-        }
-        return { ...shown, config };
+        return { ...shown, config: redactSecrets(shown['config'], encryptedPaths(shown)) };
       },
     };
     nameResourceSchemas(resource, kit.nameSchema);

@@ -126,6 +126,25 @@ describe('vault references through a running node', () => {
     assert.deepEqual(new Set(statuses), new Set([200]), 'every request during the switch succeeded');
   });
 
+  it('a changed vault takes effect without a restart: every value resolved through it is fetched again', async () => {
+    const reads = () => vault.requests.filter((r) => r.path.includes('/rotating')).length;
+    const before = reads();
+    const vaultUrl = new URL(vault.url);
+    const patched = await t.call('PUT', '/vaults/hv', {
+      prefix: 'hv',
+      name: 'hcv',
+      config: { protocol: 'http', host: vaultUrl.hostname, port: Number(vaultUrl.port), kv: 'v2', token: '{vault://env/vault-token}', ttl: 2, neg_ttl: 1, resurrect_ttl: 60, timeout: 500 },
+    });
+    assert.equal(patched.status, 200, patched.text);
+    let fetched = false;
+    for (let i = 0; i < 40 && !fetched; i++) {
+      fetched = reads() > before;
+      if (!fetched) await sleep(50);
+    }
+    assert.ok(fetched, 'the reference was fetched again through the changed vault');
+    assert.equal((await get('/rotating/c')).status, 200);
+  });
+
   it('on a 401 fetches the reference again at once and retries the request once', async () => {
     accept('/retried', TOK3);
     assert.equal((await get('/retried/1')).status, 200);

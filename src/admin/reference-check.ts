@@ -9,17 +9,17 @@
 import type { FastifyRequest } from 'fastify';
 import { PortcullisError, type FieldError } from '../errors/portcullis-error.js';
 import type { SecretResolver } from '../secrets/secret-resolver.js';
-import { findFieldReference } from '../secrets/reference.js';
+import { findFieldReference, type VaultReference } from '../secrets/reference.js';
 import { referenceSites } from '../secrets/reference-paths.js';
 
 /** Routes whose bodies may hold references (in `config`): plugin configurations and vaults. */
 const REFERENCING_ROUTE = /(^|\/)(plugins|vaults)(\/|$)/;
 
 /**
- * `placed(route, body, site path)`: whether the entity's schema accepts a reference there; a misplaced one
+ * `placed(route, body, site path, reference)`: whether the entity's schema accepts a reference there; a misplaced one
  * is left to the entity's validation, which names the problem better than a failed resolution.
  */
-export type ReferencePlacement = (route: string, body: Record<string, unknown>, path: readonly string[]) => boolean;
+export type ReferencePlacement = (route: string, body: Record<string, unknown>, path: readonly string[], reference: VaultReference) => boolean;
 
 export function createReferenceCheck(secrets: SecretResolver, placed: ReferencePlacement = () => true): (request: FastifyRequest) => Promise<void> {
   return async (request) => {
@@ -33,7 +33,7 @@ export function createReferenceCheck(secrets: SecretResolver, placed: ReferenceP
     await Promise.all(
       referenceSites(body['config'], ['config']).map(async (site) => {
         const found = findFieldReference(site.value);
-        if (found.kind !== 'reference' || !placed(route, body, site.path)) return;
+        if (found.kind !== 'reference' || !placed(route, body, site.path, found.parsed)) return;
         try {
           await secrets.resolve(found.reference);
         } catch (err) {

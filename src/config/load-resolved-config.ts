@@ -24,6 +24,8 @@ export interface ResolvedConfig {
   readonly raw: RawConfig;
   /** Each reference the configuration holds → the keys holding it (`config:pg_password`). */
   readonly references: ReadonlyMap<string, readonly string[]>;
+  /** Each key holding a reference (`config:pg_password`) → its value as written (`{vault://…}`, or text embedding one). */
+  readonly fields: ReadonlyMap<string, string>;
 }
 
 export interface LoadResolvedConfigOptions extends LoadConfigOptions {
@@ -59,12 +61,13 @@ export async function loadResolvedConfig(options: LoadResolvedConfigOptions = {}
     );
     if (problems.length > 0) throw new ConfigError(problems.sort());
     const references = new Map<string, string[]>();
+    const fields = new Map(found.map(({ path, value }) => [`config:${path}`, value] as const));
     for (const { path, value } of found) {
       const ref = findFieldReference(value);
       if (ref.kind !== 'reference') continue;
       references.set(ref.reference, [...(references.get(ref.reference) ?? []), `config:${path}`]);
     }
-    return { config: finishConfig({ values, sources: raw.sources }), raw, references };
+    return { config: finishConfig({ values, sources: raw.sources }), raw, references, fields };
   } finally {
     await resolver.close();
   }

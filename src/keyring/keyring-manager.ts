@@ -14,7 +14,6 @@ import { PortcullisError } from '../errors/portcullis-error.js';
 import type { Store } from '../store/store.js';
 import type { ClusterEvent } from '../store/cluster-events.js';
 import type { EventSubscriber } from '../cluster/event-bus.js';
-import { resolveEnvField } from '../secrets/backends/env/env-backend.js';
 import {
   generateKey,
   isKeyId,
@@ -255,7 +254,8 @@ export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
         message: 'keyring_strategy: vault needs keyring_vault_host, keyring_vault_path and keyring_vault_token',
       });
     }
-    const token = resolveEnvField(config.keyring_vault_token, deps.env, 'keyring_vault_token');
+    // Already resolved by the config loader when it was a reference: a value is never resolved twice.
+    const token = config.keyring_vault_token;
     return readVaultKeyring({
       host: config.keyring_vault_host,
       mount: config.keyring_vault_mount,

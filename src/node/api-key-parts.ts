@@ -30,18 +30,18 @@ export function createApiKeyParts(deps: {
   config: ApiKeysConfig;
   hashers: KeyHashers;
   issuers: IssuerDirectory;
-  /** Config key (`config:api_keys.issuers.0.token`) → the reference it held. */
-  configReferences?: ReadonlyMap<string, string>;
+  /** Config key (`config:api_keys.issuers.0.token`) → its value as written, when it held a reference. */
+  configFields?: ReadonlyMap<string, string>;
   secrets?: SecretResolver;
 }): ApiKeyParts {
   const { store, logger, config, hashers, issuers } = deps;
   if (config.hash_algorithm === 'none') logger.warn(NONE_HASHER_WARNING);
   // Remote issuers whose token came from a vault reference get it from the resolver: current at
   // each call (cached, rotated on its ttl) and fetched anew when the issuer refuses it.
-  const tokenReferences = new Map<string, string>();
+  const tokenFields = new Map<string, string>();
   config.issuers.forEach((issuer, i) => {
-    const reference = deps.configReferences?.get(`config:api_keys.issuers.${i}.token`);
-    if (issuer.type === 'remote' && reference) tokenReferences.set(issuer.name, reference);
+    const field = deps.configFields?.get(`config:api_keys.issuers.${i}.token`);
+    if (issuer.type === 'remote' && field) tokenFields.set(issuer.name, field);
   });
   const lastUsed = createLastUsedRecorder({ dao: store.apiKeys, logger }, config.last_used_flush_interval);
   const verifier = createApiKeyVerifier(
@@ -51,8 +51,8 @@ export function createApiKeyParts(deps: {
       issuers,
       logger,
       remoteToken: (issuer, fresh) => {
-        const reference = tokenReferences.get(issuer);
-        return reference && deps.secrets ? deps.secrets.resolve(reference, { fresh }) : null;
+        const field = tokenFields.get(issuer);
+        return field && deps.secrets ? deps.secrets.resolveField(field, { fresh }) : null;
       },
       onUsed: (id) => lastUsed.record(id),
       findConsumerId: async (ref) => (await store.consumers.get(ref))?.id ?? null,

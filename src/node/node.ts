@@ -41,6 +41,11 @@ export interface NodeOptions {
   readonly logger?: Logger;
   /** The references the configuration held (config/load-resolved-config.ts): refreshed and shown by the health API. */
   readonly configReferences?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * The keys that held them, with their values as written: the PostgreSQL password and remote
+   * issuers' tokens are resolved from these again when refused (rotation on failure).
+   */
+  readonly configFields?: ReadonlyMap<string, string>;
   /** Secret backends instead of every shipped one (tests add an in-memory one). */
   readonly backends?: readonly VaultBackendFactory[];
 }
@@ -69,10 +74,10 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const logger = options.logger ?? createLogger({ level: config.log_level, nodeId });
   const metrics = createMetrics();
   const secretMetrics = createSecretMetrics(metrics.registry);
-  const configKeys = keysOf(options.configReferences);
+  const configFields = options.configFields ?? new Map<string, string>();
   const parts = await openStoreParts({
     onVaultResolution: (vault, outcome) => secretMetrics.observe(vault, outcome),
-    ...(configKeys.has('config:pg_password') ? { pgPasswordReference: configKeys.get('config:pg_password')! } : {}),
+    ...(configFields.has('config:pg_password') ? { pgPasswordField: configFields.get('config:pg_password')! } : {}),
     config,
     env: options.env ?? {},
     logger,
@@ -107,7 +112,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       config: config.api_keys,
       hashers: parts.keyHashers,
       issuers: parts.issuers,
-      configReferences: configKeys,
+      configFields,
       secrets,
     });
     closers.push(() => apiKeys.close());
@@ -145,11 +150,13 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         await vaults.settled();
         await runtimeRef?.settled();
       },
-      // A plugin's references are checked where its schema takes them; a vault's config everywhere (its hook checks the rest).
+      // A plugin's references are checked where its schema takes them: validation names a misplaced one better.
       views: { plugins: (p) => ({ ...p, config: redactSecrets(p['config'], registry.encryptedPaths(String(p['name']))) }) },
-      referenceCheck: createReferenceCheck(secrets, (route, body, path) =>
-        /(^|\/)plugins(\/|$)/.test(route) && typeof body['name'] === 'string' ? isFlaggedPath(path.slice(1), registry.referenceablePaths(body['name'])) : true,
-      ),
+      referenceCheck: createReferenceCheck(secrets, (route, body, path, reference) => {
+        // A vault's config may reference only env (its validation says so otherwise).
+        if (/(^|\/)vaults(\/|$)/.test(route)) return reference.prefix === 'env';
+        return typeof body['name'] === 'string' ? isFlaggedPath(path.slice(1), registry.referenceablePaths(body['name'])) : true;
+      }),
       store,
       config,
       logger,
@@ -230,11 +237,4 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     await closeAll().catch(() => {});
     throw err;
   }
-}
-
-/** Config key → the reference it held (the loader gives reference → keys). */
-function keysOf(references: ReadonlyMap<string, readonly string[]> | undefined): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [reference, keys] of references ?? []) for (const key of keys) out.set(key, reference);
-  return out;
 }

@@ -25,7 +25,7 @@ import { createKeyringManager, type KeyringManager } from '../keyring/keyring-ma
 import { createSecretResolver, type SecretResolver } from '../secrets/secret-resolver.js';
 import type { VaultBackendFactory } from '../secrets/vault-backend.js';
 import { BUILTIN_BACKENDS } from '../secrets/backends/index.js';
-import { loadVaultDefinitions, vaultEncryptedPaths, vaultPrepareHook } from '../secrets/vault-store.js';
+import { loadVaultDefinitions, vaultConfigReferences, vaultEncryptedPaths, vaultPrepareHook } from '../secrets/vault-store.js';
 import { createStoreBackend } from '../secrets/backends/store/store-backend.js';
 import type { PrepareHook } from '../store/dao-context.js';
 
@@ -43,8 +43,8 @@ export interface StorePartsOptions {
   readonly migrations: 'apply' | 'require' | 'skip';
   /** Load the keyring (default true). Only `migrate` opens a store without it (it never encrypts). */
   readonly openKeyring?: boolean;
-  /** The vault reference `pg_password` was resolved from: new connections get its current value, and a refused password is fetched again. */
-  readonly pgPasswordReference?: string;
+  /** `pg_password` as written, when it held a vault reference: new connections get its current value, and a refused password is fetched again. */
+  readonly pgPasswordField?: string;
   /** Told of every secret backend call (metrics). */
   readonly onVaultResolution?: (vault: string, outcome: string) => void;
   /** The secret backends (default: every one this build ships); tests add their own. */
@@ -91,17 +91,17 @@ export async function openStoreParts(options: StorePartsOptions): Promise<StoreP
   const encryptionCounter = createEncryptionCounter();
   const cipher = createKeyringCipher(keyringHolder, { onEncrypt: (id) => encryptionCounter.add(id) });
   let secretsForPassword: SecretResolver | undefined;
-  const pgPasswordReference = options.pgPasswordReference;
+  const pgPasswordField = options.pgPasswordField;
   const store = createStore({
     config,
     nodeId,
     cipher,
-    ...(pgPasswordReference
+    ...(pgPasswordField
       ? {
           pgPassword: async (fresh: boolean) => {
             if (!secretsForPassword) return config.pg_password;
-            if (fresh) logger.warn({ reference: pgPasswordReference }, 'PostgreSQL refused the password: fetching it again from its vault');
-            return secretsForPassword.resolve(pgPasswordReference, { fresh });
+            if (fresh) logger.warn({ reference: pgPasswordField }, 'PostgreSQL refused the password: fetching it again from its vault');
+            return secretsForPassword.resolveField(pgPasswordField, { fresh });
           },
         }
       : {}),
@@ -129,7 +129,15 @@ export async function openStoreParts(options: StorePartsOptions): Promise<StoreP
   // The config file's vaults at once: `pg_password` may come from one before the database is open.
   secrets.setVaults(config.vaults.map((v) => ({ prefix: v.prefix, name: v.name, config: v.config, origin: 'config' as const })));
   secretsForPassword = secrets;
-  const reloadVaults = async () => secrets.setVaults(await loadVaultDefinitions(config, store, logger)).size > 0;
+  const reloadVaults = async () => {
+    const definitions = await loadVaultDefinitions(config, store, logger);
+    const changed = secrets.setVaults(definitions).size > 0;
+    // The env references in vaults' own configs, for the health API (the vault set reads them itself).
+    const uses = vaultConfigReferences(definitions);
+    secrets.setUses('vaults', uses);
+    await Promise.allSettled([...uses.keys()].map((reference) => secrets.resolve(reference)));
+    return changed;
+  };
   const keyring = createKeyringManager({
     store,
     holder: keyringHolder,

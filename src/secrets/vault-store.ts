@@ -11,6 +11,8 @@ import { flaggedPaths } from '../schema/flagged-paths.js';
 import { unreadableError } from '../store/unreadable.js';
 import type { VaultBackendFactory } from './vault-backend.js';
 import { validateVaultDefinition, type VaultDefinition } from './vault-set.js';
+import { referenceSites } from './reference-paths.js';
+import { findFieldReference } from './reference.js';
 
 /** Prefixes that would shadow an Admin API path under `/vaults/`. */
 const RESERVED_PREFIXES = new Set(['references']);
@@ -52,4 +54,17 @@ export async function loadVaultDefinitions(config: Pick<Config, 'vaults'>, store
     fromDatabase.push({ prefix: vault.prefix, name: vault.name, config: vault.config, origin: 'database' });
   }
   return [...fromConfig, ...fromDatabase];
+}
+
+/** The references in vaults' own configs (`{vault://env/…}`) → where (`vaults/<prefix>:config.<key>`). */
+export function vaultConfigReferences(definitions: readonly VaultDefinition[]): Map<string, string[]> {
+  const uses = new Map<string, string[]>();
+  for (const definition of definitions) {
+    for (const site of referenceSites(definition.config)) {
+      const found = findFieldReference(site.value);
+      if (found.kind !== 'reference') continue;
+      uses.set(found.reference, [...(uses.get(found.reference) ?? []), `vaults/${definition.prefix}:config.${site.path.join('.')}`]);
+    }
+  }
+  return uses;
 }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import pino from 'pino';
+import { loadResolvedConfig } from '../../src/config/load-resolved-config.js';
 import { openStoreParts, type StoreParts, type StorePartsOptions } from '../../src/node/store-parts.js';
 import type { Config } from '../../src/config/schema.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
@@ -267,9 +268,12 @@ describe('keyring_strategy: vault (against the Vault KV v2 fake)', () => {
       keyring_strategy: 'vault',
       keyring_vault_host: vault.url,
       keyring_vault_path: 'portcullis/keyring',
-      keyring_vault_token: '{vault://env/keyring-vault-token}',
+      // The token as a reference, resolved by the config loader (the node's and the CLI's).
+      keyring_vault_token: (
+        await loadResolvedConfig({ env: { PORTCULLIS_KEYRING_VAULT_TOKEN: '{vault://env/keyring-vault-token}', KEYRING_VAULT_TOKEN: 'vault-root-token' } })
+      ).config.keyring_vault_token,
     } as Config;
-    const parts = await openStoreParts({ config, env: { KEYRING_VAULT_TOKEN: 'vault-root-token' }, logger, migrations: 'apply' });
+    const parts = await openStoreParts({ config, env: {}, logger, migrations: 'apply' });
     try {
       const status = await parts.keyring.status();
       assert.deepEqual(status.ids, ['VaultKy1', 'VaultKy2']);

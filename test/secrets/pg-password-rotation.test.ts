@@ -73,7 +73,7 @@ describe('the PostgreSQL password from a vault, rotated while the node runs', ()
     assert.equal(loaded.config.pg_password, passwords[0]);
     assert.deepEqual([...loaded.references], [['{vault://hv/pg/password}', ['config:pg_password']]]);
     const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void logs.push(JSON.parse(line)) } });
-    node = await startNode({ config: loaded.config, env, configReferences: loaded.references, logger });
+    node = await startNode({ config: loaded.config, env, configReferences: loaded.references, configFields: loaded.fields, logger });
   });
 
   after(async () => {

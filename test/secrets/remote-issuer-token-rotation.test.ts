@@ -79,7 +79,7 @@ describe("a remote issuer's token from a vault, rotated while the node runs", ()
     };
     const loaded = await loadResolvedConfig({ env });
     const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void logs.push(JSON.parse(line)) } });
-    node = await startNode({ config: loaded.config, env, configReferences: loaded.references, logger });
+    node = await startNode({ config: loaded.config, env, configReferences: loaded.references, configFields: loaded.fields, logger });
     assert.equal((await admin('POST', '/services', { name: 'api', url: upstream.url })).status, 201);
     assert.equal((await admin('POST', '/services/api/routes', { name: 'r', paths: ['/api'] })).status, 201);
     assert.equal((await admin('POST', '/services/api/plugins', { name: 'key-auth' })).status, 201);

@@ -74,6 +74,12 @@ for (const dialect of DIALECTS) {
         'config.token',
         /only reference the environment/,
       ],
+      [
+        'a reference to a missing secret of another vault',
+        { prefix: 'x6', name: 'hcv', config: { token: '{vault://hcv-ref/nothing/here}' } },
+        'config.token',
+        /only reference the environment/,
+      ],
     ];
     for (const [what, body, field, message] of REFUSED) {
       it(`refuses ${what} with 400 naming ${field}`, async () => {
@@ -148,7 +154,8 @@ for (const dialect of DIALECTS) {
       assert.equal(res.status, 200);
       const entry = res.body.data.find((d: { reference: string }) => d.reference === '{vault://env/vault-token}');
       assert.ok(entry, res.text);
-      assert.deepEqual(entry.used_by, ['config:keyring_vault_token']);
+      assert.deepEqual(entry.used_by, ['config:keyring_vault_token', 'vaults/hcv-ref:config.token']);
+      assert.equal(entry.status, 'resolved');
       assert.ok(!res.text.includes(VAULT_TOKEN));
       const filtered = await t.call('GET', '/vaults/references?status=failing');
       assert.equal(filtered.status, 200);

@@ -13,7 +13,7 @@ export function registerStartCommand(program: Command): void {
     if (!loaded) return void (process.exitCode = 1);
     let node;
     try {
-      node = await startNode({ config: loaded.config, env: process.env, configReferences: loaded.references });
+      node = await startNode({ config: loaded.config, env: process.env, configReferences: loaded.references, configFields: loaded.fields });
     } catch (err) {
       process.stderr.write(`portcullis: could not start: ${(err as Error).message}\n`);
       process.exitCode = 1;

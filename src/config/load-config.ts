@@ -121,6 +121,8 @@ function applyEnv(base: Record<string, unknown>, env: Readonly<Record<string, st
 type Parsed = { ok: true; value: unknown } | { ok: false; error: string };
 
 function parseEnvValue(schema: TSchema, raw: string): Parsed {
+  // A reference stays text whatever the key's type: the loader resolves it, then converts (load-resolved-config.ts).
+  if (raw.includes('{vault://')) return { ok: true, value: raw };
   const type = (schema as { type?: string }).type;
   if (type === 'integer' || type === 'number') {
     const n = Number(raw.trim());

@@ -15,7 +15,8 @@ import type { VaultBackendFactory } from '../secrets/vault-backend.js';
 import { BUILTIN_BACKENDS } from '../secrets/backends/index.js';
 import { findFieldReference } from '../secrets/reference.js';
 import { validateVaultDefinition } from '../secrets/vault-set.js';
-import type { Config } from './schema.js';
+import Value from 'typebox/value';
+import { ConfigSchema, type Config } from './schema.js';
 import { ConfigError, describeSource, finishConfig, readRawConfig, type LoadConfigOptions, type RawConfig } from './load-config.js';
 
 export interface ResolvedConfig {
@@ -28,9 +29,6 @@ export interface ResolvedConfig {
   readonly fields: ReadonlyMap<string, string>;
 }
 
-export interface LoadResolvedConfigOptions extends LoadConfigOptions {
-  readonly backends?: readonly VaultBackendFactory[];
-}
 
 /** One config value holding a reference, by key path. */
 export interface ConfigReference {
@@ -41,10 +39,9 @@ export interface ConfigReference {
 const DEFAULT_MAX_VALUE_SIZE = 256 * 1024;
 
 /** Loads, resolves and validates. Throws ConfigError listing every problem. */
-export async function loadResolvedConfig(options: LoadResolvedConfigOptions = {}): Promise<ResolvedConfig> {
+export async function loadResolvedConfig(options: LoadConfigOptions = {}): Promise<ResolvedConfig> {
   const raw = readRawConfig(options);
-  const backends = options.backends ?? BUILTIN_BACKENDS;
-  const resolver = configResolver(raw, options.env ?? {}, backends);
+  const resolver = configResolver(raw, options.env ?? {}, BUILTIN_BACKENDS);
   try {
     const found = configReferences(raw.values);
     const problems: string[] = [];
@@ -60,6 +57,9 @@ export async function loadResolvedConfig(options: LoadResolvedConfigOptions = {}
       }),
     );
     if (problems.length > 0) throw new ConfigError(problems.sort());
+    // A resolved value is text; a key of another type (`pg_port`, a boolean) gets it converted by its schema.
+    const converted = Value.Convert(ConfigSchema, structuredClone(values)) as Record<string, unknown>;
+    for (const { path } of found) setPath(values, path, getPath(converted, path));
     const references = new Map<string, string[]>();
     const fields = new Map(found.map(({ path, value }) => [`config:${path}`, value] as const));
     for (const { path, value } of found) {
@@ -103,8 +103,14 @@ function configResolver(raw: RawConfig, env: Readonly<Record<string, string | un
   return resolver;
 }
 
+function getPath(source: Record<string, unknown>, path: string): unknown {
+  let node: unknown = source;
+  for (const part of path.split('.')) node = (node as Record<string, unknown>)[part];
+  return node;
+}
+
 /** Sets a dotted key path (`api_keys.issuers.0.token`) that exists in `target`. */
-export function setPath(target: Record<string, unknown>, path: string, value: string): void {
+export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
   const parts = path.split('.');
   let node: Record<string, unknown> = target;
   for (const part of parts.slice(0, -1)) node = node[part] as Record<string, unknown>;

@@ -12,19 +12,12 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { sql } from 'kysely';
-import { loadConfig } from '../config/load-config.js';
-import { createLogger } from '../observability/logger.js';
-import { createTestDatabase, testPgUrl, type TestDatabase } from '../../test/support/databases.js';
-import { startNode, type RunningNode } from './node.js';
+import { testPgUrl } from '../../test/support/databases.js';
+import { startTestNode, type TestNode } from '../../test/support/running-node.js';
 
 type Json = Record<string, any>;
 
-interface Running {
-  readonly node: RunningNode;
-  readonly database: TestDatabase;
-  readonly logs: Json[];
-  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }>;
-}
+type Running = TestNode;
 
 /** A value sent in request bodies: no storage log line may contain it. */
 const TELL_TALE = 'tell-tale-7f3a';
@@ -153,38 +146,8 @@ async function setPgReadOnly(r: Running, on: boolean): Promise<void> {
   assert.equal(reads, 3, 'the node reads from its database again');
 }
 
-async function startRunning(dialect: 'sqlite' | 'postgres'): Promise<Running> {
-  const database = await createTestDatabase(dialect);
-  const logs: Json[] = [];
-  const logger = createLogger({ level: 'info', destination: { write: (line: string) => void logs.push(JSON.parse(line)) } });
-  const node = await startNode({
-    config: {
-      ...loadConfig({ env: {} }),
-      ...database.config,
-      // One connection: a database setting reaches every query once the session is renewed.
-      pg_max_connections: 1,
-      proxy_listen: '127.0.0.1:0',
-      admin_listen: '127.0.0.1:0',
-      cluster_poll_interval: 50,
-    },
-    logger,
-  });
-  const base = `http://127.0.0.1:${node.adminAddress.port}`;
-  return {
-    node,
-    database,
-    logs,
-    async call(method, path, body) {
-      const res = await fetch(`${base}${path}`, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : {} };
-    },
-  };
-}
+/** One connection on PostgreSQL: a database setting reaches every query once the session is renewed. */
+const startRunning = (dialect: 'sqlite' | 'postgres'): Promise<Running> => startTestNode(dialect, { config: { pg_max_connections: 1 } });
 
 for (const breakage of BREAKAGES) {
   describe(`a running node whose storage fails: ${breakage.name}`, () => {
@@ -205,8 +168,7 @@ for (const breakage of BREAKAGES) {
       for (const w of failing) answers.push(await r.call(w.method, w.path, w.body));
     });
     after(async () => {
-      await r.node.close();
-      await r.database.drop();
+      await r.close();
     });
 
     it(`answers every write with 503 ${breakage.code}`, () => {

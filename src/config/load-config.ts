@@ -121,9 +121,10 @@ function applyEnv(base: Record<string, unknown>, env: Readonly<Record<string, st
 type Parsed = { ok: true; value: unknown } | { ok: false; error: string };
 
 function parseEnvValue(schema: TSchema, raw: string): Parsed {
-  // A reference stays text whatever the key's type: the loader resolves it, then converts (load-resolved-config.ts).
-  if (raw.includes('{vault://')) return { ok: true, value: raw };
   const type = (schema as { type?: string }).type;
+  // A reference in a number or boolean key stays text: the loader resolves it, then converts it
+  // (load-resolved-config.ts). JSON keys (arrays, objects) are parsed: references sit inside them.
+  if (type !== 'array' && type !== 'object' && raw.includes('{vault://')) return { ok: true, value: raw };
   if (type === 'integer' || type === 'number') {
     const n = Number(raw.trim());
     return raw.trim() !== '' && Number.isFinite(n) ? { ok: true, value: n } : { ok: false, error: `must be a number, got "${truncate(raw)}"` };

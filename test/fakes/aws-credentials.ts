@@ -27,10 +27,10 @@
  * Scenario switches: `garbage` (a source answers 200 with a broken body around `garbageMarker`),
  * `refuseAssumeRole`, `acceptWebIdentityToken`. `requests` and `issued` log the wire.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { constantTimeEqual } from '../../src/apikeys/hashing/constant-time-equal.js';
+import { readBody, startFakeServer } from './fake-server.js';
 import { temporaryCredentials, verifySigV4, type AwsTestCredentials, type SigV4Failure } from './aws-sigv4.js';
 
 export type CredentialSource = 'container' | 'imds' | 'sts' | 'web-identity' | 'sso';
@@ -276,18 +276,15 @@ export async function startAwsCredentialsFake(options: AwsCredentialsFakeOptions
     return json(404, { message: `the AWS credentials fake has no route for ${method} ${path}` });
   }
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const server = await startFakeServer((req, res) => {
     void (async () => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const body = Buffer.concat(chunks).toString('utf8');
+      const body = (await readBody(req)).toString('utf8');
       requests.push({ method: req.method ?? '', path: req.url ?? '/', headers: req.headers, body });
       const answer = await route(req, body);
       if (!res.destroyed) res.writeHead(answer.status, { 'content-type': answer.type, ...answer.headers }).end(answer.body);
     })();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = server.url;
 
   return {
     url,
@@ -299,10 +296,6 @@ export async function startAwsCredentialsFake(options: AwsCredentialsFakeOptions
     garbageMarker,
     refuseAssumeRole: (on) => void (refuseAssume = on),
     acceptWebIdentityToken: (token) => void (webIdentityToken = token),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }

@@ -24,10 +24,9 @@
  * status, counted), `corruptNext`, `hang` (requests wait until released or closed), `scheduleDeletion`. Tests
  * assert on the wire through `requests` (each with the SDK's attempt number).
  */
-import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { createRequestHold, readBody, startFakeServer } from './fake-server.js';
 import { verifySigV4, type AwsTestCredentials, type SigV4Failure } from './aws-sigv4.js';
 
 export interface SecretsManagerFakeOptions {
@@ -118,12 +117,7 @@ export async function startSecretsManagerFake(options: SecretsManagerFakeOptions
   const requests: SecretsManagerFakeRequest[] = [];
   let failures: { error: SecretsManagerFakeError; left: number } | null = null;
   let corrupt = false;
-  let hanging = false;
-  const held = new Set<() => void>();
-  const release = () => {
-    for (const go of held) go();
-    held.clear();
-  };
+  const hold = createRequestHold();
 
   const find = (secretId: string): Secret | undefined => secrets.get(secretId) ?? [...secrets.values()].find((s) => s.arn === secretId);
 
@@ -202,13 +196,11 @@ export async function startSecretsManagerFake(options: SecretsManagerFakeOptions
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+    const text = (await readBody(req)).toString('utf8');
     const attempt = Number(/attempt=(\d+)/.exec(String(req.headers['amz-sdk-request'] ?? ''))?.[1] ?? 0);
     const record: SecretsManagerFakeRequest = { method: req.method ?? '', path: req.url ?? '/', headers: req.headers, body: text, attempt };
     requests.push(record);
-    if (hanging) await new Promise<void>((resolve) => held.add(resolve));
+    if (hold.active) await hold.wait();
     const answer = await route(req, text, record);
     if (res.destroyed) return;
     let body = JSON.stringify(answer.body);
@@ -219,13 +211,10 @@ export async function startSecretsManagerFake(options: SecretsManagerFakeOptions
     res.writeHead(answer.status, { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': randomUUID() }).end(body);
   }
 
-  const listener = (req: IncomingMessage, res: ServerResponse) => void handle(req, res);
-  const server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, listener) : createHttpServer(listener);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await startFakeServer((req, res) => void handle(req, res), options.tls);
 
   return {
-    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    url: server.url,
     region,
     putSecretValue: put,
     arnOf(name) {
@@ -241,17 +230,11 @@ export async function startSecretsManagerFake(options: SecretsManagerFakeOptions
     distrust: (id) => void trusted.delete(id),
     failNext: (error, times = 1) => void (failures = { error, left: times }),
     corruptNext: () => void (corrupt = true),
-    hang(on) {
-      hanging = on;
-      if (!on) release();
-    },
+    hang: (on) => hold.set(on),
     requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        hanging = false;
-        release();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => {
+      hold.set(false);
+      return server.close();
+    },
   };
 }

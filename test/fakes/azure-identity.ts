@@ -27,11 +27,10 @@
  * `tokenLifetimeSeconds`; `requests` logs every call (the form body's client_secret is replaced).
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { createServer } from 'node:https';
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { constantTimeEqual } from '../../src/apikeys/hashing/constant-time-equal.js';
 import { LOCALHOST_TLS } from '../support/tls-fixtures.js';
+import { readBody, startFakeServer } from './fake-server.js';
 
 /** An app registration with a client secret (a service principal) in a tenant. */
 export interface AzureApp {
@@ -287,9 +286,7 @@ export async function startAzureIdentityFake(options: AzureIdentityFakeOptions =
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks).toString('utf8');
+    const body = (await readBody(req)).toString('utf8');
     const rawUrl = req.url ?? '/';
     const method = req.method ?? 'GET';
     requests.push({ method, path: rawUrl, headers: req.headers, body: body.replace(/(^|&)client_secret=[^&]*/, '$1client_secret=[client_secret]') });
@@ -311,9 +308,8 @@ export async function startAzureIdentityFake(options: AzureIdentityFakeOptions =
       .end(JSON.stringify(answer.body));
   }
 
-  const server = createServer(LOCALHOST_TLS, (req, res) => void handle(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startFakeServer((req, res) => void handle(req, res), LOCALHOST_TLS);
+  url = server.url;
 
   return {
     url,
@@ -329,10 +325,6 @@ export async function startAzureIdentityFake(options: AzureIdentityFakeOptions =
     failTokenRequests: (status) => void (failStatus = status),
     hang: (on) => void (hanging = on),
     requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }

@@ -25,10 +25,9 @@
  * `allowClients` (callers with `get` permission; others get 403). `requests` logs every call.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { createServer } from 'node:https';
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { LOCALHOST_TLS } from '../support/tls-fixtures.js';
+import { startFakeServer } from './fake-server.js';
 import type { IssuedToken } from './azure-identity.js';
 
 export interface AzureKeyVaultFakeOptions {
@@ -195,9 +194,8 @@ export async function startAzureKeyVaultFake(options: AzureKeyVaultFakeOptions):
       .end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
   }
 
-  const server = createServer(LOCALHOST_TLS, (req, res) => void handle(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startFakeServer((req, res) => void handle(req, res), LOCALHOST_TLS);
+  url = server.url;
 
   return {
     url,
@@ -221,10 +219,6 @@ export async function startAzureKeyVaultFake(options: AzureKeyVaultFakeOptions):
     hang: (on) => void (hanging = on),
     requests,
     violations,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }

@@ -24,11 +24,10 @@
  * until released). Time comes from `now` (tests share a clock with the client). Assert on the wire
  * through `requests`.
  */
-import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { createHmac, randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { constantTimeEqual } from '../../src/apikeys/hashing/constant-time-equal.js';
+import { createRequestHold, readBody, startFakeServer } from './fake-server.js';
 
 export interface ConjurFakeOptions {
   /** The organization account. Default `myConjurAccount`, as Conjur's quick start names it. */
@@ -118,12 +117,7 @@ export async function startConjurFake(options: ConjurFakeOptions = {}): Promise<
   const privileges = new Map<string, ConjurPrivilege>();
   const failures = new Map<ConjurRoute, number>();
   const requests: ConjurFakeRequest[] = [];
-  let hanging = false;
-  const held = new Set<() => void>();
-  const release = () => {
-    for (const go of held) go();
-    held.clear();
-  };
+  const hold = createRequestHold();
 
   const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
   const sign = (protectedHeader: string, payload: string) => createHmac('sha256', signingKey).update(`${protectedHeader}.${payload}`).digest('base64url');
@@ -198,14 +192,12 @@ export async function startConjurFake(options: ConjurFakeOptions = {}): Promise<
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
+    const body = await readBody(req);
     const rawUrl = req.url ?? '/';
     const method = req.method ?? 'GET';
     const entry: ConjurFakeRequest = { method, path: rawUrl, headers: req.headers, body: body.toString('utf8'), status: 0 };
     requests.push(entry);
-    if (hanging) await new Promise<void>((resolve) => held.add(resolve));
+    if (hold.active) await hold.wait();
     const queryAt = rawUrl.indexOf('?');
     const rawPath = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
     const answer = route(method, rawPath, new URLSearchParams(queryAt === -1 ? '' : rawUrl.slice(queryAt + 1)), req.headers, body);
@@ -215,10 +207,7 @@ export async function startConjurFake(options: ConjurFakeOptions = {}): Promise<
     res.end(method === 'HEAD' ? undefined : answer.body);
   }
 
-  const listener = (req: IncomingMessage, res: ServerResponse) => void handle(req, res);
-  const server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, listener) : createHttpServer(listener);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await startFakeServer((req, res) => void handle(req, res), options.tls);
 
   const variable = (id: string): Variable => {
     let v = variables.get(id);
@@ -227,7 +216,7 @@ export async function startConjurFake(options: ConjurFakeOptions = {}): Promise<
   };
 
   return {
-    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    url: server.url,
     account,
     addRole: (login, apiKey) => void roles.set(login, Buffer.from(apiKey)),
     addSecret(id, value) {
@@ -243,17 +232,11 @@ export async function startConjurFake(options: ConjurFakeOptions = {}): Promise<
     setTokenLife: (seconds) => void (tokenLife = seconds),
     setTokenShape: (shape) => void (tokenShape = shape),
     failWith: (which, status) => void (status === null ? failures.delete(which) : failures.set(which, status)),
-    hang(on) {
-      hanging = on;
-      if (!on) release();
-    },
+    hang: (on) => hold.set(on),
     requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        hanging = false;
-        release();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => {
+      hold.set(false);
+      return server.close();
+    },
   };
 }

@@ -18,10 +18,10 @@
  * Tests drive it with `revoke` / `failTokens` / `hang` and ask `isValidToken` (the Secret Manager
  * fake accepts what this server issued); `requests` records what came over the wire.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { constantTimeEqual } from '../../src/apikeys/hashing/constant-time-equal.js';
+import { startFakeServer } from './fake-server.js';
 
 export interface GcpMetadataFakeOptions {
   readonly projectId?: string;
@@ -110,12 +110,10 @@ export async function startGcpMetadataFake(options: GcpMetadataFakeOptions = {})
     answer(res, 200, 'application/text', value);
   }
 
-  const server = createServer(handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await startFakeServer(handle);
 
   return {
-    host: `127.0.0.1:${port}`,
+    host: new URL(server.url).host,
     get issued() {
       return issued.map((i) => i.token.toString());
     },
@@ -136,10 +134,6 @@ export async function startGcpMetadataFake(options: GcpMetadataFakeOptions = {})
       }
     },
     requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }

@@ -27,11 +27,10 @@
  * `oversize` (a body of several MiB), `hang`, `deny`, `setVersionState`; `requests` records the wire.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { createServer } from 'node:https';
 import { generateKeyPairSync, randomBytes, verify, type KeyObject } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { crc32c } from '../../src/secrets/backends/gcp/crc32c.js';
 import { LOCALHOST_TLS } from '../support/tls-fixtures.js';
+import { startFakeServer } from './fake-server.js';
 
 /** A service-account key as Google issues it (IAM → Keys → JSON), with its public half for the fake. */
 export interface ServiceAccountKeyFixture {
@@ -271,12 +270,10 @@ export async function startGcpSecretManagerFake(options: GcpSecretManagerFakeOpt
     res.end(JSON.stringify(answer.body));
   }
 
-  const server = createServer({ key: LOCALHOST_TLS.key, cert: LOCALHOST_TLS.cert }, handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await startFakeServer(handle, LOCALHOST_TLS);
 
   return {
-    endpoint: `127.0.0.1:${port}`,
+    endpoint: new URL(server.url).host,
     projectId,
     projectNumber,
     addVersion(secret, data, location) {
@@ -309,10 +306,6 @@ export async function startGcpSecretManagerFake(options: GcpSecretManagerFakeOpt
       return hung.size;
     },
     requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }

@@ -19,12 +19,11 @@
  * `setClientSecret` (rotation), `revokeAll`. An upstream checks a presented token with
  * `isValid` (issued here, not revoked, not expired). Tests assert on the wire through `requests`.
  */
-import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { constantTimeEqual } from '../../src/apikeys/hashing/constant-time-equal.js';
+import { readBody, startFakeServer } from './fake-server.js';
 
 export interface TokenEndpointOptions {
   readonly clientId: string;
@@ -151,24 +150,18 @@ export async function startTokenEndpoint(options: TokenEndpointOptions): Promise
     return { answer: json(200, reply), record: record(clientAuth, form) };
   };
 
-  const handler = (req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const { answer: a, record } = answer(req.method ?? '', req.url ?? '', req.headers, body);
-      requests.push(record);
-      void sleep(latency).then(() => {
-        if (res.destroyed) return;
-        res.writeHead(a.status, { ...a.headers, 'content-length': String(Buffer.byteLength(a.body)) });
-        res.end(a.body);
-      });
-    });
-  };
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = (await readBody(req)).toString('utf8');
+    const { answer: a, record } = answer(req.method ?? '', req.url ?? '', req.headers, body);
+    requests.push(record);
+    await sleep(latency);
+    if (res.destroyed) return;
+    res.writeHead(a.status, { ...a.headers, 'content-length': String(Buffer.byteLength(a.body)) });
+    res.end(a.body);
+  }
 
-  const server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, handler) : createHttpServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startFakeServer((req, res) => void handle(req, res), options.tls);
+  const url = server.url;
 
   return {
     url,
@@ -188,10 +181,7 @@ export async function startTokenEndpoint(options: TokenEndpointOptions): Promise
     setTokenType: (type) => void (tokenType = type),
     setClientSecret: (s) => void (secret = s),
     revokeAll: () => valid.clear(),
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
+    close: () => server.close(),
   };
 }
 

@@ -20,11 +20,10 @@
  * a redirect, garbage, a huge body), `revokeToken`, `expireTokens`; tests assert on the wire
  * through `requests` and on issued tokens through `issuedTokens`.
  */
-import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readBody, startFakeServer } from './fake-server.js';
 import { errors, permissionDenied, trimSlashes, type Answer } from './vault-wire.js';
 import { createKv2Engine, type Kv2Engine } from './vault-kv2-engine.js';
 import { createKv1Engine, type Kv1Engine } from './vault-kv1.js';
@@ -162,9 +161,7 @@ export async function startVaultFake(options: VaultFakeOptions = {}): Promise<Va
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+    const text = (await readBody(req)).toString('utf8');
     const rawUrl = req.url ?? '/';
     const method = req.method ?? 'GET';
     requests.push({ method, path: rawUrl, headers: req.headers, body: text });
@@ -190,13 +187,10 @@ export async function startVaultFake(options: VaultFakeOptions = {}): Promise<Va
     else res.writeHead(answer.status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(answer.body));
   }
 
-  const listener = (req: IncomingMessage, res: ServerResponse) => void handle(req, res);
-  const server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, listener) : createHttpServer(listener);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await startFakeServer((req, res) => void handle(req, res), options.tls);
 
   return {
-    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    url: server.url,
     writeSecret: (mount, path, data) => kv2(mount).write(trimSlashes(path), data),
     writeV1Secret: (mount, path, data) => kv1(mount).write(trimSlashes(path), data),
     deleteVersions: (mount, path, versions) => kv2(mount).deleteVersions(trimSlashes(path), versions),
@@ -217,12 +211,10 @@ export async function startVaultFake(options: VaultFakeOptions = {}): Promise<Va
     expireTokens: () => tokens.expireAll(),
     issuedTokens: tokens.issued,
     requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        closing.abort();
-        hanging?.release();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => {
+      closing.abort();
+      hanging?.release();
+      return server.close();
+    },
   };
 }

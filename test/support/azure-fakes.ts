@@ -1,13 +1,21 @@
 /**
  * What the azure backend's tests share: the Entra ID and Key Vault fakes started together for one
- * tenant, a silent or capturing logger, and the check that a failure is a `VaultBackendError` of
+ * tenant (or for a managed identity, with the environment sealed and the backend config to read
+ * with it), a silent or capturing logger, and the check that a failure is a `VaultBackendError` of
  * the expected kind that carries no credential, token or value anywhere a logger could reach.
  */
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { createLogger } from '../../src/observability/logger.js';
 import { VaultBackendError, type VaultBackendDeps, type VaultFailureKind } from '../../src/secrets/vault-backend.js';
-import { startAzureIdentityFake, type AzureIdentityFake, type AzureIdentityFakeOptions } from '../fakes/azure-identity.js';
+import type { AzureBackendConfig } from '../../src/secrets/backends/azure/azure-config.js';
+import {
+  sealAzureEnvironment,
+  startAzureIdentityFake,
+  type AzureIdentityFake,
+  type AzureIdentityFakeOptions,
+  type AzureManagedIdentities,
+} from '../fakes/azure-identity.js';
 import { startAzureKeyVaultFake, type AzureKeyVaultFake } from '../fakes/azure-keyvault.js';
 
 export interface AzureFakes {
@@ -30,6 +38,28 @@ export async function startAzureFakes(tenantId: string, options: AzureIdentityFa
       await identity.close();
     },
   };
+}
+
+/**
+ * Fakes for the managed identities of `tenantId`, then the process environment sealed with the
+ * variables `env` gives for the identity fake (the SDK picks the identity source from them once per
+ * process, so set them before any credential exists), and the `managed_identity` config that reads
+ * the fake vault.
+ */
+export async function startManagedIdentityFakes(
+  tenantId: string,
+  managedIdentities: AzureManagedIdentities,
+  env: (identity: AzureIdentityFake) => Readonly<Record<string, string>>,
+): Promise<{ readonly fakes: AzureFakes; readonly config: AzureBackendConfig }> {
+  const fakes = await startAzureFakes(tenantId, { managedIdentities });
+  sealAzureEnvironment(env(fakes.identity));
+  const config: AzureBackendConfig = {
+    vault_uri: fakes.vault.url,
+    auth_method: 'managed_identity',
+    authority_host: 'https://login.microsoftonline.com',
+    disable_challenge_resource_verification: true,
+  };
+  return { fakes, config };
 }
 
 /** Backend deps whose log lines are kept in `lines`. */

@@ -7,6 +7,7 @@
 import { createServer } from 'node:net';
 import { hcvBackend, type HcvConfig } from '../../../src/secrets/backends/hcv/index.js';
 import { createLogger } from '../../../src/observability/logger.js';
+import { approleConfig } from '../../../src/secrets/backends/hcv/testing/approle-config.js';
 import { startVaultFake } from '../../fakes/vault-kv2.js';
 import { LOCALHOST_TLS, TEST_CA_PEM } from '../../support/tls-fixtures.js';
 import type { HarnessFactory } from './harness.js';
@@ -30,18 +31,10 @@ const factory: HarnessFactory = async () => {
   const deps = { logger: createLogger({ level: 'silent' }), env: {}, timeout: 2000 };
   const port = Number(new URL(fake.url).port);
   const config = (extra: Partial<HcvConfig> = {}): HcvConfig => ({
+    ...approleConfig(ROLE_ID, SECRET_ID),
     protocol: 'https',
-    host: '127.0.0.1',
     port,
-    mount: 'secret',
-    kv: 'v2',
     namespace: 'team/prod',
-    auth_method: 'approle',
-    approle_auth_path: 'approle',
-    approle_role_id: ROLE_ID,
-    approle_secret_id: SECRET_ID,
-    kube_auth_path: 'kubernetes',
-    kube_api_token_file: '/nonexistent',
     ca_cert: TEST_CA_PEM,
     ...extra,
   });

@@ -6,9 +6,8 @@ import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { awsBackend } from './index.js';
+import { silentBackend } from './testing/silent-backend.js';
 import { VaultBackendError } from '../../vault-backend.js';
-import { createLogger } from '../../../observability/logger.js';
 import { startSecretsManagerFake, type SecretsManagerFake } from '../../../../test/fakes/aws-secrets-manager.js';
 import { startAwsCredentialsFake, type AwsCredentialsFake } from '../../../../test/fakes/aws-credentials.js';
 import { sealAwsEnvironment, type SealedAwsEnvironment } from '../../../../test/support/aws-environment.js';
@@ -19,8 +18,7 @@ describe('aws credentials: container endpoint', () => {
   let sealed: SealedAwsEnvironment;
   let sm: SecretsManagerFake;
   let creds: AwsCredentialsFake;
-  const backend = () =>
-    awsBackend.create({ region: 'us-east-1', endpoint_url: sm.url }, { logger: createLogger({ level: 'silent' }), env: process.env, timeout: 2000 });
+  const backend = () => silentBackend({ region: 'us-east-1', endpoint_url: sm.url });
   const read = (b = backend()) => b.read('task/secret', null, {}, AbortSignal.timeout(5000));
 
   before(async () => {

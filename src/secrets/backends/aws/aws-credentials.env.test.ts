@@ -6,8 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { awsBackend } from './index.js';
-import { createLogger } from '../../../observability/logger.js';
+import { readOnce } from './testing/silent-backend.js';
 import { startSecretsManagerFake, type SecretsManagerFake } from '../../../../test/fakes/aws-secrets-manager.js';
 import { temporaryCredentials } from '../../../../test/fakes/aws-sigv4.js';
 import { sealAwsEnvironment, type SealedAwsEnvironment } from '../../../../test/support/aws-environment.js';
@@ -21,16 +20,8 @@ describe('aws credentials: environment keys', () => {
   const session = temporaryCredentials(randomBytes);
   const profile = { accessKeyId: 'AKIAPROFILEKEY000001', secretAccessKey: randomBytes(30).toString('base64') };
   const read = async () => {
-    const backend = awsBackend.create(
-      { region: REGION, endpoint_url: fake.url },
-      { logger: createLogger({ level: 'silent' }), env: process.env, timeout: 2000 },
-    );
-    try {
-      assert.equal((await backend.read('env/secret', null, {}, AbortSignal.timeout(5000))).value, 'from-env');
-      return fake.requests.at(-1)!;
-    } finally {
-      await backend.close?.();
-    }
+    assert.equal((await readOnce({ region: REGION, endpoint_url: fake.url }, 'env/secret')).value, 'from-env');
+    return fake.requests.at(-1)!;
   };
 
   before(async () => {

@@ -4,9 +4,8 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { awsBackend } from './index.js';
+import { readOnce } from './testing/silent-backend.js';
 import { VaultBackendError } from '../../vault-backend.js';
-import { createLogger } from '../../../observability/logger.js';
 import { startSecretsManagerFake, type SecretsManagerFake } from '../../../../test/fakes/aws-secrets-manager.js';
 import { startAwsCredentialsFake, type AwsCredentialsFake } from '../../../../test/fakes/aws-credentials.js';
 import { sealAwsEnvironment, type SealedAwsEnvironment } from '../../../../test/support/aws-environment.js';
@@ -15,14 +14,7 @@ describe('aws credentials: EC2 instance metadata (IMDSv2)', () => {
   let sealed: SealedAwsEnvironment;
   let sm: SecretsManagerFake;
   let imds: AwsCredentialsFake;
-  const read = async () => {
-    const b = awsBackend.create({ region: 'us-east-1', endpoint_url: sm.url }, { logger: createLogger({ level: 'silent' }), env: process.env, timeout: 2000 });
-    try {
-      return await b.read('instance/secret', null, {}, AbortSignal.timeout(5000));
-    } finally {
-      await b.close?.();
-    }
-  };
+  const read = () => readOnce({ region: 'us-east-1', endpoint_url: sm.url }, 'instance/secret');
 
   before(async () => {
     sealed = sealAwsEnvironment();

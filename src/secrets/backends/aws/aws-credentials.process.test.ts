@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { awsBackend } from './index.js';
+import { readOnce } from './testing/silent-backend.js';
 import { VaultBackendError } from '../../vault-backend.js';
-import { createLogger } from '../../../observability/logger.js';
 import { startSecretsManagerFake, type SecretsManagerFake } from '../../../../test/fakes/aws-secrets-manager.js';
 import { temporaryCredentials } from '../../../../test/fakes/aws-sigv4.js';
 import { sealAwsEnvironment, type SealedAwsEnvironment } from '../../../../test/support/aws-environment.js';
@@ -21,12 +20,7 @@ describe('aws credentials: credential_process', () => {
   const HELPER_TOKEN = `helper-token-${randomBytes(8).toString('hex')}`;
   const read = async (profile: string) => {
     process.env['AWS_PROFILE'] = profile;
-    const b = awsBackend.create({ region: 'us-east-1', endpoint_url: sm.url }, { logger: createLogger({ level: 'silent' }), env: process.env, timeout: 5000 });
-    try {
-      return await b.read('process/secret', null, {}, AbortSignal.timeout(10_000));
-    } finally {
-      await b.close?.();
-    }
+    return readOnce({ region: 'us-east-1', endpoint_url: sm.url }, 'process/secret', { timeout: 5000, readTimeout: 10_000 });
   };
 
   before(async () => {

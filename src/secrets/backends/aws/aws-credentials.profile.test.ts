@@ -6,8 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { awsBackend } from './index.js';
-import { createLogger } from '../../../observability/logger.js';
+import { silentBackend } from './testing/silent-backend.js';
 import { startSecretsManagerFake, type SecretsManagerFake } from '../../../../test/fakes/aws-secrets-manager.js';
 import { sealAwsEnvironment, type SealedAwsEnvironment } from '../../../../test/support/aws-environment.js';
 
@@ -18,8 +17,7 @@ describe('aws credentials: shared credentials file profiles', () => {
   let fake: SecretsManagerFake;
   const fallback = keys('AKIADEFAULTPROFILE01');
   const team = keys('AKIATEAMPROFILE00001');
-  const backend = (config: Record<string, string>) =>
-    awsBackend.create({ endpoint_url: fake.url, ...config }, { logger: createLogger({ level: 'silent' }), env: process.env, timeout: 2000 });
+  const backend = (config: Record<string, string>) => silentBackend({ endpoint_url: fake.url, ...config });
 
   before(async () => {
     sealed = sealAwsEnvironment();

@@ -9,9 +9,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { awsBackend } from './index.js';
+import { readOnce } from './testing/silent-backend.js';
 import { VaultBackendError } from '../../vault-backend.js';
-import { createLogger } from '../../../observability/logger.js';
 import { startSecretsManagerFake, type SecretsManagerFake } from '../../../../test/fakes/aws-secrets-manager.js';
 import { startAwsCredentialsFake, type AwsCredentialsFake } from '../../../../test/fakes/aws-credentials.js';
 import { sealAwsEnvironment, type SealedAwsEnvironment } from '../../../../test/support/aws-environment.js';
@@ -32,12 +31,7 @@ describe('aws credentials: SSO cached token', () => {
   const inOneHour = () => new Date(Date.now() + 3600_000).toISOString();
   const read = async (profile: string) => {
     process.env['AWS_PROFILE'] = profile;
-    const b = awsBackend.create({ region: 'us-east-1', endpoint_url: sm.url }, { logger: createLogger({ level: 'silent' }), env: process.env, timeout: 2000 });
-    try {
-      return await b.read('sso/secret', null, {}, AbortSignal.timeout(5000));
-    } finally {
-      await b.close?.();
-    }
+    return readOnce({ region: 'us-east-1', endpoint_url: sm.url }, 'sso/secret');
   };
 
   before(async () => {

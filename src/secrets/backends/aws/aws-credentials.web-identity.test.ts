@@ -7,9 +7,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { awsBackend } from './index.js';
+import { silentBackend } from './testing/silent-backend.js';
 import { VaultBackendError } from '../../vault-backend.js';
-import { createLogger } from '../../../observability/logger.js';
 import { startSecretsManagerFake, type SecretsManagerFake } from '../../../../test/fakes/aws-secrets-manager.js';
 import { startAwsCredentialsFake, type AwsCredentialsFake } from '../../../../test/fakes/aws-credentials.js';
 import { sealAwsEnvironment, type SealedAwsEnvironment } from '../../../../test/support/aws-environment.js';
@@ -23,8 +22,7 @@ describe('aws credentials: web identity token file', () => {
   let sm: SecretsManagerFake;
   let sts: AwsCredentialsFake;
   const tokenFile = () => join(sealed.home, 'token');
-  const backend = () =>
-    awsBackend.create({ region: 'eu-west-1', endpoint_url: sm.url }, { logger: createLogger({ level: 'silent' }), env: process.env, timeout: 2000 });
+  const backend = () => silentBackend({ region: 'eu-west-1', endpoint_url: sm.url });
   const read = (b: ReturnType<typeof backend>) => b.read('irsa/secret', null, {}, AbortSignal.timeout(5000));
 
   before(async () => {

@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { azureBackend } from './index.js';
 import type { AzureBackendConfig } from './azure-config.js';
-import { sealAzureEnvironment } from '../../../../test/fakes/azure-identity.js';
 import { startAzureKeyVaultFake } from '../../../../test/fakes/azure-keyvault.js';
-import { capturingDeps, expectFailure, startAzureFakes, type AzureFakes } from '../../../../test/support/azure-fakes.js';
+import { capturingDeps, expectFailure, startManagedIdentityFakes, type AzureFakes } from '../../../../test/support/azure-fakes.js';
 
 const signal = () => AbortSignal.timeout(10_000);
 const VALUE = `value-${randomBytes(8).toString('hex')}`;
@@ -25,19 +24,23 @@ describe('azure backend with an App Service managed identity', () => {
   let config: AzureBackendConfig;
   const secrets = () => [identityHeader, ...fakes.identity.issued, VALUE];
   const tokenCalls = () => fakes.identity.requests.filter((r) => r.path.startsWith('/msi/token/'));
+  /** Runs `check` while the identity endpoint answers every token request with `status`. */
+  const whileTokenRequestsFail = async (status: number, check: () => Promise<unknown>) => {
+    fakes.identity.failTokenRequests(status);
+    try {
+      await check();
+    } finally {
+      fakes.identity.failTokenRequests(null);
+    }
+  };
 
   before(async () => {
-    fakes = await startAzureFakes(tenantId, {
-      managedIdentities: { tenantId, systemAssignedClientId: systemId, userAssignedClientIds: userIds, identityHeader },
-    });
-    sealAzureEnvironment({ IDENTITY_ENDPOINT: fakes.identity.appServiceEndpoint, IDENTITY_HEADER: identityHeader });
+    ({ fakes, config } = await startManagedIdentityFakes(
+      tenantId,
+      { tenantId, systemAssignedClientId: systemId, userAssignedClientIds: userIds, identityHeader },
+      (identity) => ({ IDENTITY_ENDPOINT: identity.appServiceEndpoint, IDENTITY_HEADER: identityHeader }),
+    ));
     fakes.vault.setSecret('db-pass', VALUE);
-    config = {
-      vault_uri: fakes.vault.url,
-      auth_method: 'managed_identity',
-      authority_host: 'https://login.microsoftonline.com',
-      disable_challenge_resource_verification: true,
-    };
   });
   after(() => fakes.close());
   afterEach(() => assert.deepEqual(fakes.vault.violations, [], 'the client skipped the challenge'));
@@ -82,13 +85,10 @@ describe('azure backend with an App Service managed identity', () => {
   it('an identity endpoint refusing the caller (401) is unauthorized', async () => {
     // (MSAL reads IDENTITY_HEADER once per process, with the source, so a wrong header cannot be set
     // here; the fake's own test covers its 401 for one.)
-    fakes.identity.failTokenRequests(401);
-    try {
+    await whileTokenRequestsFail(401, async () => {
       const backend = azureBackend.create({ ...config, client_id: userIds[1]! }, capturingDeps());
       await expectFailure(backend.read('db-pass', null, {}, signal()), 'unauthorized', ['401'], secrets());
-    } finally {
-      fakes.identity.failTokenRequests(null);
-    }
+    });
   });
 
   it("a vault in another tenant refuses the identity's token: unauthorized after one more try", async () => {
@@ -110,13 +110,10 @@ describe('azure backend with an App Service managed identity', () => {
   });
 
   it('an identity endpoint answering 503 is unavailable', async () => {
-    fakes.identity.failTokenRequests(503);
-    try {
+    await whileTokenRequestsFail(503, async () => {
       const backend = azureBackend.create({ ...config, client_id: userIds[2]! }, capturingDeps());
       await expectFailure(backend.read('db-pass', null, {}, signal()), 'unavailable', ['503'], secrets());
-    } finally {
-      fakes.identity.failTokenRequests(null);
-    }
+    });
   });
 
   it('an identity endpoint that hangs (the SDK gives it no abort signal): the read ends at its deadline as unavailable', async () => {

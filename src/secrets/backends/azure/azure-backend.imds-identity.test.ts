@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { azureBackend } from './index.js';
 import type { AzureBackendConfig } from './azure-config.js';
-import { sealAzureEnvironment } from '../../../../test/fakes/azure-identity.js';
-import { capturingDeps, expectFailure, startAzureFakes, type AzureFakes } from '../../../../test/support/azure-fakes.js';
+import { capturingDeps, expectFailure, startManagedIdentityFakes, type AzureFakes } from '../../../../test/support/azure-fakes.js';
 
 const signal = () => AbortSignal.timeout(10_000);
 const VALUE = `value-${randomBytes(8).toString('hex')}`;
@@ -23,17 +22,12 @@ describe('azure backend with a managed identity from the instance metadata servi
   const imdsCalls = () => fakes.identity.requests.filter((r) => r.path.startsWith('/metadata/'));
 
   before(async () => {
-    fakes = await startAzureFakes(tenantId, {
-      managedIdentities: { tenantId, systemAssignedClientId: systemId, userAssignedClientIds: [userId], identityHeader: 'unused-outside-app-service' },
-    });
-    sealAzureEnvironment({ AZURE_POD_IDENTITY_AUTHORITY_HOST: fakes.identity.imdsHost });
+    ({ fakes, config } = await startManagedIdentityFakes(
+      tenantId,
+      { tenantId, systemAssignedClientId: systemId, userAssignedClientIds: [userId], identityHeader: 'unused-outside-app-service' },
+      (identity) => ({ AZURE_POD_IDENTITY_AUTHORITY_HOST: identity.imdsHost }),
+    ));
     fakes.vault.setSecret('db-pass', VALUE);
-    config = {
-      vault_uri: fakes.vault.url,
-      auth_method: 'managed_identity',
-      authority_host: 'https://login.microsoftonline.com',
-      disable_challenge_resource_verification: true,
-    };
   });
   after(() => fakes.close());
   afterEach(() => assert.deepEqual(fakes.vault.violations, [], 'the client skipped the challenge'));

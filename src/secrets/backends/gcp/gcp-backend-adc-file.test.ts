@@ -12,27 +12,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../../observability/logger.js';
-import { VaultBackendError } from '../../vault-backend.js';
 import { createServiceAccountKey, startGcpSecretManagerFake, type GcpSecretManagerFake } from '../../../../test/fakes/gcp-secret-manager.js';
 import { gcpBackend } from './index.js';
+import { PROJECT, readFailure, signal } from './testing/gcp-test-setup.js';
 
 const home = mkdtempSync(join(tmpdir(), 'portcullis-gcp-adc-'));
 for (const name of Object.keys(process.env)) if (/^(GOOGLE_|GCE_METADATA|CLOUDSDK_|GCLOUD_)/.test(name)) delete process.env[name];
 process.env['HOME'] = home;
 process.env['METADATA_SERVER_DETECTION'] = 'none';
 
-const PROJECT = 'portcullis-test';
 const key = createServiceAccountKey(PROJECT, 'adc-reader');
-const signal = () => AbortSignal.timeout(10_000);
-
-async function failure(promise: Promise<unknown>): Promise<VaultBackendError> {
-  const err = await promise.then(
-    () => assert.fail('expected the read to fail'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof VaultBackendError, String(err));
-  return err;
-}
 
 describe('gcp backend with application default credentials from a key file', () => {
   let fake: GcpSecretManagerFake;
@@ -66,7 +55,7 @@ describe('gcp backend with application default credentials from a key file', () 
   it('finds no credentials at all: unauthorized, saying where it looked, without a request', async () => {
     const before = fake.requests.length;
     const backend = backendWith({});
-    const err = await failure(backend.read('adc-secret', null, {}, signal()));
+    const err = await readFailure(backend.read('adc-secret', null, {}, signal()));
     assert.equal(err.kind, 'unauthorized');
     assert.match(err.message, /application default credentials found none/);
     assert.equal(fake.requests.length, before);
@@ -82,7 +71,7 @@ describe('gcp backend with application default credentials from a key file', () 
     for (const [what, path] of cases) {
       const before = fake.requests.length;
       const backend = backendWith({ GOOGLE_APPLICATION_CREDENTIALS: path });
-      const err = await failure(backend.read('adc-secret', null, {}, signal()));
+      const err = await readFailure(backend.read('adc-secret', null, {}, signal()));
       assert.equal(err.kind, 'unauthorized', `${what}: ${err.message}`);
       assert.equal(fake.requests.length, before, what);
       for (const line of key.privateKeyPem.split('\n').filter((l) => l.length > 20)) {
@@ -95,7 +84,7 @@ describe('gcp backend with application default credentials from a key file', () 
   it('obtains credentials again on the next read once the key file is fixed', async () => {
     const path = file('later.json', '{}');
     const backend = backendWith({ GOOGLE_APPLICATION_CREDENTIALS: path });
-    assert.equal((await failure(backend.read('adc-secret', null, {}, signal()))).kind, 'unauthorized');
+    assert.equal((await readFailure(backend.read('adc-secret', null, {}, signal()))).kind, 'unauthorized');
     writeFileSync(path, key.json);
     assert.equal((await backend.read('adc-secret', null, {}, signal())).value, 'from adc');
     await backend.close?.();

@@ -11,27 +11,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../../observability/logger.js';
-import { VaultBackendError } from '../../vault-backend.js';
 import { startGcpMetadataFake, type GcpMetadataFake } from '../../../../test/fakes/gcp-metadata.js';
 import { startGcpSecretManagerFake, type GcpSecretManagerFake } from '../../../../test/fakes/gcp-secret-manager.js';
 import { gcpBackend } from './index.js';
+import { PROJECT, readFailure, signal } from './testing/gcp-test-setup.js';
 
 const home = mkdtempSync(join(tmpdir(), 'portcullis-gcp-metadata-'));
 for (const name of Object.keys(process.env)) if (/^(GOOGLE_|GCE_METADATA|CLOUDSDK_|GCLOUD_|METADATA_SERVER)/.test(name)) delete process.env[name];
 process.env['HOME'] = home;
 
-const PROJECT = 'portcullis-test';
 const TOKEN_PATH = '/computeMetadata/v1/instance/service-accounts/default/token';
-const signal = () => AbortSignal.timeout(10_000);
-
-async function failure(promise: Promise<unknown>): Promise<VaultBackendError> {
-  const err = await promise.then(
-    () => assert.fail('expected the read to fail'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof VaultBackendError, String(err));
-  return err;
-}
 
 describe('gcp backend with application default credentials from the metadata server', () => {
   let metadata: GcpMetadataFake;
@@ -96,7 +85,7 @@ describe('gcp backend with application default credentials from the metadata ser
       const sent = secretManager.requests.length;
       const b = backend();
       try {
-        const err = await failure(b.read('on-gce', null, {}, signal()));
+        const err = await readFailure(b.read('on-gce', null, {}, signal()));
         assert.equal(err.kind, kind, `${status}: ${err.message}`);
         assert.match(err.message, new RegExp(`answered HTTP ${status}`));
         assert.equal(secretManager.requests.length, sent);
@@ -113,7 +102,7 @@ describe('gcp backend with application default credentials from the metadata ser
     metadata.hang(true);
     try {
       const started = Date.now();
-      const err = await failure(b.read('on-gce', null, {}, AbortSignal.timeout(300)));
+      const err = await readFailure(b.read('on-gce', null, {}, AbortSignal.timeout(300)));
       assert.equal(err.kind, 'unavailable');
       assert.ok(Date.now() - started < 2000, `${Date.now() - started} ms`);
     } finally {

@@ -7,15 +7,13 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '../../../observability/logger.js';
-import { VaultBackendError } from '../../vault-backend.js';
 import { createServiceAccountKey, startGcpSecretManagerFake, type GcpSecretManagerFake } from '../../../../test/fakes/gcp-secret-manager.js';
 import { gcpBackend } from './index.js';
+import { PROJECT, readFailure, signal } from './testing/gcp-test-setup.js';
 import type { GcpBackendConfig } from './gcp-backend-config.js';
 
-const PROJECT = 'portcullis-test';
 const key = createServiceAccountKey(PROJECT, 'portcullis-reader');
 const deps = { logger: createLogger({ level: 'silent' }), env: {}, timeout: 5000 };
-const signal = () => AbortSignal.timeout(10_000);
 
 function claimsOf(authorization: string | undefined): { header: Record<string, unknown>; claims: Record<string, unknown> } {
   const [h, p] = String(authorization)
@@ -23,15 +21,6 @@ function claimsOf(authorization: string | undefined): { header: Record<string, u
     .split('.');
   const json = (part: string | undefined) => JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
   return { header: json(h), claims: json(p) };
-}
-
-async function failure(promise: Promise<unknown>): Promise<VaultBackendError> {
-  const err = await promise.then(
-    () => assert.fail('expected the read to fail'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof VaultBackendError, String(err));
-  return err;
 }
 
 describe('gcp backend', () => {
@@ -111,7 +100,7 @@ describe('gcp backend', () => {
     const backend = gcpBackend.create(config(), deps);
     fake.corrupt(true);
     try {
-      const err = await failure(backend.read('damaged', null, {}, signal()));
+      const err = await readFailure(backend.read('damaged', null, {}, signal()));
       assert.equal(err.kind, 'unavailable');
       assert.match(err.message, /CRC-32C/);
       assert.match(err.message, /projects\/portcullis-test\/secrets\/damaged\/versions\/latest/);
@@ -126,7 +115,7 @@ describe('gcp backend', () => {
   it('refuses a payload that is not UTF-8 text (unavailable)', async () => {
     fake.addVersion('binary', Uint8Array.from([0xff, 0xfe, 0x00, 0xc3]));
     const backend = gcpBackend.create(config(), deps);
-    const err = await failure(backend.read('binary', null, {}, signal()));
+    const err = await readFailure(backend.read('binary', null, {}, signal()));
     assert.equal(err.kind, 'unavailable');
     assert.match(err.message, /not UTF-8/);
     await backend.close?.();
@@ -138,7 +127,7 @@ describe('gcp backend', () => {
     for (const status of [200, 503]) {
       fake.oversize(status);
       try {
-        const err = await failure(backend.read('huge', null, {}, signal()));
+        const err = await readFailure(backend.read('huge', null, {}, signal()));
         assert.equal(err.kind, 'unavailable', `${status}: ${err.message}`);
         assert.match(err.message, /over 1 MiB/, `${status}`);
       } finally {
@@ -159,7 +148,7 @@ describe('gcp backend', () => {
       fake.hang(true);
       try {
         const started = Date.now();
-        const err = await failure(backend.read('stuck', null, {}, c.signal()));
+        const err = await readFailure(backend.read('stuck', null, {}, c.signal()));
         assert.equal(err.kind, 'unavailable', c.what);
         assert.ok(Date.now() - started < 2000, `${c.what}: ${Date.now() - started} ms`);
         for (let i = 0; i < 50 && fake.hanging > 0; i++) await sleep(10);

@@ -11,19 +11,9 @@ import { createLogger } from '../../../observability/logger.js';
 import { VaultBackendError, type VaultFailureKind } from '../../vault-backend.js';
 import { createServiceAccountKey, startGcpSecretManagerFake, type GcpSecretManagerFake } from '../../../../test/fakes/gcp-secret-manager.js';
 import { gcpBackend } from './index.js';
+import { PROJECT, readFailure, signal } from './testing/gcp-test-setup.js';
 
-const PROJECT = 'portcullis-test';
 const key = createServiceAccountKey(PROJECT, 'portcullis-reader');
-const signal = () => AbortSignal.timeout(10_000);
-
-async function failure(promise: Promise<unknown>): Promise<VaultBackendError> {
-  const err = await promise.then(
-    () => assert.fail('expected the read to fail'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof VaultBackendError, String(err));
-  return err;
-}
 
 describe('gcp backend failures', () => {
   let fake: GcpSecretManagerFake;
@@ -89,7 +79,7 @@ describe('gcp backend failures', () => {
         fake.failWith({ code, status, message: `echo: ${SECRET_VALUE}` });
         try {
           let err: VaultBackendError | undefined;
-          const sent = await newRequests(async () => (err = await failure(backend.read('target', null, {}, signal()))));
+          const sent = await newRequests(async () => (err = await readFailure(backend.read('target', null, {}, signal()))));
           assert.equal(err?.kind, kind, err?.message);
           assert.match(err!.message, message);
           assert.match(err!.message, /projects\/portcullis-test\/secrets\/target\/versions\/latest/);
@@ -118,7 +108,7 @@ describe('gcp backend failures', () => {
         fake.failWith({ code, status: 'ignored', html: true });
         try {
           let err: VaultBackendError | undefined;
-          assert.equal(await newRequests(async () => (err = await failure(backend.read('target', null, {}, signal())))), requests);
+          assert.equal(await newRequests(async () => (err = await readFailure(backend.read('target', null, {}, signal())))), requests);
           assert.equal(err?.kind, kind, err?.message);
           assert.match(err!.message, new RegExp(`HTTP ${code}\\)`));
           assertClean(err!);
@@ -136,7 +126,7 @@ describe('gcp backend failures', () => {
     assert.equal(await newRequests(async () => assert.equal((await backend.read('target', null, {}, signal())).value, SECRET_VALUE)), 2);
     fake.failWith({ code: 401, status: 'UNAUTHENTICATED' });
     let err: VaultBackendError | undefined;
-    assert.equal(await newRequests(async () => (err = await failure(backend.read('target', null, {}, signal())))), 2);
+    assert.equal(await newRequests(async () => (err = await readFailure(backend.read('target', null, {}, signal())))), 2);
     fake.failWith(null);
     assert.equal(err?.kind, 'unauthorized');
     assert.match(err!.message, /refused the credentials .*UNAUTHENTICATED, HTTP 401/);
@@ -147,7 +137,7 @@ describe('gcp backend failures', () => {
   it('a key Secret Manager does not know is unauthorized', async () => {
     const stranger = createServiceAccountKey(PROJECT, 'stranger');
     const backend = backendWith(stranger.json);
-    const err = await failure(backend.read('target', null, {}, signal()));
+    const err = await readFailure(backend.read('target', null, {}, signal()));
     assert.equal(err.kind, 'unauthorized');
     for (const s of [stranger.json, stranger.privateKeyPem]) assert.ok(!err.message.includes(s));
     await backend.close?.();
@@ -168,7 +158,7 @@ describe('gcp backend failures', () => {
       ['lifecycle', two, /the version is DESTROYED/],
     ];
     for (const [resource, version, message] of cases) {
-      const err = await failure(backend.read(resource, version, {}, signal()));
+      const err = await readFailure(backend.read(resource, version, {}, signal()));
       assert.equal(err.kind, 'not_found', err.message);
       assert.match(err.message, message);
     }
@@ -179,7 +169,7 @@ describe('gcp backend failures', () => {
     fake.addVersion('off-limits', 'x');
     fake.deny('off-limits');
     for (const backend of [backendWith(key.json), backendWith(key.json, 'another-project')]) {
-      const err = await failure(backend.read('off-limits', null, {}, signal()));
+      const err = await readFailure(backend.read('off-limits', null, {}, signal()));
       assert.equal(err.kind, 'unauthorized');
       assert.match(err.message, /PERMISSION_DENIED.*Google does not say which/);
       await backend.close?.();
@@ -202,7 +192,7 @@ describe('gcp backend failures', () => {
     ];
     for (const [resource, version] of cases) {
       let err: VaultBackendError | undefined;
-      assert.equal(await newRequests(async () => (err = await failure(backend.read(resource, version, {}, signal())))), 0, resource);
+      assert.equal(await newRequests(async () => (err = await readFailure(backend.read(resource, version, {}, signal())))), 0, resource);
       assert.equal(err?.kind, 'not_found', `${resource}#${version}`);
     }
     await backend.close?.();
@@ -229,7 +219,7 @@ describe('gcp backend failures', () => {
     for (const [what, text, message] of cases) {
       const backend = backendWith(text);
       let err: VaultBackendError | undefined;
-      assert.equal(await newRequests(async () => (err = await failure(backend.read('target', null, {}, signal())))), 0, what);
+      assert.equal(await newRequests(async () => (err = await readFailure(backend.read('target', null, {}, signal())))), 0, what);
       assert.equal(err?.kind, 'unauthorized', what);
       assert.match(err!.message, message, what);
       for (const line of privateKeyPem.split('\n').filter((l) => l.length > 20)) assert.ok(!err!.message.includes(line), `${what}: the key is quoted`);

@@ -8,25 +8,14 @@ import { startVaultFake, type VaultFake } from '../../../../test/fakes/vault-kv2
 import type { HcvConfig } from './hcv-config.js';
 import { createVaultHttp, type VaultHttp } from './vault-http.js';
 import { createLogin, type Login } from './vault-login.js';
+import { approleConfig } from './testing/approle-config.js';
 
 const ROLE_ID = 'role-id-6a1f0c';
 const SECRET_ID = 'secret-id-93be77d2';
 const JWT = 'eyJhbGciOiJSUzI1NiIsImtpZCI6InRlc3QifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZGVmYXVsdDpndyJ9.c2lnbmF0dXJl';
 const ROTATED_JWT = `${JWT}-rotated`;
 
-const base: HcvConfig = {
-  protocol: 'http',
-  host: '127.0.0.1',
-  port: 8200,
-  mount: 'secret',
-  kv: 'v2',
-  auth_method: 'approle',
-  approle_auth_path: 'approle',
-  approle_role_id: ROLE_ID,
-  approle_secret_id: SECRET_ID,
-  kube_auth_path: 'kubernetes',
-  kube_api_token_file: '/nonexistent',
-};
+const base = approleConfig(ROLE_ID, SECRET_ID);
 
 async function refused(login: Login, kind: VaultFailureKind, secrets: readonly string[]): Promise<VaultBackendError> {
   const err = await login(AbortSignal.timeout(5000)).then(

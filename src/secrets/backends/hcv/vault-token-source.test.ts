@@ -5,10 +5,10 @@ import { createLogger } from '../../../observability/logger.js';
 import { VaultBackendError } from '../../vault-backend.js';
 import { startVaultFake, type VaultFake } from '../../../../test/fakes/vault-kv2.js';
 import type { LoginTokenSettings } from '../../../../test/fakes/vault-tokens.js';
-import type { HcvConfig } from './hcv-config.js';
 import { createVaultHttp } from './vault-http.js';
 import { createLogin } from './vault-login.js';
 import { loginTokenSource, staticTokenSource, type TokenSource } from './vault-token-source.js';
+import { approleConfig } from './testing/approle-config.js';
 
 const ROLE_ID = 'role-id-token-source';
 const SECRET_ID = 'secret-id-token-source-5c2e';
@@ -30,19 +30,7 @@ afterEach(async () => {
 async function setup(settings: LoginTokenSettings): Promise<Setup> {
   const fake = await startVaultFake({ approle: { roleId: ROLE_ID, secretId: SECRET_ID, ...settings } });
   const http = createVaultHttp({ base: fake.url, timeout: 2000 });
-  const config = {
-    protocol: 'http',
-    host: '127.0.0.1',
-    port: 8200,
-    mount: 'secret',
-    kv: 'v2',
-    auth_method: 'approle',
-    approle_auth_path: 'approle',
-    approle_role_id: ROLE_ID,
-    approle_secret_id: SECRET_ID,
-    kube_auth_path: 'kubernetes',
-    kube_api_token_file: '/nonexistent',
-  } satisfies HcvConfig;
+  const config = approleConfig(ROLE_ID, SECRET_ID);
   const logs: string[] = [];
   const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void logs.push(line) } });
   const source = loginTokenSource({ login: createLogin(config, http)!, http, logger, timeout: 2000, authMethod: 'approle' });

@@ -15,6 +15,7 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/databa
 import { databaseErrorFields } from './store-errors.js';
 import { createStore, type Store } from './store.js';
 import { TEST_CIPHER } from './testing/test-cipher.js';
+import { testApiKeyRecord } from '../../test/support/api-key-records.js';
 
 interface Fixture {
   readonly serviceId: string;
@@ -82,26 +83,18 @@ for (const failure of FAILURES) {
       store = createStore({ cipher: TEST_CIPHER, config: database.config });
       await store.migrate();
       const svc = await store.services.insert({ name: 'svc', url: 'http://svc.test' });
-      const key: ApiKeyRecord = {
-        id: randomUUID(),
-        name: 'k1',
-        display_name: null,
-        key_id: 'a'.repeat(16),
-        issuer: 'pcg',
-        prefix: 'pcg',
-        source: 'generated',
-        secret: { lookup: 'pcg_a', algorithm: 'sha256', salt: null, hash: '0'.repeat(64) },
-        previous: null,
-        service: { id: svc.id },
-        consumer: null,
-        status: 'active',
-        expires_at: null,
-        revoked_at: null,
-        last_used_at: null,
-        metadata: {},
-        created_at: 1,
-        updated_at: 1,
-      };
+      const key: ApiKeyRecord = testApiKeyRecord(
+        '',
+        {},
+        {
+          name: 'k1',
+          key_id: 'a'.repeat(16),
+          issuer: 'pcg',
+          secret: { lookup: 'pcg_a', algorithm: 'sha256', salt: null, hash: '0'.repeat(64) },
+          service: { id: svc.id },
+          consumer: null,
+        },
+      );
       await store.apiKeys.insert(key);
       fx = { serviceId: svc.id, key };
       before_ = await snapshot(store, fx);

@@ -6,6 +6,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type RequestListener } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer } from 'node:net';
 
 /** The key and certificate a fake serves HTTPS with (test/support/tls-fixtures.ts has the TEST-ONLY pair). */
 export interface FakeServerTls {
@@ -68,4 +69,13 @@ export function createRequestHold(): RequestHold {
       held.clear();
     },
   };
+}
+
+/** A loopback port nothing listens on (bound once, then released): for "nothing answers" cases. */
+export async function closedPort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

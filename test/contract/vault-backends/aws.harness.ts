@@ -4,23 +4,14 @@
  * environment, and a developer's AWS profile, play no part).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { awsBackend } from '../../../src/secrets/backends/aws/index.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { startSecretsManagerFake } from '../../fakes/aws-secrets-manager.js';
+import { closedPort } from '../../fakes/fake-server.js';
 import type { HarnessFactory } from './harness.js';
-
-/** A port nothing listens on: bound once, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const factory: HarnessFactory = async () => {
   const good = { accessKeyId: 'AKIACONTRACTGOOD0001', secretAccessKey: randomBytes(30).toString('base64') };

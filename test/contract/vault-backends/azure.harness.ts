@@ -3,22 +3,13 @@
  * Key Vault and Entra ID fakes (HTTPS on loopback, challenge-based auth, client credentials).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { azureBackend } from '../../../src/secrets/backends/azure/index.js';
 import type { AzureBackendConfig } from '../../../src/secrets/backends/azure/azure-config.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { sealAzureEnvironment, startAzureIdentityFake } from '../../fakes/azure-identity.js';
 import { startAzureKeyVaultFake } from '../../fakes/azure-keyvault.js';
+import { closedPort } from '../../fakes/fake-server.js';
 import type { HarnessFactory } from './harness.js';
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const factory: HarnessFactory = async () => {
   sealAzureEnvironment();

@@ -3,21 +3,12 @@
  * Secret Manager fake over HTTPS, signing its requests with a service-account key the fake knows.
  * The key is the vault's own config, so nothing here reads the process environment.
  */
-import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { gcpBackend } from '../../../src/secrets/backends/gcp/index.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { createServiceAccountKey, startGcpSecretManagerFake } from '../../fakes/gcp-secret-manager.js';
+import { closedPort } from '../../fakes/fake-server.js';
 import type { HarnessFactory } from './harness.js';
-
-/** A loopback port where nothing listens (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const factory: HarnessFactory = async () => {
   const projectId = 'portcullis-test';

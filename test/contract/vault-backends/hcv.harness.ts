@@ -4,26 +4,17 @@
  * AppRole login, so the suite runs through login, namespace and TLS too. KV v1 and the other auth
  * methods have their own tests beside the backend (a backend has one harness: file name = name).
  */
-import { createServer } from 'node:net';
 import { hcvBackend, type HcvConfig } from '../../../src/secrets/backends/hcv/index.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { approleConfig } from '../../../src/secrets/backends/hcv/testing/approle-config.js';
 import { startVaultFake } from '../../fakes/vault-kv2.js';
 import { LOCALHOST_TLS, TEST_CA_PEM } from '../../support/tls-fixtures.js';
+import { closedPort } from '../../fakes/fake-server.js';
 import type { HarnessFactory } from './harness.js';
 
 const ROOT_TOKEN = 'hvs.contract-root-token-0123456789';
 const ROLE_ID = 'contract-role-id-7f3a';
 const SECRET_ID = 'contract-secret-id-c41d9e';
-
-/** A loopback port where nothing listens: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 const factory: HarnessFactory = async () => {
   const fake = await startVaultFake({ token: ROOT_TOKEN, namespace: 'team/prod', tls: LOCALHOST_TLS, approle: { roleId: ROLE_ID, secretId: SECRET_ID } });

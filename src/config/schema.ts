@@ -145,6 +145,48 @@ export const ConfigSchema = Type.Object(
 
     proxy_listen: describe(Listen('0.0.0.0:8000'), 'Address of the proxy listener (`host:port`).'),
     admin_listen: describe(Listen('127.0.0.1:8001'), 'Address of the Admin API listener (`host:port`). A non-loopback address requires `admin_token`.'),
+    proxy_listen_tls: describe(
+      Type.String({ default: '0.0.0.0:8443', pattern: '^(off|(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5})$' }),
+      'Address of the HTTPS proxy listener (`host:port`), or `off`. SNI selects the certificate (exact name, then wildcard, then the default certificate). See docs/tls.md.',
+    ),
+    tls_require_sni: describe(
+      Type.Boolean({ default: false }),
+      'Refuse TLS handshakes whose SNI matches no certificate (and those without SNI) instead of answering with the default certificate.',
+    ),
+    tls_min_version: describe(
+      Type.Union([Type.Literal('TLSv1.2'), Type.Literal('TLSv1.3')], { default: 'TLSv1.2' }),
+      'Oldest TLS version the HTTPS listeners accept (`TLSv1.2` or `TLSv1.3`); older ones are never accepted.',
+    ),
+    tls_ciphers: describe(
+      Type.String({
+        default:
+          'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305',
+        minLength: 1,
+        maxLength: 4096,
+        pattern: '^[A-Za-z0-9_:+!@=.-]+$',
+      }),
+      "Cipher list of the HTTPS listeners (OpenSSL syntax; TLS 1.3 suites by their `TLS_…` names). The default is Mozilla's modern/intermediate AEAD-only list with forward secrecy.",
+    ),
+    tls_default_cert: describe(
+      Type.Optional(Type.String({ minLength: 1, maxLength: 65_536 })),
+      'Default certificate of the HTTPS proxy listener (PEM text or a file path; may be a `{vault://…}` reference), served when no SNI matches. Without it, a self-signed certificate is generated at first start beside `sqlite_path` (`tls-default.crt`, `tls-default.key`, mode 0600).',
+    ),
+    tls_default_key: describe(
+      Type.Optional(Type.String({ minLength: 1, maxLength: 65_536 })),
+      'Private key of `tls_default_cert` (PEM text or a file path; may be a `{vault://…}` reference). Never logged.',
+    ),
+    admin_listen_tls: describe(
+      Type.String({ default: 'off', pattern: '^(off|(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5})$' }),
+      'Address of an HTTPS Admin API listener (`host:port`), or `off`. A non-loopback address requires `admin_token`, as for `admin_listen`. See docs/operations.md.',
+    ),
+    admin_tls_cert: describe(
+      Type.Optional(Type.String({ minLength: 1, maxLength: 65_536 })),
+      "Certificate of the HTTPS Admin API listener (PEM text or a file path; may be a `{vault://…}` reference). Without it the node's default certificate is used.",
+    ),
+    admin_tls_key: describe(
+      Type.Optional(Type.String({ minLength: 1, maxLength: 65_536 })),
+      'Private key of `admin_tls_cert` (PEM text or a file path; may be a `{vault://…}` reference). Never logged.',
+    ),
     /** Required when admin_listen is not a loopback address; sent as `Authorization: Bearer …`. */
     admin_token: describe(
       Type.Optional(Type.String({ minLength: 32, maxLength: 512 })),

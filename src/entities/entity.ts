@@ -27,7 +27,8 @@ export interface FieldDef {
   readonly hidden?: boolean;
 }
 
-export type EntityName = 'services' | 'routes' | 'consumers' | 'plugins' | 'api_keys' | 'basicauth_credentials' | 'vaults';
+export type EntityName =
+  'services' | 'routes' | 'consumers' | 'plugins' | 'api_keys' | 'basicauth_credentials' | 'vaults' | 'certificates' | 'snis' | 'ca_certificates';
 
 /** Fields every entity has, set by the store. */
 export interface BaseEntity {

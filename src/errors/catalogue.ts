@@ -40,6 +40,12 @@ export const ERROR_CATALOGUE = {
   PC_PROXY_NO_SERVICE: { status: 503, message: 'This route has no service' },
   PC_PROXY_PATH_REFUSED: { status: 400, message: 'The request path is not allowed' },
   PC_PROXY_UPSTREAM_AUTH_FAILED: { status: 502, message: 'The credentials for the upstream service could not be obtained' },
+  PC_PROXY_HTTPS_REQUIRED: { status: 426, message: 'This route accepts only HTTPS' },
+  PC_PROXY_UPSTREAM_TLS_UNTRUSTED: { status: 502, message: "The upstream service's TLS certificate is not trusted" },
+  PC_PROXY_UPSTREAM_TLS_HOSTNAME: { status: 502, message: "The upstream service's TLS certificate does not match its host name" },
+  PC_PROXY_UPSTREAM_TLS_EXPIRED: { status: 502, message: "The upstream service's TLS certificate is expired or not yet valid" },
+  PC_PROXY_UPSTREAM_TLS_HANDSHAKE: { status: 502, message: 'The TLS handshake with the upstream service failed' },
+  PC_PROXY_UPSTREAM_TLS_CONFIG: { status: 502, message: 'The TLS settings of the upstream service (CA or client certificate) could not be loaded' },
 
   // Authentication on the proxy: every failure of one plugin looks the same to the client.
   PC_AUTH_KEY_INVALID: { status: 401, message: 'Unauthorized' },

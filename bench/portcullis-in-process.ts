@@ -14,7 +14,7 @@ import { createProxyServer } from '../src/proxy/proxy-server.js';
 import { createEntityFactory } from '../src/proxy/testing/entities.js';
 
 const upstream = new URL(process.argv[2] ?? 'http://127.0.0.1:3000');
-const config = { ...loadConfig({ env: {} }), proxy_listen: `127.0.0.1:${process.argv[3] ?? 0}` };
+const config = { ...loadConfig({ env: {} }), proxy_listen: `127.0.0.1:${process.argv[3] ?? 0}`, proxy_listen_tls: 'off' };
 const logger = pino({ level: 'warn' });
 
 const make = createEntityFactory();

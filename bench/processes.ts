@@ -66,7 +66,7 @@ export async function startPortcullisCli(
   const configFile = join(dir, 'portcullis.yaml');
   writeFileSync(
     configFile,
-    [`sqlite_path: ${join(dir, 'portcullis.db')}`, `proxy_listen: 127.0.0.1:${proxyPort}`, `admin_listen: 127.0.0.1:${adminPort}`, 'log_level: warn', ''].join(
+    [`sqlite_path: ${join(dir, 'portcullis.db')}`, `proxy_listen: 127.0.0.1:${proxyPort}`, 'proxy_listen_tls: off', `admin_listen: 127.0.0.1:${adminPort}`, 'log_level: warn', ''].join(
       '\n',
     ),
   );

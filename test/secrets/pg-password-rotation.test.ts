@@ -60,6 +60,7 @@ describe('the PostgreSQL password from a vault, rotated while the node runs', ()
       PORTCULLIS_PG_MAX_CONNECTIONS: '2',
       PORTCULLIS_SQLITE_PATH: join(dir, 'data', 'unused.db'),
       PORTCULLIS_PROXY_LISTEN: '127.0.0.1:0',
+      PORTCULLIS_PROXY_LISTEN_TLS: 'off',
       PORTCULLIS_ADMIN_LISTEN: '127.0.0.1:0',
       PORTCULLIS_VAULTS: JSON.stringify([
         {

@@ -58,6 +58,7 @@ describe("a remote issuer's token from a vault, rotated while the node runs", ()
       VAULT_TOKEN,
       PORTCULLIS_SQLITE_PATH: join(dir, 'portcullis.db'),
       PORTCULLIS_PROXY_LISTEN: '127.0.0.1:0',
+      PORTCULLIS_PROXY_LISTEN_TLS: 'off',
       PORTCULLIS_ADMIN_LISTEN: '127.0.0.1:0',
       PORTCULLIS_VAULTS: JSON.stringify([
         {

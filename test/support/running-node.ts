@@ -38,6 +38,7 @@ export async function startTestNode(dialect: DialectName, options: TestNodeOptio
       ...loadConfig({ env: {} }),
       ...database.config,
       proxy_listen: '127.0.0.1:0',
+      proxy_listen_tls: '127.0.0.1:0',
       admin_listen: '127.0.0.1:0',
       cluster_poll_interval: 50,
       ...config,

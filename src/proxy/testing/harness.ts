@@ -50,7 +50,7 @@ export async function startProxy(
   overrides: Partial<Config> = {},
   plugins: readonly PluginDefinition[] = BUILTIN_PLUGINS,
 ): Promise<TestProxy> {
-  const config: Config = { ...loadConfig({ env: {} }), proxy_listen: '127.0.0.1:0', ...overrides };
+  const config: Config = { ...loadConfig({ env: {} }), proxy_listen: '127.0.0.1:0', proxy_listen_tls: 'off', ...overrides };
   const logger = pino({ level: 'silent' });
   const registry = createPluginRegistry(plugins);
   const metrics = createMetrics({ collectProcessMetrics: false });

@@ -81,6 +81,7 @@ async function inProcessPair(database: Partial<Config>, apiKeys: { max_per_consu
         ...database,
         node_id: nodeId,
         proxy_listen: '127.0.0.1:0',
+        proxy_listen_tls: '127.0.0.1:0',
         admin_listen: '127.0.0.1:0',
         cluster_poll_interval: POLL_MS,
         api_keys: { ...defaults.api_keys, ...apiKeys },

@@ -31,6 +31,7 @@ export function writeConfig(overrides: Record<string, unknown> = {}, dir = mkdte
     stringify({
       sqlite_path: join(dir, 'data', 'portcullis.db'),
       proxy_listen: '127.0.0.1:0',
+      proxy_listen_tls: '127.0.0.1:0',
       admin_listen: '127.0.0.1:0',
       log_level: 'info',
       cluster_poll_interval: 50,

@@ -66,9 +66,14 @@ export async function startPortcullisCli(
   const configFile = join(dir, 'portcullis.yaml');
   writeFileSync(
     configFile,
-    [`sqlite_path: ${join(dir, 'portcullis.db')}`, `proxy_listen: 127.0.0.1:${proxyPort}`, 'proxy_listen_tls: off', `admin_listen: 127.0.0.1:${adminPort}`, 'log_level: warn', ''].join(
-      '\n',
-    ),
+    [
+      `sqlite_path: ${join(dir, 'portcullis.db')}`,
+      `proxy_listen: 127.0.0.1:${proxyPort}`,
+      ...tlsListenerOff(checkout),
+      `admin_listen: 127.0.0.1:${adminPort}`,
+      'log_level: warn',
+      '',
+    ].join('\n'),
   );
   const [cmd, argv] = pinned(cpus, [process.execPath, join(checkout, 'bin/portcullis.js'), 'start', '--config', configFile]);
   const child = spawn(cmd, argv, { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -115,14 +120,14 @@ export async function stop(server: ChildServer): Promise<void> {
   await exited;
 }
 
-async function post(url: string, body: unknown): Promise<Record<string, unknown>> {
+export async function post(url: string, body: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (res.status !== 201) throw new Error(`POST ${url} answered ${res.status}: ${await res.text()}`);
   return (await res.json()) as Record<string, unknown>;
 }
 
 /** Polls `check` every 100 ms for up to 30 s; connection errors count as "not yet". */
-async function until(check: () => Promise<boolean>): Promise<void> {
+export async function until(check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (await check().catch(() => false)) return;
@@ -147,4 +152,9 @@ function newestMtime(dir: string): number {
     else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;
+}
+
+/** `proxy_listen_tls: off` for a checkout that has the key (a baseline from before TLS refuses unknown keys). */
+function tlsListenerOff(checkout: string): string[] {
+  return readFileSync(join(checkout, 'src/config/schema.ts'), 'utf8').includes('proxy_listen_tls') ? ['proxy_listen_tls: off'] : [];
 }

@@ -14,6 +14,17 @@ import { referenceSites } from '../secrets/reference-paths.js';
 
 /** Routes whose bodies may hold references (in `config`): plugin configurations and vaults. */
 const REFERENCING_ROUTE = /(^|\/)(plugins|vaults)(\/|$)/;
+/** Certificates hold references in their top-level PEM fields. */
+const CERTIFICATE_ROUTE = /^\/certificates(\/:[a-z_]+)?$/;
+const CERTIFICATE_FIELDS = ['cert', 'key', 'cert_alt', 'key_alt'] as const;
+
+/** Where `body` may hold references on `route`: each string with its path. */
+function sitesOf(route: string, body: Record<string, unknown>): { path: readonly string[]; value: string }[] {
+  if (CERTIFICATE_ROUTE.test(route)) {
+    return CERTIFICATE_FIELDS.filter((f) => typeof body[f] === 'string').map((f) => ({ path: [f], value: body[f] as string }));
+  }
+  return REFERENCING_ROUTE.test(route) ? referenceSites(body['config'], ['config']) : [];
+}
 
 /**
  * `placed(route, body, site path, reference)`: whether the entity's schema accepts a reference there; a misplaced one
@@ -25,13 +36,13 @@ export function createReferenceCheck(secrets: SecretResolver, placed: ReferenceP
   return async (request) => {
     if (request.method !== 'POST' && request.method !== 'PUT' && request.method !== 'PATCH') return;
     const route = request.routeOptions.url ?? '';
-    if (!REFERENCING_ROUTE.test(route)) return;
+    if (!REFERENCING_ROUTE.test(route) && !CERTIFICATE_ROUTE.test(route)) return;
     if ((request.query as Record<string, unknown> | undefined)?.['allow_unresolved'] === 'true') return;
     const body = request.body as Record<string, unknown> | null | undefined;
     if (!body || typeof body !== 'object') return;
     const fields: FieldError[] = [];
     await Promise.all(
-      referenceSites(body['config'], ['config']).map(async (site) => {
+      sitesOf(route, body).map(async (site) => {
         const found = findFieldReference(site.value);
         if (found.kind !== 'reference' || !placed(route, body, site.path, found.parsed)) return;
         try {

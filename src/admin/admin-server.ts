@@ -6,6 +6,8 @@
  * paths and NFC names, one error mapper, 404/405 as JSON, one log line per request, and an
  * OpenAPI document of every route at `/openapi.json`.
  *
+ * With `admin_listen_tls`, the same app is served over HTTPS too (admin-tls-listener.ts).
+ *
  * Adding a resource (api-keys, basic-auth credentials …): pass `extraRoutes`. Each function runs
  * in its own encapsulated Fastify plugin with the same hooks and error handling; give routes
  * TypeBox schemas (`params`, `querystring`, `body`, `response`, plus `summary` and `tags`) and
@@ -15,7 +17,9 @@ import type { PortcullisError } from '../errors/portcullis-error.js';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { TSchema } from 'typebox';
 import Type from 'typebox';
+import { X509Certificate } from 'node:crypto';
 import type { Config } from '../config/schema.js';
+import { ConfigError } from '../config/load-config.js';
 import { parseListen, type ListenAddress } from '../config/listen.js';
 import type { EntityName } from '../entities/entity.js';
 import type { Logger } from '../observability/logger.js';
@@ -32,6 +36,7 @@ import { registerJsonBodyParser } from './json-body-parser.js';
 import { createRequestLog } from './request-log.js';
 import { createRouteTable } from './route-table.js';
 import { registerStatusEndpoints } from './status-endpoints.js';
+import { adminTlsCertificate, createAdminTlsListener, type AdminTlsListener, type CertificatePair } from './admin-tls-listener.js';
 import { createValidatorCompiler } from './validator-compiler.js';
 
 /** What a function in `extraRoutes` receives besides the Fastify instance. */
@@ -69,13 +74,27 @@ export interface AdminServerDeps {
   readonly views?: Partial<Record<EntityName, (shown: Record<string, unknown>) => Record<string, unknown>>>;
   /** Runs before every write's handler (after validation): refuses references that cannot be resolved. */
   referenceCheck?(request: FastifyRequest): Promise<void>;
+  /** The node's default certificate: what `admin_listen_tls` serves when `admin_tls_cert`/`admin_tls_key` are not set. */
+  readonly defaultCertificate?: CertificatePair;
 }
 
 /** A built Admin API: the Fastify app (for `inject` in tests) and its lifecycle. */
 export interface AdminServer {
   readonly app: FastifyInstance;
-  /** Listens on `admin_listen`; resolves with the bound address (the real port when 0). */
+  /**
+   * Listens on `admin_listen`, and on `admin_listen_tls` unless `off`; resolves with the plain
+   * listener's address (the real port when 0). Throws ConfigError, before binding anything, when
+   * the HTTPS listener cannot start (no token on a non-loopback address, no usable certificate).
+   */
   listen(): Promise<ListenAddress>;
+  /** The HTTPS listener's address once listening, or null (`admin_listen_tls: off`). */
+  tlsAddress(): ListenAddress | null;
+  /**
+   * Serves `pair` on the HTTPS listener from the next connection on (open ones keep theirs), e.g.
+   * when a referenced certificate rotated. False (logged, the old one kept) when it is unusable
+   * or there is no HTTPS listener.
+   */
+  setTlsCertificate(pair: CertificatePair): boolean;
   close(): Promise<void>;
 }
 
@@ -149,15 +168,45 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
   };
   for (const add of deps.extraRoutes ?? []) void app.register(async (scope) => add(scope, kit));
 
+  let tls: AdminTlsListener | null = null;
   return {
     app,
     async listen() {
+      let secure: AdminTlsListener | null = null;
+      if (config.admin_listen_tls !== 'off') {
+        const certificate = adminTlsCertificate(config, deps.defaultCertificate);
+        if ('problems' in certificate) throw new ConfigError(certificate.problems);
+        secure = createAdminTlsListener({ config, logger, certificate: certificate.pair, handler: (req, res) => app.routing(req, res) });
+      }
       const { host, port } = parseListen(config.admin_listen);
       await app.listen({ host, port });
+      if (secure !== null) {
+        await secure.listen().catch(async (err: unknown) => {
+          await app.close();
+          throw err;
+        });
+        tls = secure;
+      }
       const bound = app.server.address();
       return typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host, port };
     },
-    close: () => app.close(),
+    tlsAddress: () => tls?.address() ?? null,
+    setTlsCertificate(pair) {
+      const problem = tls === null ? 'admin_listen_tls is off' : tls.setCertificate(pair);
+      if (problem !== null) {
+        logger.warn({ problem }, 'the Admin API TLS certificate was not replaced');
+        return false;
+      }
+      logger.info({ fingerprint: new X509Certificate(pair.cert).fingerprint256 }, 'the Admin API TLS certificate was replaced');
+      return true;
+    },
+    async close() {
+      // In-flight requests on either listener finish (the app answers new ones 503), then what is left is cut.
+      const tlsClosed = tls?.close();
+      await app.close();
+      tls?.closeAllConnections();
+      await tlsClosed;
+    },
   };
 }
 

@@ -20,3 +20,12 @@ export function isLoopbackHost(host: string): boolean {
   if (isIP(host) === 6) return host === '::1' || host === '0:0:0:0:0:0:0:1';
   return false;
 }
+
+/**
+ * The rule for both Admin API listeners (`admin_listen`, `admin_listen_tls`): one reachable from
+ * other machines requires `admin_token`. Answers the problem, or null; `off` is never one.
+ */
+export function adminTokenProblem(key: 'admin_listen' | 'admin_listen_tls', value: string, token: string | undefined): string | null {
+  if (value === 'off' || token || isLoopbackHost(parseListen(value).host)) return null;
+  return `${key}: ${value} is not a loopback address, so admin_token must be set (PORTCULLIS_ADMIN_TOKEN) to protect the Admin API`;
+}

@@ -74,6 +74,26 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ env: { PORTCULLIS_ADMIN_LISTEN: '[::1]:8001' } }).admin_listen, '[::1]:8001');
   });
 
+  it('refuses a non-loopback admin_listen_tls without admin_token, like admin_listen', () => {
+    assert.deepEqual(
+      problemsOf(() => loadConfig({ env: { PORTCULLIS_ADMIN_LISTEN_TLS: '0.0.0.0:8444' } })),
+      ['admin_listen_tls: 0.0.0.0:8444 is not a loopback address, so admin_token must be set (PORTCULLIS_ADMIN_TOKEN) to protect the Admin API'],
+    );
+    const token = 'a-very-long-admin-token-of-32-chars+';
+    assert.equal(loadConfig({ env: { PORTCULLIS_ADMIN_LISTEN_TLS: '0.0.0.0:8444', PORTCULLIS_ADMIN_TOKEN: token } }).admin_listen_tls, '0.0.0.0:8444');
+    assert.equal(loadConfig({ env: { PORTCULLIS_ADMIN_LISTEN_TLS: '127.0.0.1:8444' } }).admin_listen_tls, '127.0.0.1:8444');
+    assert.equal(loadConfig({ env: {} }).admin_listen_tls, 'off');
+  });
+
+  it('refuses admin_tls_cert without admin_tls_key and the reverse', () => {
+    for (const env of [{ PORTCULLIS_ADMIN_TLS_CERT: '/etc/portcullis/admin.pem' }, { PORTCULLIS_ADMIN_TLS_KEY: '/etc/portcullis/admin.key' }]) {
+      assert.deepEqual(
+        problemsOf(() => loadConfig({ env })),
+        ['admin_tls_cert, admin_tls_key: give both (PEM text or file paths) or neither (the node default certificate is used)'],
+      );
+    }
+  });
+
   it('refuses an admin_token shorter than 32 characters or blank, saying why', () => {
     assert.match(problemsOf(() => loadConfig({ env: { PORTCULLIS_ADMIN_TOKEN: 'short-token-of-31-characters-xx' } }))[0]!, /^admin_token: .*32/);
     assert.match(problemsOf(() => loadConfig({ env: { PORTCULLIS_ADMIN_TOKEN: ' '.repeat(40) } }))[0]!, /^admin_token: must not be blank/);

@@ -9,7 +9,7 @@ import Value from 'typebox/value';
 import type { TSchema } from 'typebox';
 import { ConfigSchema, type Config } from './schema.js';
 import { createValidator } from '../schema/validator.js';
-import { isLoopbackHost, parseListen } from './listen.js';
+import { adminTokenProblem } from './listen.js';
 import { parseIpRange } from './ip-range.js';
 import { validateVaultDefinition } from '../secrets/vault-set.js';
 import { BUILTIN_BACKENDS } from '../secrets/backends/index.js';
@@ -159,11 +159,12 @@ export function describeSource(path: string, sources: ReadonlyMap<string, string
 
 function checkCrossKeyRules(config: Config): string[] {
   const problems: string[] = [];
-  const admin = parseListen(config.admin_listen);
-  if (!isLoopbackHost(admin.host) && !config.admin_token) {
-    problems.push(
-      `admin_listen: ${config.admin_listen} is not a loopback address, so admin_token must be set (PORTCULLIS_ADMIN_TOKEN) to protect the Admin API`,
-    );
+  for (const key of ['admin_listen', 'admin_listen_tls'] as const) {
+    const problem = adminTokenProblem(key, config[key], config.admin_token);
+    if (problem !== null) problems.push(problem);
+  }
+  if ((config.admin_tls_cert === undefined) !== (config.admin_tls_key === undefined)) {
+    problems.push('admin_tls_cert, admin_tls_key: give both (PEM text or file paths) or neither (the node default certificate is used)');
   }
   if (config.admin_token !== undefined && config.admin_token.trim() === '') {
     problems.push('admin_token: must not be blank (it is only whitespace)');

@@ -62,6 +62,8 @@ export interface RunningNode {
   readonly apiKeys: ApiKeyParts;
   readonly proxyAddress: { host: string; port: number };
   readonly adminAddress: { host: string; port: number };
+  /** The HTTPS Admin API listener's address, or null when `admin_listen_tls` is off. */
+  readonly adminTlsAddress: { host: string; port: number } | null;
   /** Stops accepting, drains in-flight requests, closes the store. */
   close(): Promise<void>;
 }
@@ -227,6 +229,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       apiKeys,
       proxyAddress: { host: proxyAddress.address, port: proxyAddress.port },
       adminAddress,
+      adminTlsAddress: admin.tlsAddress(),
       async close() {
         ready = false;
         await closeAll();

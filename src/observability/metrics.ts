@@ -60,7 +60,7 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
     }),
     upstreamErrors: new Counter({
       name: 'portcullis_upstream_errors_total',
-      help: 'Failed upstream calls by route and kind (connect, timeout, reset, protocol)',
+      help: 'Failed upstream calls by route and kind (connect, timeout, reset, protocol, tls, internal)',
       labelNames: ['route', 'kind'],
       registers: [registry],
     }),

@@ -11,6 +11,10 @@
  * request (`ambiguous-request.ts`). `Expect: 100-continue` is answered only once routing and the
  * access phase accepted the request (`checkContinue`); a refusal before that closes the connection
  * without reading the body. What never reaches the handler is answered by `client-error.ts`.
+ *
+ * Upstream TLS settings come from the state (`upstreamTlsOf`); a service whose CA or client
+ * certificate could not be loaded is answered 502 PC_PROXY_UPSTREAM_TLS_CONFIG after the access
+ * phase, without connecting.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,8 +33,9 @@ import { ambiguityOf } from './ambiguous-request.js';
 import { writeJsonError } from './json-error.js';
 import { createProxyContext, type ProxyContext } from './proxy-context.js';
 import { runAccessPhase, writeAccessOutcome } from './plugin-runner.js';
-import { createRequestMetrics } from './request-metrics.js';
-import { createUpstreamPool } from './upstream-pool.js';
+import { createRequestMetrics, routeLabel } from './request-metrics.js';
+import { createUpstreamPool, upstreamHostHeader } from './upstream-pool.js';
+import { TLS_CONFIG_FAILURE } from './upstream-errors.js';
 import { UpstreamExchange, type ExchangeDeps } from './upstream-exchange.js';
 import { forwardThroughHooks } from './forward-through-hooks.js';
 import { BodyLimitStream } from './body-limit.js';
@@ -141,9 +146,9 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     }
     const outcome = runAccessPhase(ctx, state);
     if (outcome instanceof Promise) {
-      outcome.then((settled) => proceed(req, res, ctx, exchange, settled)).catch((err: unknown) => failed(res, ctx.requestId, err));
+      outcome.then((settled) => proceed(req, res, ctx, exchange, state, settled)).catch((err: unknown) => failed(res, ctx.requestId, err));
     } else {
-      proceed(req, res, ctx, exchange, outcome);
+      proceed(req, res, ctx, exchange, state, outcome);
     }
   };
 
@@ -164,11 +169,11 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       letBodyCome: () => letBodyCome(req, res),
     });
     if (inspected.kind === 'refused') return writeJsonError(res, inspected.error, ctx.requestId);
-    proceed(req, res, ctx, exchange, inspected.outcome, inspected.body);
+    proceed(req, res, ctx, exchange, state, inspected.outcome, inspected.body);
   };
 
   const contextFor = (req: IncomingMessage, target: RequestTarget, host: string | undefined, match: RouteMatch, plugins: PluginChain, requestId: string) => {
-    const upstream = match.service === null ? null : pool.targetFor(match.service);
+    const upstreamHost = match.service === null ? null : upstreamHostHeader(match.service);
     const peerIp = peerAddress(req.socket.remoteAddress);
     const trustedPeer = trustedProxies.has(peerIp);
     const clientIp = trustedPeer ? trustedProxies.clientAddress(req.headers['x-forwarded-for'], peerIp) : peerIp;
@@ -179,7 +184,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       requestId,
       requestHost: host ?? '',
       port: listenerPort || String(req.socket.localPort ?? ''),
-      upstreamHost: match.route.preserve_host || upstream === null ? (host ?? upstream?.hostHeader ?? '') : upstream.hostHeader,
+      upstreamHost: match.route.preserve_host || upstreamHost === null ? (host ?? upstreamHost ?? '') : upstreamHost,
     });
     return createProxyContext({ req, path: target.path, query: target.query, requestId, clientIp, match, plugins, upstreamHeaders });
   };
@@ -189,6 +194,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     res: ServerResponse,
     ctx: ProxyContext,
     exchange: UpstreamExchange,
+    state: RuntimeState,
     outcome: AccessOutcome,
     buffered?: Readable,
   ): void => {
@@ -197,13 +203,26 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     if (ctx.service === null) {
       return writeJsonError(res, { status: 503, code: 'PC_PROXY_NO_SERVICE' }, ctx.requestId);
     }
+    const tls = state.upstreamTlsOf(ctx.service);
+    // A CA or client certificate the service references could not be loaded: never connect with less.
+    if (tls === 'unusable') return refuseUnusableTls(res, ctx);
     letBodyCome(req, res);
-    const target = pool.targetFor(ctx.service);
+    const target = pool.targetFor(ctx.service, tls);
     const body = buffered ?? requestBody(req, limit);
     if (!ctx.plugins.hooksUpstream) return exchange.forward(target, body);
     // A client that left before its body was whole (buffering it failed) is not a failure of the proxy.
     const failedHere = (err: unknown) => (exchange.clientGone || (req.destroyed && !req.complete) ? undefined : failed(res, ctx.requestId, err));
     forwardThroughHooks(ctx, res, exchange, target, body, { logger, failed: failedHere }).catch(failedHere);
+  };
+
+  const refuseUnusableTls = (res: ServerResponse, ctx: ProxyContext): void => {
+    metrics.upstreamError(ctx.route, ctx.service, TLS_CONFIG_FAILURE.kind);
+    const service = ctx.service?.name ?? ctx.service?.id;
+    logger.warn(
+      { requestId: ctx.requestId, route: routeLabel(ctx.route), service, kind: TLS_CONFIG_FAILURE.kind, code: TLS_CONFIG_FAILURE.code },
+      'upstream request refused',
+    );
+    writeJsonError(res, TLS_CONFIG_FAILURE, ctx.requestId);
   };
 
   /** The unexpected (a plugin that threw, a header Node refused): 500, logged with the request id. */

@@ -15,6 +15,9 @@ import { createRouter, type RouteMatch, type Router } from './router.js';
 import { createPluginChain, EMPTY_CHAIN, type PluginChain, type PluginEntry } from './plugin-chain.js';
 import { createPluginInstances, type PluginInstances } from './plugin-instances.js';
 import { createPluginScopes } from './plugin-scopes.js';
+import type { UpstreamTls } from './upstream-tls.js';
+import type { CaCertificateMaterial, ClientCertificateMaterial } from './upstream-tls-lookup.js';
+import { createUpstreamTlsTable } from './upstream-tls-table.js';
 
 /** The entities a state is built from, and the version the caller gives this build. */
 export interface RuntimeSnapshot {
@@ -23,6 +26,10 @@ export interface RuntimeSnapshot {
   readonly plugins: readonly PluginConfig[];
   readonly consumers: readonly Consumer[];
   readonly version?: number;
+  /** CA certificates services may reference (`ca_certificates`), PEM resolved; null = could not be loaded. */
+  readonly caCertificates?: readonly CaCertificateMaterial[];
+  /** Certificates services may present to their upstream (`client_certificate`), PEMs resolved; null = could not be loaded. */
+  readonly clientCertificates?: readonly ClientCertificateMaterial[];
 }
 
 /** What the data plane reads per request, built from one snapshot. */
@@ -33,6 +40,8 @@ export interface RuntimeState {
   pluginsFor(match: RouteMatch): PluginChain;
   /** The chain once `consumerId` is authenticated: consumer-scoped configurations replace same-named ones. */
   pluginsForConsumer(match: RouteMatch, consumerId: string): PluginChain;
+  /** The TLS settings toward `service`'s upstream (null for plain http; `'unusable'`: refuse with 502). */
+  upstreamTlsOf(service: Service): UpstreamTls | 'unusable' | null;
   /** Closes the plugin instances; call when this state has been replaced. */
   close(): void;
 }
@@ -48,6 +57,7 @@ export function buildRuntimeState(snapshot: RuntimeSnapshot, registry: PluginReg
   const routeChains = new Map<string, PluginChain>();
   for (const route of snapshot.routes) routeChains.set(route.id, toChain(scopes.forRoute(route.id, route.service?.id ?? null)));
   const consumerChains = new Map<string, PluginChain>();
+  const upstreamTlsOf = createUpstreamTlsTable(snapshot, deps.logger);
 
   return Object.freeze({
     version: snapshot.version ?? 0,
@@ -65,6 +75,7 @@ export function buildRuntimeState(snapshot: RuntimeSnapshot, registry: PluginReg
       }
       return chain;
     },
+    upstreamTlsOf,
     close: () => instances.close(),
   });
 }

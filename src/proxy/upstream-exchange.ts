@@ -77,17 +77,17 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     if (this.#attempts++ === 0) this.#retriesLeft = body === null ? (ctx.service?.retries ?? 0) : 0;
     this.#target = target;
     this.#handler = handler;
-    target.dispatcher.dispatch(
-      {
-        path: upstreamRequestTarget(ctx),
-        method: ctx.method as Dispatcher.HttpMethod,
-        headers: ctx.upstreamHeaders as Dispatcher.DispatchOptions['headers'],
-        body,
-        headersTimeout: target.readTimeout,
-        bodyTimeout: target.readTimeout,
-      },
-      handler,
-    );
+    const options = {
+      path: upstreamRequestTarget(ctx),
+      method: ctx.method as Dispatcher.HttpMethod,
+      headers: ctx.upstreamHeaders as Dispatcher.DispatchOptions['headers'],
+      body,
+      headersTimeout: target.readTimeout,
+      bodyTimeout: target.readTimeout,
+      // Undici reads it (not in its types): pinned, or it would follow the Host header (upstream-pool.ts).
+      servername: target.servername,
+    };
+    target.dispatcher.dispatch(options, handler);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -150,7 +150,14 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       return;
     }
     this.#deps.logger.warn(
-      { requestId: ctx.requestId, route: routeLabel(ctx.route), kind: failure.kind, err: { code: (err as { code?: string }).code, message: err.message } },
+      {
+        requestId: ctx.requestId,
+        route: routeLabel(ctx.route),
+        service: ctx.service?.name ?? ctx.service?.id,
+        kind: failure.kind,
+        code: failure.code,
+        err: { code: (err as { code?: string }).code, message: err.message },
+      },
       'upstream request failed',
     );
     writeJsonError(this.#res, failure, ctx.requestId);

@@ -8,6 +8,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { admin, runCli, startCliNode, writeConfig, type CliNode } from './support/cli.js';
+import { createTestCa } from '../support/certificates.js';
 
 /** A raw HTTP/1.1 request with a forged Host: the status and the body. */
 function rawRequest(port: number, lines: string, body = ''): Promise<{ status: number; body: string }> {
@@ -51,6 +52,20 @@ describe('portcullis config check and admin_token', () => {
     const result = await runCli(['config', 'check', '--config', writeConfig({ admin_token: token })]);
     assert.equal(result.code, 0, result.stderr);
     assert.ok(!result.stdout.includes(token));
+  });
+
+  it('prints admin_tls_key redacted when the file holds the PEM itself', async () => {
+    const pair = await (await createTestCa()).issue({ names: ['localhost'] });
+    const result = await runCli([
+      'config',
+      'check',
+      '--config',
+      writeConfig({ admin_listen_tls: '127.0.0.1:0', admin_tls_cert: pair.cert, admin_tls_key: pair.key }),
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /"admin_tls_key": "\[redacted\]"/);
+    for (const line of pair.key.split('\n').filter((l) => l.length > 16 && !l.startsWith('-----')))
+      assert.ok(!result.stdout.includes(line), 'a key line was printed');
   });
 });
 

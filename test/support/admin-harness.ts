@@ -22,6 +22,8 @@ export interface HarnessOptions {
   readonly extraRoutes?: readonly AdminRoutes[];
   /** Defaults to a silent logger. */
   readonly logger?: Logger;
+  /** What `admin_listen_tls` serves without `admin_tls_cert`/`admin_tls_key`. */
+  readonly defaultCertificate?: { readonly cert: string; readonly key: string };
 }
 
 /** One response, parsed. */
@@ -76,6 +78,7 @@ export async function createAdminHarness(database: { readonly config: DatabaseCo
     metrics: options.metrics,
     isReady: () => ready,
     ...(options.extraRoutes ? { extraRoutes: options.extraRoutes } : {}),
+    ...(options.defaultCertificate ? { defaultCertificate: options.defaultCertificate } : {}),
   });
   return {
     app: server.app,

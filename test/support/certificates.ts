@@ -33,6 +33,8 @@ export interface TestCertificateOptions {
 export interface TestCa extends TestCertificate {
   /** Issues a leaf certificate signed by this CA. */
   issue(options: TestCertificateOptions): Promise<TestCertificate>;
+  /** Issues an intermediate CA signed by this CA (a chain is its leaves' cert + the intermediates' certs). */
+  issueCa(options: { readonly name: string; readonly keyType?: TestKeyType }): Promise<TestCa>;
 }
 
 const ALGORITHMS = {
@@ -72,7 +74,7 @@ function done(cert: x509.X509Certificate, key: string): TestCertificate {
   return { cert: pem, key, x509: new X509Certificate(pem) };
 }
 
-/** A CA certificate (self-signed, basicConstraints CA) that can issue leaves. */
+/** A CA certificate (self-signed, basicConstraints CA) that can issue leaves and intermediate CAs. */
 export async function createTestCa(options: { name?: string; keyType?: TestKeyType; notAfter?: number } = {}): Promise<TestCa> {
   const type = options.keyType ?? 'ecdsa';
   const keys = await keyPair(type);
@@ -84,12 +86,21 @@ export async function createTestCa(options: { name?: string; keyType?: TestKeyTy
     notAfter: new Date(options.notAfter ?? Date.now() + 365 * DAY),
     keys,
     signingAlgorithm: ALGORITHMS[type],
-    extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
+    extensions: await caExtensions(keys),
   });
+  return caFrom(caCert, keys, type);
+}
+
+async function caExtensions(keys: KeyPair): Promise<x509.Extension[]> {
+  return [
+    new x509.BasicConstraintsExtension(true, undefined, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+  ];
+}
+
+/** A CA over its certificate and keys: issues leaves and intermediate CAs signed with its key. */
+async function caFrom(caCert: x509.X509Certificate, keys: KeyPair, type: TestKeyType): Promise<TestCa> {
   const ca = done(caCert, await pemOfKey(keys.privateKey));
   return {
     ...ca,
@@ -113,6 +124,22 @@ export async function createTestCa(options: { name?: string; keyType?: TestKeyTy
         ],
       });
       return done(cert, await pemOfKey(leafKeys.privateKey));
+    },
+    async issueCa(options) {
+      const caType = options.keyType ?? 'ecdsa';
+      const caKeys = await keyPair(caType);
+      const cert = await x509.X509CertificateGenerator.create({
+        serialNumber: serial(),
+        subject: `CN=${options.name}`,
+        issuer: caCert.subject,
+        notBefore: new Date(Date.now() - HOUR),
+        notAfter: new Date(Date.now() + 180 * DAY),
+        publicKey: caKeys.publicKey,
+        signingKey: keys.privateKey,
+        signingAlgorithm: ALGORITHMS[type],
+        extensions: [...(await caExtensions(caKeys)), await x509.AuthorityKeyIdentifierExtension.create(caCert)],
+      });
+      return caFrom(cert, caKeys, caType);
     },
   };
 }

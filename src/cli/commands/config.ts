@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { withConfigOption, loadResolvedConfigOrReport } from '../config-option.js';
 import { configReferences, setPath } from '../../config/load-resolved-config.js';
 
-const SECRET_KEYS = new Set(['pg_password', 'admin_token', 'token', 'keyring_vault_token', 'keyring_private_key']);
+const SECRET_KEYS = new Set(['pg_password', 'admin_token', 'token', 'keyring_vault_token', 'keyring_private_key', 'admin_tls_key', 'tls_default_key']);
 
 export function registerConfigCommand(program: Command): void {
   const config = program.command('config').description('Inspect the configuration');

@@ -5,7 +5,7 @@
  */
 import { createServer, request, type IncomingHttpHeaders, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { loadConfig } from '../../config/load-config.js';
 import type { Config } from '../../config/schema.js';
 import { createMetrics, type ProxyMetrics } from '../../observability/metrics.js';
@@ -44,14 +44,14 @@ export interface TestProxy {
   close(): Promise<void>;
 }
 
-/** Starts a proxy over `snapshot` with the default config plus `overrides`. */
+/** Starts a proxy over `snapshot` with the default config plus `overrides` (silent unless given a `logger`). */
 export async function startProxy(
   snapshot: RuntimeSnapshot,
   overrides: Partial<Config> = {},
   plugins: readonly PluginDefinition[] = BUILTIN_PLUGINS,
+  logger: Logger = pino({ level: 'silent' }),
 ): Promise<TestProxy> {
   const config: Config = { ...loadConfig({ env: {} }), proxy_listen: '127.0.0.1:0', proxy_listen_tls: 'off', ...overrides };
-  const logger = pino({ level: 'silent' });
   const registry = createPluginRegistry(plugins);
   const metrics = createMetrics({ collectProcessMetrics: false });
   let state = buildRuntimeState(snapshot, registry, { logger });

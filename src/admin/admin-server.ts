@@ -33,6 +33,7 @@ import { createRequestLog } from './request-log.js';
 import { createRouteTable } from './route-table.js';
 import { registerStatusEndpoints } from './status-endpoints.js';
 import { createValidatorCompiler } from './validator-compiler.js';
+import { createWriteWarningLog } from './write-warnings.js';
 
 /** What a function in `extraRoutes` receives besides the Fastify instance. */
 export interface AdminRouteKit {
@@ -122,6 +123,7 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
   }
   const referenceCheck = deps.referenceCheck;
   if (referenceCheck) app.addHook('preHandler', async (request) => referenceCheck(request));
+  app.addHook('preSerialization', createWriteWarningLog(logger));
   app.setErrorHandler(createAdminErrorHandler(logger));
   app.setNotFoundHandler(routes.notFound);
 

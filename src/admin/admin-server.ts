@@ -38,6 +38,7 @@ import { createRouteTable } from './route-table.js';
 import { registerStatusEndpoints } from './status-endpoints.js';
 import { adminTlsCertificate, createAdminTlsListener, type AdminTlsListener, type CertificatePair } from './admin-tls-listener.js';
 import { createValidatorCompiler } from './validator-compiler.js';
+import { createWriteWarningLog } from './write-warnings.js';
 
 /** What a function in `extraRoutes` receives besides the Fastify instance. */
 export interface AdminRouteKit {
@@ -141,6 +142,7 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
   }
   const referenceCheck = deps.referenceCheck;
   if (referenceCheck) app.addHook('preHandler', async (request) => referenceCheck(request));
+  app.addHook('preSerialization', createWriteWarningLog(logger));
   app.setErrorHandler(createAdminErrorHandler(logger));
   app.setNotFoundHandler(routes.notFound);
 

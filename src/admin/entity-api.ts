@@ -1,8 +1,9 @@
 /**
  * The CRUD part of the Admin API for a set of entities, generated from their definitions: the
  * top-level endpoints of each, the nested endpoints for each foreign field whose target is in
- * the set (`/services/{s}/routes`, `/routes/{r}/plugins`, `/consumers/{c}/plugins` …), the
- * parent endpoint (`/routes/{r}/service`), and OpenAPI component names for their schemas.
+ * the set (`/services/{s}/routes`, `/routes/{r}/plugins`, `/certificates/{c}/snis` …), the
+ * parent endpoint (`/routes/{r}/service`, `/snis/{s}/certificate`), and OpenAPI component names
+ * for their schemas.
  */
 import type { FastifyInstance } from 'fastify';
 import type { TSchema } from 'typebox';
@@ -13,8 +14,11 @@ import { entityResource, type EntityResource } from './entity-resource.js';
 import { registerEntityEndpoints } from './entity-endpoints.js';
 import { registerNestedEndpoints, registerParentEndpoint } from './nested-endpoints.js';
 
-/** The entities every node exposes. */
-export const CORE_ENTITIES: readonly EntityName[] = ['services', 'routes', 'consumers', 'plugins'];
+/**
+ * The entities every node exposes. TLS: `/certificates` (with `/certificates/{c}/snis` and, as in
+ * Kong, `/certificates/{c}/services` from a service's client_certificate), `/snis`, `/ca_certificates`.
+ */
+export const CORE_ENTITIES: readonly EntityName[] = ['services', 'routes', 'consumers', 'plugins', 'certificates', 'snis', 'ca_certificates'];
 
 /** What generating the CRUD endpoints needs. */
 export interface EntityApiDeps {

@@ -41,7 +41,9 @@ export function assertKeyMatchesPath(resource: EntityResource, idOrKey: string, 
     const summary = fields.map((f) => `${f.path} ${f.message}`).join('; ');
     throw new PortcullisError('PC_VALIDATION_FAILED', { message: `The ${resource.definition.singular} in the path is not valid: ${summary}`, fields });
   }
-  if (body[key] === undefined || body[key] === named) return;
+  // Compared as the store compares keys (SNI names: in any case).
+  const normal = resource.definition.normalizeKey ?? ((k: string) => k);
+  if (body[key] === undefined || (typeof body[key] === 'string' && normal(body[key].normalize('NFC')) === normal(named))) return;
   throw new PortcullisError('PC_VALIDATION_FAILED', {
     message: `The ${resource.definition.singular} is not valid: ${key} must match the ${key} in the path`,
     fields: [{ path: key, message: `must match the ${key} in the path` }],

@@ -47,6 +47,44 @@ describe('entity resource', () => {
     assert.deepEqual((creds.input as unknown as { required: string[] }).required.sort(), ['password', 'username']);
   });
 
+  it('takes the path segment a definition names (Kong’s /ca_certificates) instead of the derived one', () => {
+    const cas = entityResource({ ...credentials, name: 'ca_certificates', singular: 'CA certificate', path: 'ca_certificates' });
+    assert.deepEqual([cas.segment, cas.param, cas.title], ['ca_certificates', 'ca_certificate', 'CACertificate']);
+  });
+
+  it('shows a write-only field as null, or as the vault reference it holds, and documents it so', () => {
+    const secret = entityResource({
+      ...credentials,
+      fields: { username: { kind: 'string' }, password: { kind: 'string', writeOnly: true } },
+    });
+    const base = { id: 'x', created_at: 1, updated_at: 1, username: 'u' };
+    assert.deepEqual(secret.view({ ...base, password: 'plain' } as BaseEntity), { ...base, password: null });
+    assert.deepEqual(secret.view({ ...base, password: '{vault://env/pw}' } as BaseEntity), { ...base, password: '{vault://env/pw}' });
+    assert.deepEqual(secret.view({ ...base, password: 'x{vault://env/pw}' } as BaseEntity), { ...base, password: null }, 'only a whole reference');
+    const props = (secret.output as unknown as { properties: Record<string, { type?: unknown }> }).properties;
+    assert.deepEqual(props['password']?.type, ['string', 'null']);
+  });
+
+  it('adds the definition’s output properties to the view, computed from what is shown, and to the response schema', () => {
+    const seen: Record<string, unknown>[] = [];
+    const withOutput = entityResource({
+      ...credentials,
+      fields: { username: { kind: 'string' }, password: { kind: 'string', writeOnly: true } },
+      output: {
+        properties: { length: Type.Integer() },
+        show(shown) {
+          seen.push(shown);
+          return { length: String(shown['username']).length };
+        },
+      },
+    });
+    const view = withOutput.view({ id: 'x', created_at: 1, updated_at: 1, username: 'abc', password: 'plain' } as BaseEntity);
+    assert.equal(view['length'], 3);
+    assert.equal(seen[0]?.['password'], null, 'output sees the write-only field already hidden');
+    const props = (withOutput.output as unknown as { properties: Record<string, unknown> }).properties;
+    assert.ok(props['length']);
+  });
+
   it('names an entity by UUID only when it has no endpoint key', () => {
     const creds = entityResource(credentials);
     assert.equal((creds.idParam as unknown as { format?: string }).format, 'uuid');

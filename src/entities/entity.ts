@@ -3,7 +3,7 @@
  * schema of its input, its alternate key for paths, and its cross-field rules. The generic DAO
  * (`store/entity-dao.ts`) and the generated Admin API routes read only this.
  */
-import type { TObject } from 'typebox';
+import type { TObject, TSchema } from 'typebox';
 import type { FieldError } from '../errors/portcullis-error.js';
 
 export type FieldKind = 'string' | 'integer' | 'boolean' | 'json' | 'foreign' | 'timestamp';
@@ -25,6 +25,17 @@ export interface FieldDef {
   readonly referenceable?: boolean;
   /** Never returned by the Admin API (hashes). */
   readonly hidden?: boolean;
+  /**
+   * Written but never read back through the Admin API (a certificate's private key): shown as
+   * null, unless it holds a `{vault://…}` reference, which names the secret without being it.
+   */
+  readonly writeOnly?: boolean;
+  /**
+   * For a `json` field: an array of ids of that entity (a service's `ca_certificates`). Each id
+   * must exist when the entity is written (400 naming `<field>.<i>`), and an entity still listed
+   * cannot be deleted (409 naming who lists it).
+   */
+  readonly foreignList?: EntityName;
 }
 
 export type EntityName =
@@ -58,6 +69,20 @@ export interface EntityDefinition<E extends BaseEntity = BaseEntity> {
   readonly uniqueTogether?: readonly (readonly string[])[];
   /** Default values for fields absent from a create body. */
   readonly defaults?: Readonly<Record<string, unknown>>;
+  /** The Admin API path segment, when it is not the name with `_` → `-` (Kong's `/ca_certificates`). */
+  readonly path?: string;
+  /** How an endpoint key from a path is compared with stored ones (SNI names: lowercase). */
+  readonly normalizeKey?: (key: string) => string;
+  /** What the Admin API shows besides the stored fields (a certificate's subject and expiry …). */
+  readonly output?: EntityOutput;
+}
+
+/** Properties the Admin API adds to an entity it shows, computed from what it shows. */
+export interface EntityOutput {
+  /** Their schemas, listed in the response schema and the OpenAPI document. */
+  readonly properties: Readonly<Record<string, TSchema>>;
+  /** Their values, from the entity as shown (hidden fields gone, write-only ones null). */
+  show(shown: Readonly<Record<string, unknown>>): Record<string, unknown>;
 }
 
 /** The list of a definition's field names whose kind is `foreign`. */
@@ -69,12 +94,14 @@ export function foreignFields(def: EntityDefinition): string[] {
 
 /**
  * Refuses a definition the store cannot honour: an `encrypted` field that must be compared in the
- * database (unique, endpoint key, unique together) or that is a foreign reference. Called by the
+ * database (unique, endpoint key, unique together) or that is a foreign reference, and a list of
+ * ids that is not a plain JSON field (the store searches its text). Called by the
  * store for every definition when it is built, so a mistake stops the start, not a query.
  */
 export function checkEntityDefinition(def: EntityDefinition): void {
   const together = new Set((def.uniqueTogether ?? []).flat());
   for (const [name, f] of Object.entries(def.fields)) {
+    if (f.foreignList && (f.kind !== 'json' || f.encrypted)) throw new Error(`entity ${def.name}: field ${name} lists ids, so it must be a plain json field`);
     if (!f.encrypted) continue;
     const why =
       f.kind === 'foreign'

@@ -22,7 +22,13 @@ export interface Route extends BaseEntity {
   readonly preserve_host: boolean;
   readonly regex_priority: number;
   readonly tags: readonly string[];
+  /** What a route whose `protocols` lack `http` answers a plain-HTTP request: 426, or a redirect to https. */
+  readonly https_redirect_status_code: HttpsRedirectStatus;
 }
+
+/** Kong's `https_redirect_status_code` values: 426 Upgrade Required, or a redirect to the https URL. */
+export const HTTPS_REDIRECT_STATUSES = [426, 301, 302, 307, 308] as const;
+export type HttpsRedirectStatus = (typeof HTTPS_REDIRECT_STATUSES)[number];
 
 const PathPattern = Type.String({ minLength: 1, maxLength: 1024, pattern: '^(/[\\x21-\\x7e]*|~.+)$' });
 const Method = Type.String({ pattern: '^[A-Z]{1,16}$' });
@@ -47,6 +53,7 @@ export const RouteInput = Type.Object(
     preserve_host: Type.Optional(Type.Boolean()),
     regex_priority: Type.Optional(Type.Integer({ minimum: -1_000_000, maximum: 1_000_000 })),
     tags: Type.Optional(Tags),
+    https_redirect_status_code: Type.Optional(Type.Union(HTTPS_REDIRECT_STATUSES.map((code) => Type.Literal(code)))),
   },
   { additionalProperties: false },
 );
@@ -68,6 +75,7 @@ export const routesDefinition: EntityDefinition<Route> = {
     preserve_host: { kind: 'boolean' },
     regex_priority: { kind: 'integer' },
     tags: { kind: 'json' },
+    https_redirect_status_code: { kind: 'integer' },
   },
   defaults: {
     name: null,
@@ -81,6 +89,7 @@ export const routesDefinition: EntityDefinition<Route> = {
     preserve_host: false,
     regex_priority: 0,
     tags: [],
+    https_redirect_status_code: 426,
   },
   normalize(input) {
     const out = { ...input };

@@ -1,7 +1,14 @@
-/** Services: the upstreams Portcullis proxies to. A `url` in the input expands to protocol/host/port/path. */
+/**
+ * Services: the upstreams Portcullis proxies to. A `url` in the input expands to
+ * protocol/host/port/path. An https service's TLS settings (Kong's names): `tls_verify` (null: the
+ * default, verify), `tls_verify_depth`, `ca_certificates` (ids of CA certificates trusted besides
+ * the system store) and `client_certificate` (mTLS); an http service cannot have them (400), as in
+ * Kong, so a `url` that turns a service to http must clear them in the same write.
+ */
 import Type from 'typebox';
-import type { BaseEntity, EntityDefinition } from './entity.js';
-import { Name, Tags, Timeout } from './common-schemas.js';
+import type { BaseEntity, EntityDefinition, ForeignRef } from './entity.js';
+import { ForeignInput, Name, Tags, Timeout, Uuid } from './common-schemas.js';
+import type { FieldError } from '../errors/portcullis-error.js';
 
 export interface Service extends BaseEntity {
   readonly name: string | null;
@@ -16,7 +23,18 @@ export interface Service extends BaseEntity {
   readonly retries: number;
   readonly enabled: boolean;
   readonly tags: readonly string[];
+  /** Whether the upstream's certificate is verified; null: the default (verify, for https). */
+  readonly tls_verify: boolean | null;
+  /** Longest certificate chain accepted from the upstream (0–64); null: the TLS library's default. */
+  readonly tls_verify_depth: number | null;
+  /** Ids of CA certificates trusted for this upstream besides the system store; null: none. */
+  readonly ca_certificates: readonly string[] | null;
+  /** The certificate (and key) presented to the upstream (mTLS). */
+  readonly client_certificate: ForeignRef | null;
 }
+
+/** The TLS settings only an https service may have. */
+const TLS_FIELDS = ['tls_verify', 'tls_verify_depth', 'ca_certificates', 'client_certificate'] as const;
 
 const Host = Type.String({ minLength: 1, maxLength: 253, pattern: '^(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9._-]+)$' });
 const Path = Type.Union([Type.String({ pattern: '^/[\\x21-\\x7e]*$', maxLength: 2048 }), Type.Null()]);
@@ -35,6 +53,10 @@ export const ServiceInput = Type.Object(
     retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 32767 })),
     enabled: Type.Optional(Type.Boolean()),
     tags: Type.Optional(Tags),
+    tls_verify: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
+    tls_verify_depth: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 64 }), Type.Null()])),
+    ca_certificates: Type.Optional(Type.Union([Type.Array(Uuid, { maxItems: 64, uniqueItems: true }), Type.Null()])),
+    client_certificate: Type.Optional(ForeignInput),
   },
   { additionalProperties: false },
 );
@@ -56,6 +78,10 @@ export const servicesDefinition: EntityDefinition<Service> = {
     retries: { kind: 'integer' },
     enabled: { kind: 'boolean' },
     tags: { kind: 'json' },
+    tls_verify: { kind: 'boolean' },
+    tls_verify_depth: { kind: 'integer' },
+    ca_certificates: { kind: 'json', foreignList: 'ca_certificates' },
+    client_certificate: { kind: 'foreign', foreign: 'certificates', onDelete: 'restrict' },
   },
   defaults: {
     name: null,
@@ -68,10 +94,18 @@ export const servicesDefinition: EntityDefinition<Service> = {
     retries: 5,
     enabled: true,
     tags: [],
+    tls_verify: null,
+    tls_verify_depth: null,
+    ca_certificates: null,
+    client_certificate: null,
   },
   normalize: normalizeService,
   check(service) {
-    return service.host ? [] : [{ path: 'host', message: 'is required (give url, or protocol and host)' }];
+    const errors: FieldError[] = service.host ? [] : [{ path: 'host', message: 'is required (give url, or protocol and host)' }];
+    if (service.protocol !== 'https') {
+      for (const field of TLS_FIELDS) if (service[field] != null) errors.push({ path: field, message: 'applies only to https services (set it to null)' });
+    }
+    return errors;
   },
 };
 
@@ -88,5 +122,6 @@ export function normalizeService(input: Record<string, unknown>): Record<string,
   }
   delete out['url'];
   if (out['port'] == null) out['port'] = out['protocol'] === 'https' ? 443 : 80;
+  if (Array.isArray(out['ca_certificates'])) out['ca_certificates'] = out['ca_certificates'].map((id) => (typeof id === 'string' ? id.toLowerCase() : id));
   return out;
 }

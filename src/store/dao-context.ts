@@ -26,6 +26,8 @@ export type PrepareHook = (entity: Record<string, unknown>) => PrepareResult | P
 export interface Referrer {
   readonly dao: EntityDao;
   readonly field: string;
+  /** `foreign`: a foreign field holds the id; `list`: a `foreignList` field lists it (always restrict). */
+  readonly kind: 'foreign' | 'list';
   readonly onDelete: 'cascade' | 'restrict';
 }
 
@@ -81,7 +83,8 @@ export function createDaoContext(options: DaoContextOptions): DaoContext {
     const out: Referrer[] = [];
     for (const dao of options.daos().values()) {
       for (const [field, f] of Object.entries(dao.definition.fields)) {
-        if (f.kind === 'foreign' && f.foreign === entity) out.push({ dao, field, onDelete: f.onDelete ?? 'restrict' });
+        if (f.kind === 'foreign' && f.foreign === entity) out.push({ dao, field, kind: 'foreign', onDelete: f.onDelete ?? 'restrict' });
+        else if (f.foreignList === entity) out.push({ dao, field, kind: 'list', onDelete: 'restrict' });
       }
     }
     return out;

@@ -1,12 +1,13 @@
 /**
  * The generic DAO: reads and writes one entity kind from its definition. Every write runs in a
  * transaction that also records a cluster event, resolves foreign references given by id or
- * name, applies defaults, normalisation and checks, and cascades or refuses deletes as the
- * referring definitions say. Human-chosen text (the `SafeText` fields of the input schema:
+ * name, checks that the ids a `foreignList` field lists exist, applies defaults, normalisation
+ * and checks, and cascades or refuses deletes as the referring definitions say. Human-chosen text (the `SafeText` fields of the input schema:
  * usernames, custom ids, tags) is written in NFC and keys in paths are looked up in NFC, so a
  * name typed as `e` + U+0301 and one typed as `é` are one name to the unique indexes too.
  */
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { BaseEntity, EntityDefinition, EntityName } from '../entities/entity.js';
 import { isUuid } from '../entities/common-schemas.js';
 import { normalizeText } from '../schema/safe-text.js';
@@ -14,7 +15,7 @@ import { PortcullisError, type FieldError } from '../errors/portcullis-error.js'
 import { clampPageSize, decodeOffset, encodeOffset, type Page } from './pagination.js';
 import type { RowCodec } from './row-codec.js';
 import { mapStoreError } from './store-errors.js';
-import type { DaoContext } from './dao-context.js';
+import type { DaoContext, Referrer, TxScope } from './dao-context.js';
 
 export interface ListOptions {
   readonly size?: number;
@@ -55,10 +56,16 @@ export class EntityDao<E extends BaseEntity = BaseEntity> {
       const row = await db
         .selectFrom(this.#table)
         .selectAll()
-        .where(byId ? 'id' : key!, '=', byId ? idOrKey.toLowerCase() : idOrKey.normalize('NFC'))
+        .where(byId ? 'id' : key!, '=', byId ? idOrKey.toLowerCase() : this.#keyOf(idOrKey))
         .executeTakeFirst();
       return row ? (this.#codec.decode(row, { tolerant }) as unknown as E) : null;
     }, this.#table);
+  }
+
+  /** An endpoint key from a path as the store keeps keys: NFC, then the definition's own normalisation. */
+  #keyOf(key: string): string {
+    const nfc = key.normalize('NFC');
+    return this.definition.normalizeKey ? this.definition.normalizeKey(nfc) : nfc;
   }
 
   async getOrFail(idOrKey: string): Promise<E> {
@@ -102,10 +109,35 @@ export class EntityDao<E extends BaseEntity = BaseEntity> {
     return all;
   }
 
+  /**
+   * The entities whose `foreignList` field lists `id` (tolerant reads: what a delete's reference
+   * check needs). The JSON text holds each id in quotes, which narrows the rows read; the decoded
+   * list is what decides.
+   */
+  async listContaining(field: string, id: string): Promise<E[]> {
+    if (!this.definition.fields[field]?.foreignList || !isUuid(id)) return [];
+    const column = this.#codec.column(field);
+    const pattern = `%"${id.toLowerCase()}"%`;
+    return this.#ctx.read(async (db) => {
+      const rows = await db
+        .selectFrom(this.#table)
+        .selectAll()
+        .where(sql`cast(${sql.ref(column)} as text)`, 'like', pattern)
+        .orderBy('id')
+        .execute();
+      return rows
+        .map((r) => this.#codec.decode(r, { tolerant: true }) as unknown as E)
+        .filter((e) => {
+          const list = (e as unknown as Record<string, unknown>)[field];
+          return Array.isArray(list) && list.includes(id.toLowerCase());
+        });
+    }, this.#table);
+  }
+
   async insert(input: Input, options: { id?: string } = {}): Promise<E> {
     return this.#ctx.write(async (tx) => {
       const now = tx.nowSeconds();
-      const prepared = await this.#prepare({ ...this.definition.defaults, ...input });
+      const prepared = await this.#prepare({ ...this.definition.defaults, ...input }, tx);
       const entity = { ...prepared, id: options.id ?? randomUUID(), created_at: now, updated_at: now };
       await tx.db.insertInto(this.#table).values(this.#codec.encode(entity)).execute();
       tx.recordEvent({ entity: this.#table, entity_id: entity.id, operation: 'create', data: null });
@@ -126,7 +158,7 @@ export class EntityDao<E extends BaseEntity = BaseEntity> {
     return this.#ctx.write(async () => {
       const current = await this.get(idOrKey);
       const key = this.definition.endpointKey;
-      const named = !isUuid(idOrKey) && key ? { [key]: idOrKey } : {};
+      const named = !isUuid(idOrKey) && key ? { [key]: this.#keyOf(idOrKey) } : {};
       if (current) return { entity: await this.#replace(current, { ...this.definition.defaults, ...input, ...named }), created: false };
       const created = await this.insert({ ...input, ...named }, isUuid(idOrKey) ? { id: idOrKey.toLowerCase() } : {});
       return { entity: created, created: true };
@@ -141,14 +173,15 @@ export class EntityDao<E extends BaseEntity = BaseEntity> {
     return this.#ctx.write(async (tx) => {
       const current = await this.#find(idOrKey, true);
       if (!current) return false;
-      for (const ref of tx.referrersOf(this.definition.name)) {
-        const children = await ref.dao.listAll({ [ref.field]: current.id }, { tolerant: true });
+      const referrers = tx.referrersOf(this.definition.name);
+      // A list of ids has no foreign key in the database: the row is locked first, so a write that
+      // lists it (and locks it while checking, see #prepare) either waits for this delete or is seen by it.
+      if (referrers.some((r) => r.kind === 'list')) await tx.forUpdate(tx.db.selectFrom(this.#table).select('id').where('id', '=', current.id)).execute();
+      for (const ref of referrers) {
+        const children =
+          ref.kind === 'list' ? await ref.dao.listContaining(ref.field, current.id) : await ref.dao.listAll({ [ref.field]: current.id }, { tolerant: true });
         if (children.length === 0) continue;
-        if (ref.onDelete === 'restrict') {
-          throw new PortcullisError('PC_STORE_REFERENCED', {
-            message: `This ${this.definition.singular} is still used by ${children.length} ${ref.dao.definition.name}; delete or move them first`,
-          });
-        }
+        if (ref.onDelete === 'restrict') throw stillUsed(this.definition.singular, ref, children);
         for (const child of children) await ref.dao.delete(child.id);
       }
       await tx.db.deleteFrom(this.#table).where('id', '=', current.id).execute();
@@ -165,7 +198,7 @@ export class EntityDao<E extends BaseEntity = BaseEntity> {
 
   async #replace(current: E, merged: Input): Promise<E> {
     return this.#ctx.write(async (tx) => {
-      const prepared = await this.#prepare(stripBase(merged));
+      const prepared = await this.#prepare(stripBase(merged), tx);
       const entity = { ...prepared, id: current.id, created_at: current.created_at, updated_at: tx.nowSeconds() };
       const row = this.#codec.encode(entity);
       await tx.db.updateTable(this.#table).set(row).where('id', '=', current.id).execute();
@@ -175,12 +208,13 @@ export class EntityDao<E extends BaseEntity = BaseEntity> {
   }
 
   /** Defaults are applied by the caller; here: normalise, resolve references, hooks, checks. */
-  async #prepare(input: Input): Promise<Input> {
+  async #prepare(input: Input, tx: TxScope): Promise<Input> {
     const def = this.definition;
     const text = normalizeText(def.inputSchema, input);
     let entity = def.normalize ? def.normalize(text) : { ...text };
     const errors: FieldError[] = [];
     for (const [field, f] of Object.entries(def.fields)) {
+      if (f.foreignList && Array.isArray(entity[field])) errors.push(...(await missingIds(tx, f.foreignList, field, entity[field] as unknown[])));
       if (f.kind !== 'foreign' || entity[field] == null) continue;
       const resolved = await this.#ctx.resolveForeign(f.foreign as EntityName, entity[field] as Record<string, string>);
       if (resolved) entity[field] = { id: resolved };
@@ -200,6 +234,34 @@ export class EntityDao<E extends BaseEntity = BaseEntity> {
     }
     return entity;
   }
+}
+
+/**
+ * Errors for the ids of `list` that name no `target` entity. The rows found are locked until the
+ * transaction ends (PostgreSQL), so a concurrent delete of one waits, then sees this write.
+ */
+async function missingIds(tx: TxScope, target: EntityName, field: string, list: readonly unknown[]): Promise<FieldError[]> {
+  const ids = list.filter((v): v is string => typeof v === 'string' && isUuid(v)).map((v) => v.toLowerCase());
+  const rows = ids.length === 0 ? [] : await tx.forUpdate(tx.db.selectFrom(target).select('id').where('id', 'in', ids)).execute();
+  const found = new Set(rows.map((r) => String(r.id)));
+  const errors: FieldError[] = [];
+  list.forEach((v, i) => {
+    if (typeof v !== 'string' || !found.has(v.toLowerCase())) errors.push({ path: `${field}.${i}`, message: `is not the id of an existing ${target} entity` });
+  });
+  return errors;
+}
+
+/** The 409 of a restricted delete, naming (up to five of) the entities that still use this one. */
+function stillUsed(singular: string, ref: Referrer, children: readonly BaseEntity[]): PortcullisError {
+  const key = ref.dao.definition.endpointKey;
+  const names = children.slice(0, 5).map((c) => {
+    const named = key ? (c as unknown as Record<string, unknown>)[key] : null;
+    return typeof named === 'string' ? JSON.stringify(named) : c.id;
+  });
+  const more = children.length > names.length ? ` and ${children.length - names.length} more` : '';
+  return new PortcullisError('PC_STORE_REFERENCED', {
+    message: `This ${singular} is still used by ${ref.dao.definition.name} ${names.join(', ')}${more} (${ref.field}); delete or change them first`,
+  });
 }
 
 function stripBase(input: Input): Input {

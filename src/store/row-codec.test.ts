@@ -137,6 +137,11 @@ describe('checkEntityDefinition', () => {
       assert.throws(() => checkEntityDefinition(def), /encrypted/);
     });
   }
+  it('refuses a list of ids that is not a plain JSON field', () => {
+    assert.throws(() => checkEntityDefinition(definition({ cas: { kind: 'string', foreignList: 'ca_certificates' } })), /lists ids/);
+    assert.throws(() => checkEntityDefinition(definition({ cas: { kind: 'json', encrypted: true, foreignList: 'ca_certificates' } })), /lists ids/);
+    checkEntityDefinition(definition({ cas: { kind: 'json', foreignList: 'ca_certificates' } }));
+  });
   it('accepts encrypted fields that are never compared', () => {
     checkEntityDefinition(
       definition({ a: { kind: 'string', encrypted: true }, b: { kind: 'json', encrypted: true }, c: { kind: 'string', unique: true } }, { endpointKey: 'c' }),

@@ -14,6 +14,10 @@ import { consumersDefinition, type Consumer } from '../entities/consumers.js';
 import { pluginsDefinition, type PluginConfig } from '../entities/plugins.js';
 import { basicAuthCredentialsDefinition, type BasicAuthCredential } from '../entities/basicauth-credentials.js';
 import { vaultsDefinition, type Vault } from '../entities/vaults.js';
+import { certificatesDefinition } from '../entities/certificates.js';
+import { snisDefinition, type Sni } from '../entities/snis.js';
+import { caCertificatesDefinition, type CaCertificate } from '../entities/ca-certificates.js';
+import { CertificateDao } from './certificate-dao.js';
 import { VaultSecretDao } from './vault-secret-dao.js';
 import { API_KEY_ENCRYPTED_COLUMNS, ApiKeyDao } from './api-key-dao.js';
 import { PortcullisError } from '../errors/portcullis-error.js';
@@ -22,7 +26,7 @@ import { createPostgresDatabase } from './dialects/postgres.js';
 import type { DialectName } from './dialect.js';
 import { createDaoContext, type PrepareHook } from './dao-context.js';
 import { EntityDao } from './entity-dao.js';
-import { createRowCodec, type NestedEncryption } from './row-codec.js';
+import { createRowCodec, type NestedEncryption, type RowCodec } from './row-codec.js';
 import type { FieldCipher } from './field-cipher.js';
 import { latestClusterEventId, pruneClusterEvents, readClusterEvents, type ClusterEvent, type NewClusterEvent } from './cluster-events.js';
 import { migrateUp, migrationStatus, pendingMigrations, type MigrateResult, type MigrationStatus } from './migrator.js';
@@ -75,6 +79,10 @@ export interface Store {
   readonly plugins: EntityDao<PluginConfig>;
   readonly basicAuthCredentials: EntityDao<BasicAuthCredential>;
   readonly vaults: EntityDao<Vault>;
+  /** TLS certificates; reads carry their SNI names, writes take Kong's `snis` shorthand. */
+  readonly certificates: CertificateDao;
+  readonly snis: EntityDao<Sni>;
+  readonly caCertificates: EntityDao<CaCertificate>;
   readonly apiKeys: ApiKeyDao;
   /** The built-in `store` vault backend's secrets. */
   readonly vaultSecrets: VaultSecretDao;
@@ -164,7 +172,11 @@ export function createStore(options: StoreOptions): Store {
     ...API_KEY_ENCRYPTED_COLUMNS.map((column) => ({ table: 'api_keys', column, json: false })),
     { table: 'vault_secrets', column: 'value', json: false },
   ];
-  const make = <E extends { id: string; created_at: number; updated_at: number }>(def: EntityDefinition<E>) => {
+  // Columns are appended in the order DAOs are made: a rewrap in progress keeps its cursor (an index).
+  const make = <E extends { id: string; created_at: number; updated_at: number }, D extends EntityDao<E> = EntityDao<E>>(
+    def: EntityDefinition<E>,
+    build: (codec: RowCodec) => D = (codec) => new EntityDao<E>(def, codec, ctx) as D,
+  ): D => {
     const generic = def as unknown as EntityDefinition;
     checkEntityDefinition(generic);
     const nested = options.nestedEncryption?.[def.name];
@@ -172,21 +184,33 @@ export function createStore(options: StoreOptions): Store {
       if (f.encrypted) encryptedColumns.push({ table: def.name, column, json: false });
       else if (nested?.field === column) encryptedColumns.push({ table: def.name, column, json: true });
     }
-    const dao = new EntityDao<E>(def, createRowCodec(generic, dialect, cipher, nested), ctx);
+    const dao = build(createRowCodec(generic, dialect, cipher, nested));
     daos.set(def.name, dao as unknown as EntityDao);
     return dao;
   };
+  const services = make(servicesDefinition);
+  const routes = make(routesDefinition);
+  const consumers = make(consumersDefinition);
+  const plugins = make(pluginsDefinition);
+  const basicAuthCredentials = make(basicAuthCredentialsDefinition);
+  const vaults = make(vaultsDefinition);
+  const snis = make(snisDefinition);
+  const certificates = make(certificatesDefinition, (codec) => new CertificateDao(certificatesDefinition, codec, ctx, snis));
+  const caCertificates = make(caCertificatesDefinition);
 
   return {
     dialect,
     nodeId,
     db,
-    services: make(servicesDefinition),
-    routes: make(routesDefinition),
-    consumers: make(consumersDefinition),
-    plugins: make(pluginsDefinition),
-    basicAuthCredentials: make(basicAuthCredentialsDefinition),
-    vaults: make(vaultsDefinition),
+    services,
+    routes,
+    consumers,
+    plugins,
+    basicAuthCredentials,
+    vaults,
+    certificates,
+    snis,
+    caCertificates,
     apiKeys: new ApiKeyDao(ctx, cipher),
     vaultSecrets: new VaultSecretDao(ctx, cipher),
     encryptedColumns,

@@ -4,5 +4,6 @@ import { migration0001Core } from './0001-core.js';
 import { migration0002Credentials } from './0002-credentials.js';
 import { migration0003Keyring } from './0003-keyring.js';
 import { migration0004Vaults } from './0004-vaults.js';
+import { migration0005Tls } from './0005-tls.js';
 
-export const MIGRATIONS: readonly Migration[] = [migration0001Core, migration0002Credentials, migration0003Keyring, migration0004Vaults];
+export const MIGRATIONS: readonly Migration[] = [migration0001Core, migration0002Credentials, migration0003Keyring, migration0004Vaults, migration0005Tls];

@@ -10,7 +10,7 @@ import { createMetrics, type ProxyMetrics } from '../observability/metrics.js';
 import type { Store } from '../store/store.js';
 import { databaseErrorFields } from '../store/store-errors.js';
 import { createEventBus, type EventBus } from '../cluster/event-bus.js';
-import { buildRuntimeState, type RuntimeState } from '../proxy/runtime-state.js';
+import { buildRuntimeState, type RuntimeSnapshot, type RuntimeState } from '../proxy/runtime-state.js';
 import { createProxyServer } from '../proxy/proxy-server.js';
 import { createAdminServer } from '../admin/admin-server.js';
 import { apiKeyRoutes } from '../admin/resources/api-keys.js';
@@ -32,6 +32,7 @@ import { vaultRoutes } from '../admin/resources/vaults.js';
 import { createReferenceCheck } from '../admin/reference-check.js';
 import { isFlaggedPath } from '../secrets/reference-paths.js';
 import { redactSecrets } from '../secrets/redact-secrets.js';
+import { prepareTlsMaterial } from '../tls/prepare-tls-material.js';
 
 export interface NodeOptions {
   readonly config: Config;
@@ -177,14 +178,28 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     closers.push(() => admin.close());
 
     let proxyReferences: ReadonlySet<string> = new Set();
-    const runtime = createRuntimeLoader<RuntimeState>({
+    const runtime = createRuntimeLoader<RuntimeState, RuntimeSnapshot>({
       store,
       logger,
       async prepare(snapshot) {
-        const { plugins, uses } = await preparePluginSecrets(snapshot.plugins, secrets, registry);
-        secrets.setUses('proxy', uses);
-        proxyReferences = new Set(uses.keys());
-        return { ...snapshot, plugins };
+        const [{ plugins, uses }, tls] = await Promise.all([
+          preparePluginSecrets(snapshot.plugins, secrets, registry),
+          prepareTlsMaterial(snapshot.certificates, snapshot.caCertificates, secrets, logger),
+        ]);
+        const allUses = mergeUses(uses, tls.uses);
+        secrets.setUses('proxy', allUses);
+        proxyReferences = new Set(allUses.keys());
+        const { services, routes, consumers, snis } = snapshot;
+        return {
+          services,
+          routes,
+          consumers,
+          plugins,
+          snis,
+          certificates: tls.certificates,
+          caCertificates: tls.caCertificates,
+          clientCertificates: tls.certificates,
+        };
       },
       build: (snapshot) =>
         buildRuntimeState(snapshot, registry, { logger, apiKeys: apiKeys.verifier, basicAuth, consumers: createConsumerDirectory(snapshot.consumers) }),
@@ -240,4 +255,11 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     await closeAll().catch(() => {});
     throw err;
   }
+}
+
+/** Two maps of reference → where it is used, as one. */
+function mergeUses(a: ReadonlyMap<string, string[]>, b: ReadonlyMap<string, string[]>): Map<string, string[]> {
+  const merged = new Map(a);
+  for (const [reference, where] of b) merged.set(reference, [...(merged.get(reference) ?? []), ...where]);
+  return merged;
 }

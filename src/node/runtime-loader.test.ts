@@ -21,6 +21,7 @@ describe('runtime loader', () => {
     let builds = 0;
     const closed: number[] = [];
     const loader = createRuntimeLoader({
+      prepare: async (s: StateSnapshot) => s,
       store,
       logger,
       build: (s: StateSnapshot) => {
@@ -49,6 +50,7 @@ describe('runtime loader', () => {
   it('keeps serving the previous state when a rebuild fails', async () => {
     let fail = false;
     const loader = createRuntimeLoader({
+      prepare: async (s: StateSnapshot) => s,
       store,
       logger,
       retryInterval: 60_000,

@@ -12,25 +12,28 @@ import type { ClusterEvent } from '../store/cluster-events.js';
 const TOLERANT = { tolerant: true } as const;
 
 /** Entities whose changes require a rebuild of the proxy state (a vault's: the node reloads vaults first, then asks). */
-const PROXY_ENTITIES = new Set(['services', 'routes', 'plugins', 'consumers']);
+const PROXY_ENTITIES = new Set(['services', 'routes', 'plugins', 'consumers', 'certificates', 'snis', 'ca_certificates']);
 
 export interface StateSnapshot {
   readonly services: Awaited<ReturnType<Store['services']['listAll']>>;
   readonly routes: Awaited<ReturnType<Store['routes']['listAll']>>;
   readonly plugins: Awaited<ReturnType<Store['plugins']['listAll']>>;
   readonly consumers: Awaited<ReturnType<Store['consumers']['listAll']>>;
+  readonly certificates: Awaited<ReturnType<Store['certificates']['listAll']>>;
+  readonly snis: Awaited<ReturnType<Store['snis']['listAll']>>;
+  readonly caCertificates: Awaited<ReturnType<Store['caCertificates']['listAll']>>;
 }
 
-export interface RuntimeLoaderOptions<S extends { close?(): void }> {
+export interface RuntimeLoaderOptions<S extends { close?(): void }, P = StateSnapshot> {
   readonly store: Store;
   readonly logger: Logger;
   /**
    * The asynchronous step between reading and building (vault references resolved): it may call
    * backends; the build after it is synchronous and never does. A rejection is a failed rebuild.
    */
-  readonly prepare?: (snapshot: StateSnapshot) => Promise<StateSnapshot>;
-  /** Builds the immutable proxy state from a (prepared) snapshot of the store. */
-  readonly build: (snapshot: StateSnapshot) => S;
+  readonly prepare: (snapshot: StateSnapshot) => Promise<P>;
+  /** Builds the immutable proxy state from a prepared snapshot of the store. */
+  readonly build: (snapshot: P) => S;
   /** Called after each successful swap. */
   readonly onSwap?: (state: S) => void;
   /** Milliseconds between retries after a failed rebuild. */
@@ -46,7 +49,7 @@ export interface RuntimeLoader<S> extends EventSubscriber {
   stop(): void;
 }
 
-export function createRuntimeLoader<S extends { close?(): void }>(options: RuntimeLoaderOptions<S>): RuntimeLoader<S> {
+export function createRuntimeLoader<S extends { close?(): void }, P = StateSnapshot>(options: RuntimeLoaderOptions<S, P>): RuntimeLoader<S> {
   const { store, logger } = options;
   let state: S | undefined;
   let running: Promise<void> | undefined;
@@ -55,21 +58,21 @@ export function createRuntimeLoader<S extends { close?(): void }>(options: Runti
   let stopped = false;
 
   const snapshot = async (): Promise<StateSnapshot> => {
-    const [services, routes, plugins, consumers] = await Promise.all([
+    const [services, routes, plugins, consumers, certificates, snis, caCertificates] = await Promise.all([
       // Tolerant: an entity whose encrypted fields cannot be decrypted (keyring key missing) is
       // marked unreadable rather than failing the whole build; its users fail closed.
       store.services.listAll(undefined, TOLERANT),
       store.routes.listAll(undefined, TOLERANT),
       store.plugins.listAll(undefined, TOLERANT),
       store.consumers.listAll(undefined, TOLERANT),
+      store.certificates.listAll(undefined, TOLERANT),
+      store.snis.listAll(undefined, TOLERANT),
+      store.caCertificates.listAll(undefined, TOLERANT),
     ]);
-    return { services, routes, plugins, consumers };
+    return { services, routes, plugins, consumers, certificates, snis, caCertificates };
   };
 
-  const prepared = async (): Promise<StateSnapshot> => {
-    const read = await snapshot();
-    return options.prepare ? options.prepare(read) : read;
-  };
+  const prepared = async (): Promise<P> => options.prepare(await snapshot());
 
   const swap = (next: S) => {
     const previous = state;

@@ -7,10 +7,10 @@
  * for it instead of serving something else. Nothing here logs or returns PEM text.
  */
 import type { Logger } from 'pino';
-import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { SecretResolver } from '../secrets/secret-resolver.js';
 import { findFieldReference } from '../secrets/reference.js';
 import { unreadableError } from '../store/unreadable.js';
+import { checkKeyPair } from './key-pair-check.js';
 
 /** The fields of a stored certificate this step reads. */
 export interface StoredCertificate {
@@ -79,7 +79,10 @@ export async function prepareTlsMaterial(
         }
         return material;
       } catch (err) {
-        logger.error({ certificate: stored.id, code: (err as { code?: string }).code }, 'certificate reference could not be resolved: its SNIs refuse handshakes');
+        logger.error(
+          { certificate: stored.id, code: (err as { code?: string }).code },
+          'certificate reference could not be resolved: its SNIs refuse handshakes',
+        );
         return unloadable(stored.id);
       }
     }),
@@ -101,18 +104,7 @@ export async function prepareTlsMaterial(
 }
 
 /** Why a resolved pair cannot be used (never quoting it), or null. */
-function pairProblem(certPem: string, keyPem: string): string | null {
-  let cert: X509Certificate;
-  try {
-    cert = new X509Certificate(certPem);
-  } catch {
-    return 'the certificate is not a PEM certificate';
-  }
-  try {
-    if (!cert.checkPrivateKey(createPrivateKey(keyPem))) return 'the key does not match the certificate';
-  } catch {
-    return 'the key is not a PEM private key';
-  }
-  if (Date.parse(cert.validTo) < Date.now()) return 'the certificate has expired';
-  return null;
+function pairProblem(cert: string, key: string): string | null {
+  const report = checkKeyPair({ cert, key }, Date.now());
+  return report.certProblem ? `cert ${report.certProblem}` : report.keyProblem ? `key ${report.keyProblem}` : null;
 }

@@ -32,6 +32,7 @@ import { vaultRoutes } from '../admin/resources/vaults.js';
 import { createReferenceCheck } from '../admin/reference-check.js';
 import { isFlaggedPath } from '../secrets/reference-paths.js';
 import { redactSecrets } from '../secrets/redact-secrets.js';
+import { loadDefaultCertificate } from '../tls/default-certificate.js';
 
 export interface NodeOptions {
   readonly config: Config;
@@ -61,6 +62,8 @@ export interface RunningNode {
   readonly runtime: RuntimeLoader<RuntimeState>;
   readonly apiKeys: ApiKeyParts;
   readonly proxyAddress: { host: string; port: number };
+  /** The HTTPS proxy listener's address; null when `proxy_listen_tls` is `off`. */
+  readonly proxyTlsAddress: { host: string; port: number } | null;
   readonly adminAddress: { host: string; port: number };
   /** Stops accepting, drains in-flight requests, closes the store. */
   close(): Promise<void>;
@@ -72,6 +75,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const { config } = options;
   const nodeId = config.node_id ?? randomUUID();
   const logger = options.logger ?? createLogger({ level: config.log_level, nodeId });
+  // Before anything is opened: a default certificate that cannot be used is a start error.
+  const defaultCertificate = config.proxy_listen_tls === 'off' ? undefined : await loadDefaultCertificate(config, { logger });
   const metrics = createMetrics();
   const secretMetrics = createSecretMetrics(metrics.registry);
   const configFields = options.configFields ?? new Map<string, string>();
@@ -185,7 +190,12 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         return { ...snapshot, plugins };
       },
       build: (snapshot) =>
-        buildRuntimeState(snapshot, registry, { logger, apiKeys: apiKeys.verifier, basicAuth, consumers: createConsumerDirectory(snapshot.consumers) }),
+        buildRuntimeState(
+          snapshot,
+          registry,
+          { logger, apiKeys: apiKeys.verifier, basicAuth, consumers: createConsumerDirectory(snapshot.consumers) },
+          { minVersion: config.tls_min_version, ciphers: config.tls_ciphers },
+        ),
       onSwap: () => metrics.configVersion.inc(),
     });
     runtimeRef = runtime;
@@ -205,13 +215,18 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     await runtime.load();
     closers.push(() => runtime.stop());
 
-    const proxy = createProxyServer({ getState: () => runtime.current(), config, logger, metrics });
-    const proxyAddress = await proxy.listen();
+    const proxy = createProxyServer({ getState: () => runtime.current(), config, logger, metrics, ...(defaultCertificate ? { defaultCertificate } : {}) });
+    const { http: proxyAddress, https: proxyTlsAddress } = await proxy.listen();
     closers.push(() => proxy.close());
     ready = true;
     await keyring.resumeRewrap();
     logger.info(
-      { proxy: `${proxyAddress.address}:${proxyAddress.port}`, admin: `${adminAddress.host}:${adminAddress.port}`, database: config.database },
+      {
+        proxy: `${proxyAddress.address}:${proxyAddress.port}`,
+        ...(proxyTlsAddress ? { proxyTls: `${proxyTlsAddress.address}:${proxyTlsAddress.port}` } : {}),
+        admin: `${adminAddress.host}:${adminAddress.port}`,
+        database: config.database,
+      },
       'portcullis started',
     );
 
@@ -226,6 +241,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       runtime,
       apiKeys,
       proxyAddress: { host: proxyAddress.address, port: proxyAddress.port },
+      proxyTlsAddress: proxyTlsAddress === null ? null : { host: proxyTlsAddress.address, port: proxyTlsAddress.port },
       adminAddress,
       async close() {
         ready = false;

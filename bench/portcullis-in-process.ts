@@ -26,5 +26,5 @@ const state = buildRuntimeState(
 );
 const proxy = createProxyServer({ getState: () => state, config, logger, metrics: createMetrics() });
 const address = await proxy.listen();
-process.stdout.write(`${JSON.stringify({ port: address.port })}\n`);
+process.stdout.write(`${JSON.stringify({ port: address.http.port })}\n`);
 process.on('SIGTERM', () => void proxy.close().then(() => process.exit(0)));

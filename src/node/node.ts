@@ -25,6 +25,7 @@ import type { KeyringManager } from '../keyring/keyring-manager.js';
 import { keyringRoutes } from '../admin/resources/keyring.js';
 import { registerKeyringMetrics } from '../keyring/keyring-metrics.js';
 import type { VaultBackendFactory } from '../secrets/vault-backend.js';
+import type { SecretResolver } from '../secrets/secret-resolver.js';
 import { preparePluginSecrets } from '../secrets/prepare-plugin-secrets.js';
 import { vaultReloader } from '../secrets/vault-reloader.js';
 import { createSecretMetrics } from '../secrets/secret-metrics.js';
@@ -33,6 +34,7 @@ import { createReferenceCheck } from '../admin/reference-check.js';
 import { isFlaggedPath } from '../secrets/reference-paths.js';
 import { redactSecrets } from '../secrets/redact-secrets.js';
 import { prepareTlsMaterial } from '../tls/prepare-tls-material.js';
+import { loadDefaultCertificate } from '../tls/default-certificate.js';
 
 export interface NodeOptions {
   readonly config: Config;
@@ -62,6 +64,8 @@ export interface RunningNode {
   readonly runtime: RuntimeLoader<RuntimeState>;
   readonly apiKeys: ApiKeyParts;
   readonly proxyAddress: { host: string; port: number };
+  /** The HTTPS proxy listener's address; null when `proxy_listen_tls` is `off`. */
+  readonly proxyTlsAddress: { host: string; port: number } | null;
   readonly adminAddress: { host: string; port: number };
   /** The HTTPS Admin API listener's address, or null when `admin_listen_tls` is off. */
   readonly adminTlsAddress: { host: string; port: number } | null;
@@ -75,6 +79,9 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const { config } = options;
   const nodeId = config.node_id ?? randomUUID();
   const logger = options.logger ?? createLogger({ level: config.log_level, nodeId });
+  // Before anything is opened: a default certificate that cannot be used is a start error.
+  const usesDefault = config.proxy_listen_tls !== 'off' || (config.admin_listen_tls !== 'off' && config.admin_tls_cert === undefined);
+  const defaultCertificate = usesDefault ? await loadDefaultCertificate(config, { logger }) : undefined;
   const metrics = createMetrics();
   const secretMetrics = createSecretMetrics(metrics.registry);
   const configFields = options.configFields ?? new Map<string, string>();
@@ -164,6 +171,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       config,
       logger,
       metrics,
+      ...(defaultCertificate ? { defaultCertificate } : {}),
       isReady: () => ready,
       keyringProblem: () => keyring.problem(),
       plugins: registry.list().map((d) => d.name),
@@ -176,6 +184,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     });
     const adminAddress = await admin.listen();
     closers.push(() => admin.close());
+    closers.push(watchAdminCertificate(config, secrets, configFields, options.configReferences, admin, logger));
 
     let proxyReferences: ReadonlySet<string> = new Set();
     const runtime = createRuntimeLoader<RuntimeState, RuntimeSnapshot>({
@@ -202,7 +211,12 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         };
       },
       build: (snapshot) =>
-        buildRuntimeState(snapshot, registry, { logger, apiKeys: apiKeys.verifier, basicAuth, consumers: createConsumerDirectory(snapshot.consumers) }),
+        buildRuntimeState(
+          snapshot,
+          registry,
+          { logger, apiKeys: apiKeys.verifier, basicAuth, consumers: createConsumerDirectory(snapshot.consumers) },
+          { minVersion: config.tls_min_version, ciphers: config.tls_ciphers },
+        ),
       onSwap: () => metrics.configVersion.inc(),
     });
     runtimeRef = runtime;
@@ -222,13 +236,18 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     await runtime.load();
     closers.push(() => runtime.stop());
 
-    const proxy = createProxyServer({ getState: () => runtime.current(), config, logger, metrics });
-    const proxyAddress = await proxy.listen();
+    const proxy = createProxyServer({ getState: () => runtime.current(), config, logger, metrics, ...(defaultCertificate ? { defaultCertificate } : {}) });
+    const { http: proxyAddress, https: proxyTlsAddress } = await proxy.listen();
     closers.push(() => proxy.close());
     ready = true;
     await keyring.resumeRewrap();
     logger.info(
-      { proxy: `${proxyAddress.address}:${proxyAddress.port}`, admin: `${adminAddress.host}:${adminAddress.port}`, database: config.database },
+      {
+        proxy: `${proxyAddress.address}:${proxyAddress.port}`,
+        ...(proxyTlsAddress ? { proxyTls: `${proxyTlsAddress.address}:${proxyTlsAddress.port}` } : {}),
+        admin: `${adminAddress.host}:${adminAddress.port}`,
+        database: config.database,
+      },
       'portcullis started',
     );
 
@@ -243,6 +262,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       runtime,
       apiKeys,
       proxyAddress: { host: proxyAddress.address, port: proxyAddress.port },
+      proxyTlsAddress: proxyTlsAddress === null ? null : { host: proxyTlsAddress.address, port: proxyTlsAddress.port },
       adminAddress,
       adminTlsAddress: admin.tlsAddress(),
       async close() {
@@ -262,4 +282,38 @@ function mergeUses(a: ReadonlyMap<string, string[]>, b: ReadonlyMap<string, stri
   const merged = new Map(a);
   for (const [reference, where] of b) merged.set(reference, [...(merged.get(reference) ?? []), ...where]);
   return merged;
+}
+
+/**
+ * When `admin_tls_cert`/`admin_tls_key` hold vault references, a rotated value reaches the Admin
+ * API's HTTPS listener: both are resolved again and the new pair served to new connections (a
+ * pair that cannot be used is refused by the listener, which keeps the old one and logs why).
+ */
+function watchAdminCertificate(
+  config: Config,
+  secrets: SecretResolver,
+  fields: ReadonlyMap<string, string>,
+  references: ReadonlyMap<string, readonly string[]> | undefined,
+  admin: { setTlsCertificate(pair: { cert: string; key: string }): boolean },
+  logger: Logger,
+): () => void {
+  // A field without a reference is not in `fields`: its configured value is then final.
+  const certField = fields.get('config:admin_tls_cert') ?? config.admin_tls_cert;
+  const keyField = fields.get('config:admin_tls_key') ?? config.admin_tls_key;
+  const watched = new Set(
+    [...(references ?? new Map<string, readonly string[]>()).entries()]
+      .filter(([, keys]) => keys.some((k) => /^config:admin_tls_(cert|key)$/.test(k)))
+      .map(([r]) => r),
+  );
+  if (certField === undefined || keyField === undefined || watched.size === 0) return () => {};
+  return secrets.onChange((changed) => {
+    if (![...changed].some((r) => watched.has(r))) return;
+    Promise.all([secrets.resolveField(certField), secrets.resolveField(keyField)])
+      .then(([cert, key]) => {
+        if (admin.setTlsCertificate({ cert, key })) logger.info('admin_tls_cert: a rotated certificate is served to new Admin API connections');
+      })
+      .catch((err: unknown) =>
+        logger.error({ code: (err as { code?: string }).code }, 'admin_tls_cert: the rotated certificate could not be resolved; the previous one is kept'),
+      );
+  });
 }

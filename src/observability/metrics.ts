@@ -15,6 +15,7 @@ export interface ProxyMetrics {
   readonly configVersion: Gauge;
   readonly basicAuthFailures: Counter<'reason'>;
   readonly basicAuthThrottled: Counter<'scope'>;
+  readonly tlsHandshakeErrors: Counter<'reason'>;
 }
 
 export function createMetrics(options: { collectProcessMetrics?: boolean } = {}): ProxyMetrics {
@@ -71,5 +72,11 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
     }),
     basicAuthFailures,
     basicAuthThrottled,
+    tlsHandshakeErrors: new Counter({
+      name: 'portcullis_tls_handshake_errors_total',
+      help: 'TLS handshakes the HTTPS proxy listener refused or that failed, by reason (sni_unknown, sni_missing, certificate_unusable, protocol_version, no_shared_cipher, alpn, not_tls, timeout, reset, other)',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
   };
 }

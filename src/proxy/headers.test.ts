@@ -11,6 +11,7 @@ const facts = {
   requestHost: 'api.example.com:8000',
   port: '8000',
   upstreamHost: 'upstream.internal:9000',
+  proto: 'http' as const,
 };
 
 describe('buildUpstreamHeaders', () => {
@@ -100,6 +101,23 @@ describe('buildUpstreamHeaders', () => {
     assert.equal(bare['x-forwarded-port'], '8000');
   });
 
+  it('says https on the TLS listener, unless a trusted proxy said otherwise', () => {
+    const overTls = { ...facts, proto: 'https' as const, port: '8443' };
+    const spoofed = { 'x-forwarded-proto': 'http', 'x-forwarded-port': '80', forwarded: 'for=1.2.3.4;proto=http' };
+    const direct = buildUpstreamHeaders(spoofed, overTls);
+    assert.equal(direct['x-forwarded-proto'], 'https');
+    assert.equal(direct['x-forwarded-port'], '8443');
+    assert.equal(direct['forwarded'], 'for=10.0.0.7;host="api.example.com:8000";proto=https');
+    const trusted = { ...overTls, trustedPeer: true };
+    const kept = buildUpstreamHeaders(spoofed, trusted);
+    assert.equal(kept['x-forwarded-proto'], 'http', "a trusted proxy's own value is kept");
+    assert.equal(kept['x-forwarded-port'], '80');
+    assert.equal(kept['forwarded'], 'for=1.2.3.4;proto=http, for=10.0.0.7;host="api.example.com:8000";proto=https');
+    const bare = buildUpstreamHeaders({}, trusted);
+    assert.equal(bare['x-forwarded-proto'], 'https');
+    assert.equal(bare['x-forwarded-port'], '8443');
+  });
+
   it('does not change the incoming headers', () => {
     const incoming = { connection: 'close', host: 'a' };
     buildUpstreamHeaders(incoming, facts);
@@ -183,9 +201,14 @@ describe('spoofed gateway and client-address headers', () => {
 
 describe('forwardedElement', () => {
   it('quotes IPv6 addresses and the host, and says unknown without a peer address (RFC 7239)', () => {
-    assert.equal(forwardedElement('192.0.2.43', 'example.com'), 'for=192.0.2.43;host="example.com";proto=http');
-    assert.equal(forwardedElement('2001:db8::17', '[::1]:8000'), 'for="[2001:db8::17]";host="[::1]:8000";proto=http');
-    assert.equal(forwardedElement('', ''), 'for=unknown;proto=http');
-    assert.equal(forwardedElement('10.0.0.1', 'a"b\\c'), 'for=10.0.0.1;host="a\\"b\\\\c";proto=http');
+    assert.equal(forwardedElement('192.0.2.43', 'example.com', 'http'), 'for=192.0.2.43;host="example.com";proto=http');
+    assert.equal(forwardedElement('2001:db8::17', '[::1]:8000', 'http'), 'for="[2001:db8::17]";host="[::1]:8000";proto=http');
+    assert.equal(forwardedElement('', '', 'http'), 'for=unknown;proto=http');
+    assert.equal(forwardedElement('10.0.0.1', 'a"b\\c', 'http'), 'for=10.0.0.1;host="a\\"b\\\\c";proto=http');
+  });
+
+  it("carries the listener's scheme", () => {
+    assert.equal(forwardedElement('192.0.2.43', 'example.com', 'https'), 'for=192.0.2.43;host="example.com";proto=https');
+    assert.equal(forwardedElement('', '', 'https'), 'for=unknown;proto=https');
   });
 });

@@ -111,6 +111,8 @@ export interface ForwardedFacts {
   readonly requestHost: string;
   /** The listener's port, as a string. */
   readonly port: string;
+  /** The listener's scheme: `https` on the TLS listener. */
+  readonly proto: 'http' | 'https';
   /** The Host header sent upstream (the service's, or the client's with preserve_host). */
   readonly upstreamHost: string;
 }
@@ -126,17 +128,17 @@ export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, facts: Forwa
     if (name.indexOf('_') !== -1 && DROPPED_FROM_CLIENT.has(name.replace(/_/g, '-'))) continue;
     out[name] = incoming[name];
   }
-  const element = forwardedElement(facts.peerIp, facts.requestHost);
+  const element = forwardedElement(facts.peerIp, facts.requestHost, facts.proto);
   if (facts.trustedPeer) {
     out['x-forwarded-for'] = append(incoming['x-forwarded-for'], facts.peerIp);
     out['forwarded'] = append(incoming['forwarded'], element);
-    out['x-forwarded-proto'] = incoming['x-forwarded-proto'] ?? 'http';
+    out['x-forwarded-proto'] = incoming['x-forwarded-proto'] ?? facts.proto;
     out['x-forwarded-host'] = incoming['x-forwarded-host'] ?? hostnameOf(facts.requestHost);
     out['x-forwarded-port'] = incoming['x-forwarded-port'] ?? facts.port;
   } else {
     out['x-forwarded-for'] = facts.peerIp;
     out['forwarded'] = element;
-    out['x-forwarded-proto'] = 'http';
+    out['x-forwarded-proto'] = facts.proto;
     out['x-forwarded-host'] = hostnameOf(facts.requestHost);
     out['x-forwarded-port'] = facts.port;
   }
@@ -154,13 +156,14 @@ function append(prior: string | string[] | undefined, entry: string): string {
 
 /**
  * This hop's RFC 7239 element: `for` the peer (IPv6 quoted and bracketed, `unknown` without an
- * address), `host` the Host received (always a quoted-string: it usually holds a `:`), `proto=http`.
+ * address), `host` the Host received (always a quoted-string: it usually holds a `:`), `proto`
+ * the listener's scheme.
  */
-export function forwardedElement(peer: string, host: string): string {
+export function forwardedElement(peer: string, host: string, proto: 'http' | 'https'): string {
   const node = peer === '' ? 'unknown' : peer.indexOf(':') === -1 ? peer : `"[${peer}]"`;
-  if (host === '') return `for=${node};proto=http`;
+  if (host === '') return `for=${node};proto=${proto}`;
   const quoted = host.indexOf('"') === -1 && host.indexOf('\\') === -1 ? host : host.replace(/["\\]/g, '\\$&');
-  return `for=${node};host="${quoted}";proto=http`;
+  return `for=${node};host="${quoted}";proto=${proto}`;
 }
 
 /** Copies the upstream response headers without the hop-by-hop ones. */

@@ -15,8 +15,12 @@
  * Upstream TLS settings come from the state (`upstreamTlsOf`); a service whose CA or client
  * certificate could not be loaded is answered 502 PC_PROXY_UPSTREAM_TLS_CONFIG after the access
  * phase, without connecting.
+ * With `proxy_listen_tls` on, an HTTPS server (`tls/tls-server.ts`: certificate per SNI, TLS 1.2+)
+ * runs the same handler; routes' `protocols` are checked once a route matched, before any plugin
+ * (`route-protocols.ts`), and the upstream is told `https` in X-Forwarded-Proto and Forwarded.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
@@ -26,7 +30,6 @@ import type { AccessOutcome } from '../plugins/plugin.js';
 import type { RuntimeState } from './runtime-state.js';
 import { isPathRefused, type RouteMatch } from './router.js';
 import type { PluginChain } from './plugin-chain.js';
-import { parseListen } from '../config/listen.js';
 import { buildUpstreamHeaders, pickRequestId } from './headers.js';
 import { isRefusal, parseRequestTarget, type RequestTarget } from './request-target.js';
 import { ambiguityOf } from './ambiguous-request.js';
@@ -41,9 +44,10 @@ import { forwardThroughHooks } from './forward-through-hooks.js';
 import { BodyLimitStream } from './body-limit.js';
 import { hasBody, inspectionOf, type InspectedType } from './body-fields.js';
 import { inspectAroundAccess } from './body-inspection.js';
-import { handleClientError, refuseConnect, refuseExpectation } from './client-error.js';
 import { createDrain } from './drain.js';
 import { createTrustedProxies, peerAddress } from './trusted-proxies.js';
+import { answerHttpsRequired, checkRouteProtocols, saysHttps, type ProtocolVerdict } from './route-protocols.js';
+import { createProxyListeners, type ListenerFacts } from './proxy-listeners.js';
 
 /** What the proxy listener is built from (all passed in by the node). */
 export interface ProxyServerDeps {
@@ -51,15 +55,19 @@ export interface ProxyServerDeps {
   readonly config: Config;
   readonly logger: Logger;
   readonly metrics: ProxyMetrics;
+  /** The node's default TLS certificate (tls/default-certificate.ts): required unless `proxy_listen_tls` is `off`. */
+  readonly defaultCertificate?: { readonly cert: string; readonly key: string };
 }
 
 /** The proxy listener of one node. */
 export interface ProxyServer {
-  /** Listens on `proxy_listen` (port 0 picks a free port). */
-  listen(): Promise<AddressInfo>;
-  /** Stops accepting, drains in-flight requests up to `shutdown_timeout`, then destroys the rest. */
+  /** Listens on `proxy_listen`, then on `proxy_listen_tls` unless it is `off` (port 0 picks a free port). */
+  listen(): Promise<{ http: AddressInfo; https: AddressInfo | null }>;
+  /** Stops accepting on both, drains in-flight requests up to `shutdown_timeout`, then destroys the rest. */
   close(): Promise<void>;
   readonly server: Server;
+  /** The HTTPS server; null when `proxy_listen_tls` is `off`. */
+  readonly tlsServer: HttpsServer | null;
 }
 
 /** Creates the proxy listener (not yet listening). */
@@ -76,13 +84,12 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
   const drain = createDrain();
   const trustedProxies = createTrustedProxies(config.trusted_ips);
   const exchangeDeps: ExchangeDeps = { metrics, logger, isClosing: () => drain.closing, onDone: () => drain.leave() };
-  let listenerPort = '';
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  const handle = (req: IncomingMessage, res: ServerResponse, listener: ListenerFacts): void => {
     const startedAt = performance.now();
     const requestId = pickRequestId(req.headers['x-request-id']);
     try {
-      route(req, res, requestId, startedAt);
+      route(req, res, requestId, startedAt, listener);
     } catch (err) {
       failed(res, requestId, err);
     }
@@ -96,10 +103,10 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
   const owedContinue = new WeakMap<ServerResponse, boolean>();
 
   /** The `checkContinue` listener: Node leaves the 100 to us; `letBodyCome` sends it. */
-  const handleExpectingContinue = (req: IncomingMessage, res: ServerResponse): void => {
+  const expectingContinue = (req: IncomingMessage, res: ServerResponse, listener: ListenerFacts): void => {
     owedContinue.set(res, res.shouldKeepAlive);
     res.shouldKeepAlive = false;
-    handle(req, res);
+    handle(req, res, listener);
   };
 
   /** Sends the owed 100 Continue, if any: called only once the request is accepted. */
@@ -112,7 +119,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     res.writeContinue();
   };
 
-  const route = (req: IncomingMessage, res: ServerResponse, requestId: string, startedAt: number): void => {
+  const route = (req: IncomingMessage, res: ServerResponse, requestId: string, startedAt: number, listener: ListenerFacts): void => {
     const headers = req.headers;
     const target = parseRequestTarget(req.url ?? '/');
     if (isRefusal(target)) return answerUnrouted(res, 400, target.refused, requestId, startedAt);
@@ -127,8 +134,12 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     const match = state.router.match(req.method ?? 'GET', host, target.path, headers);
     if (match === null) return answerUnrouted(res, 404, 'PC_PROXY_NO_ROUTE', requestId, startedAt);
     if (isPathRefused(match)) return answerUnrouted(res, 400, 'PC_PROXY_PATH_REFUSED', requestId, startedAt);
+    const verdict = checkRouteProtocols(match.route, listener.secure);
+    if (verdict !== 'allowed' && !(verdict === 'https_required' && forwardedHttps(req))) {
+      return refuseProtocol(req, res, verdict, match, target, host, requestId, startedAt);
+    }
 
-    const ctx = contextFor(req, target, host, match, state.pluginsFor(match), requestId);
+    const ctx = contextFor(req, target, host, match, state.pluginsFor(match), requestId, listener);
     drain.enter();
     const exchange = new UpstreamExchange(ctx, res, startedAt, exchangeDeps);
     const length = headers['content-length'];
@@ -172,7 +183,38 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     proceed(req, res, ctx, exchange, state, inspected.outcome, inspected.body);
   };
 
-  const contextFor = (req: IncomingMessage, target: RequestTarget, host: string | undefined, match: RouteMatch, plugins: PluginChain, requestId: string) => {
+  /** A trusted proxy in front said the client spoke HTTPS to it. */
+  const forwardedHttps = (req: IncomingMessage) => trustedProxies.has(peerAddress(req.socket.remoteAddress)) && saysHttps(req.headers['x-forwarded-proto']);
+
+  /** A route whose `protocols` exclude this request's: 404 over TLS, else 426 or the route's redirect. */
+  const refuseProtocol = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    verdict: Exclude<ProtocolVerdict, 'allowed'>,
+    match: RouteMatch,
+    target: RequestTarget,
+    host: string | undefined,
+    requestId: string,
+    startedAt: number,
+  ): void => {
+    if (verdict === 'no_route') return answerUnrouted(res, 404, 'PC_PROXY_NO_ROUTE', requestId, startedAt);
+    const url = req.url ?? '/';
+    // The absolute form (`GET http://host/p`) is redirected to its path; the origin form as received.
+    const pathAndQuery = url.charCodeAt(0) === 47 ? url : target.path + (target.query === '' ? '' : `?${target.query}`);
+    const tlsPort = listeners.secure.port === '' ? null : Number(listeners.secure.port);
+    const status = answerHttpsRequired(res, match.route, { host, pathAndQuery, tlsPort, requestId });
+    metrics.request(match.route, match.service, status, (performance.now() - startedAt) / 1000);
+  };
+
+  const contextFor = (
+    req: IncomingMessage,
+    target: RequestTarget,
+    host: string | undefined,
+    match: RouteMatch,
+    plugins: PluginChain,
+    requestId: string,
+    listener: ListenerFacts,
+  ) => {
     const upstreamHost = match.service === null ? null : upstreamHostHeader(match.service);
     const peerIp = peerAddress(req.socket.remoteAddress);
     const trustedPeer = trustedProxies.has(peerIp);
@@ -183,7 +225,8 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       clientIp,
       requestId,
       requestHost: host ?? '',
-      port: listenerPort || String(req.socket.localPort ?? ''),
+      port: listener.port || String(req.socket.localPort ?? ''),
+      proto: listener.secure ? 'https' : 'http',
       upstreamHost: match.route.preserve_host || upstreamHost === null ? (host ?? upstreamHost ?? '') : upstreamHost,
     });
     return createProxyContext({ req, path: target.path, query: target.query, requestId, clientIp, match, plugins, upstreamHeaders });
@@ -243,45 +286,14 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     metrics.request(null, null, status, (performance.now() - startedAt) / 1000);
   };
 
-  const server = createServer(
-    {
-      maxHeaderSize: config.max_header_size,
-      insecureHTTPParser: false,
-      // Checked in the handler (`ambiguous-request.ts`) so the answer is JSON with an X-Request-Id.
-      requireHostHeader: false,
-      headersTimeout: 60_000,
-      requestTimeout: 300_000,
-      keepAliveTimeout: 60_000,
-    },
-    handle,
-  );
-  server.on('clientError', handleClientError);
-  server.on('connect', refuseConnect);
-  server.on('checkContinue', handleExpectingContinue);
-  server.on('checkExpectation', refuseExpectation);
+  const listeners = createProxyListeners(deps, { request: handle, expectingContinue });
 
   return {
-    server,
-    listen() {
-      const { host, port } = parseListen(config.proxy_listen);
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          const address = server.address() as AddressInfo;
-          listenerPort = String(address.port);
-          resolve(address);
-        });
-      });
-    },
+    server: listeners.server,
+    tlsServer: listeners.tlsServer,
+    listen: () => listeners.listen(),
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const drained = await drain.wait(config.shutdown_timeout, () => server.closeIdleConnections());
-      if (!drained) logger.warn({ timeoutMs: config.shutdown_timeout }, 'shutdown timeout reached: cutting in-flight requests');
-      // What is left is idle, half-received, or over time.
-      server.closeAllConnections();
-      await closed;
+      await listeners.close(drain);
       await pool.destroy();
     },
   };

@@ -9,6 +9,7 @@ import type { PluginChain } from './plugin-chain.js';
 import type { RouteMatch } from './router.js';
 import { createEntityFactory } from './testing/entities.js';
 import { authPlugin, tagPlugin } from './testing/plugins.js';
+import { createSelfSignedTestCertificate } from '../../test/support/certificates.js';
 
 const make = createEntityFactory();
 const logger = pino({ level: 'silent' });
@@ -110,5 +111,38 @@ describe('buildRuntimeState: chains and instances', () => {
   it('carries the version it was built with', () => {
     const snapshot: RuntimeSnapshot = { services: [], routes: [], consumers: [], plugins: [], version: 7 };
     assert.equal(buildRuntimeState(snapshot, createPluginRegistry([]), { logger }).version, 7);
+  });
+});
+
+describe('buildRuntimeState: certificates', () => {
+  it('indexes the snapshot’s certificates by their SNI names, and none without them', async () => {
+    const cert = await createSelfSignedTestCertificate({ names: ['api.example.test'] });
+    const material = { id: 'c1', cert: cert.cert, key: cert.key, cert_alt: null, key_alt: null };
+    const base: RuntimeSnapshot = { services: [], routes: [], consumers: [], plugins: [] };
+    const state = buildRuntimeState(
+      { ...base, certificates: [material], snis: [{ name: 'api.example.test', certificate: { id: 'c1' } }] },
+      createPluginRegistry([]),
+      { logger },
+    );
+    const served = state.certificates.contextFor('api.example.test');
+    assert.ok(typeof served === 'object' && served.id === 'c1');
+    assert.equal(state.certificates.contextFor('other.test'), 'none');
+    assert.equal(buildRuntimeState(base, createPluginRegistry([]), { logger }).certificates.contextFor('api.example.test'), 'none');
+  });
+
+  it('makes the certificates with the TLS options it is given (a cipher list OpenSSL refuses leaves none usable)', async () => {
+    const cert = await createSelfSignedTestCertificate({ names: ['api.example.test'] });
+    const snapshot: RuntimeSnapshot = {
+      services: [],
+      routes: [],
+      consumers: [],
+      plugins: [],
+      certificates: [{ id: 'c1', cert: cert.cert, key: cert.key, cert_alt: null, key_alt: null }],
+      snis: [{ name: 'api.example.test', certificate: { id: 'c1' } }],
+    };
+    const refused = buildRuntimeState(snapshot, createPluginRegistry([]), { logger }, { minVersion: 'TLSv1.2', ciphers: 'NO-SUCH-CIPHER' });
+    assert.equal(refused.certificates.contextFor('api.example.test'), 'unusable');
+    const usable = buildRuntimeState(snapshot, createPluginRegistry([]), { logger }, { minVersion: 'TLSv1.3', ciphers: 'TLS_AES_256_GCM_SHA384' });
+    assert.equal(typeof usable.certificates.contextFor('api.example.test'), 'object');
   });
 });

@@ -18,6 +18,8 @@ import { createPluginScopes } from './plugin-scopes.js';
 import type { UpstreamTls } from './upstream-tls.js';
 import type { CaCertificateMaterial, ClientCertificateMaterial } from './upstream-tls-lookup.js';
 import { createUpstreamTlsTable } from './upstream-tls-table.js';
+import { createCertificateIndex, type CertificateIndex, type CertificateMaterial, type SniBinding } from './tls/certificate-index.js';
+import { ConfigSchema, type Config } from '../config/schema.js';
 
 /** The entities a state is built from, and the version the caller gives this build. */
 export interface RuntimeSnapshot {
@@ -25,6 +27,9 @@ export interface RuntimeSnapshot {
   readonly routes: readonly Route[];
   readonly plugins: readonly PluginConfig[];
   readonly consumers: readonly Consumer[];
+  /** Certificates with their PEMs resolved, and the names bound to them (the HTTPS listener's SNI). */
+  readonly certificates?: readonly CertificateMaterial[];
+  readonly snis?: readonly SniBinding[];
   readonly version?: number;
   /** CA certificates services may reference (`ca_certificates`), PEM resolved; null = could not be loaded. */
   readonly caCertificates?: readonly CaCertificateMaterial[];
@@ -32,10 +37,24 @@ export interface RuntimeSnapshot {
   readonly clientCertificates?: readonly ClientCertificateMaterial[];
 }
 
+/** The listener settings the certificates' secure contexts are made with (`tls_min_version`, `tls_ciphers`). */
+export interface RuntimeTlsOptions {
+  readonly minVersion: Config['tls_min_version'];
+  readonly ciphers: string;
+}
+
+/** The config schema's defaults, for callers (tests, benchmarks) that pass no TLS options. */
+const DEFAULT_TLS: RuntimeTlsOptions = {
+  minVersion: (ConfigSchema.properties.tls_min_version as { default?: unknown }).default as Config['tls_min_version'],
+  ciphers: (ConfigSchema.properties.tls_ciphers as { default?: unknown }).default as string,
+};
+
 /** What the data plane reads per request, built from one snapshot. */
 export interface RuntimeState {
   readonly version: number;
   readonly router: Router;
+  /** The HTTPS listener's certificates, read on each handshake (existing connections keep theirs). */
+  readonly certificates: CertificateIndex;
   /** The chain for a matched route before any consumer is known. */
   pluginsFor(match: RouteMatch): PluginChain;
   /** The chain once `consumerId` is authenticated: consumer-scoped configurations replace same-named ones. */
@@ -46,8 +65,8 @@ export interface RuntimeState {
   close(): void;
 }
 
-/** Builds a state from `snapshot`; plugin instances are created here, once. */
-export function buildRuntimeState(snapshot: RuntimeSnapshot, registry: PluginRegistry, deps: PluginDeps): RuntimeState {
+/** Builds a state from `snapshot`; plugin instances and TLS secure contexts are created here, once. */
+export function buildRuntimeState(snapshot: RuntimeSnapshot, registry: PluginRegistry, deps: PluginDeps, tls: RuntimeTlsOptions = DEFAULT_TLS): RuntimeState {
   const services = new Map(snapshot.services.map((s) => [s.id, s] as const));
   const configs = usableConfigs(snapshot, registry, deps);
   const instances = createPluginInstances(configs, registry, deps);
@@ -62,6 +81,7 @@ export function buildRuntimeState(snapshot: RuntimeSnapshot, registry: PluginReg
   return Object.freeze({
     version: snapshot.version ?? 0,
     router: createRouter(snapshot.routes, services),
+    certificates: createCertificateIndex(snapshot.certificates ?? [], snapshot.snis ?? [], { ...tls, logger: deps.logger }),
     pluginsFor: (match: RouteMatch) => routeChains.get(match.route.id) ?? EMPTY_CHAIN,
     pluginsForConsumer(match: RouteMatch, consumerId: string) {
       // The common case, on every authenticated request: no configuration names this consumer.

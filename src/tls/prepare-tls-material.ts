@@ -11,21 +11,13 @@ import type { SecretResolver } from '../secrets/secret-resolver.js';
 import { findFieldReference } from '../secrets/reference.js';
 import { unreadableError } from '../store/unreadable.js';
 import { checkKeyPair } from './key-pair-check.js';
+import type { CertificateMaterial } from '../proxy/tls/certificate-index.js';
 
 /** The fields of a stored certificate this step reads. */
 export interface StoredCertificate {
   readonly id: string;
   readonly cert: string;
   readonly key: string;
-  readonly cert_alt: string | null;
-  readonly key_alt: string | null;
-}
-
-/** A certificate with its PEMs resolved; null PEMs when it could not be loaded. */
-export interface CertificateMaterial {
-  readonly id: string;
-  readonly cert: string | null;
-  readonly key: string | null;
   readonly cert_alt: string | null;
   readonly key_alt: string | null;
 }

@@ -59,7 +59,7 @@ export async function startProxy(
   const address = await proxy.listen();
   return {
     proxy,
-    port: address.port,
+    port: address.http.port,
     metrics,
     apply(next) {
       const previous = state;

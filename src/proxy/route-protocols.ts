@@ -1,0 +1,63 @@
+/**
+ * Routes' `protocols`, checked once the router matched and before any plugin runs. On the HTTPS
+ * listener a route without `https` is answered as if no route matched (404). A plain request to a
+ * route without `http` gets 426 `PC_PROXY_HTTPS_REQUIRED` (with `Upgrade` and `Connection`, as
+ * RFC 9110 §15.5.22 wants), or the redirect the route asks for with `https_redirect_status_code`
+ * (301, 302, 307 or 308) when the Host allows a safe one (`https-redirect.ts`).
+ *
+ * A request that reached the plain listener through a trusted proxy (`trusted_ips`) that says
+ * `X-Forwarded-Proto: https` was HTTPS up to that proxy: it counts as HTTPS for the 426/redirect
+ * check (otherwise a route behind a TLS-terminating load balancer would redirect forever), as Kong
+ * does. The 404 check reads only the listener: a client cannot make an `http`-only route vanish.
+ */
+import type { ServerResponse } from 'node:http';
+import type { Route } from '../entities/routes.js';
+import { writeJsonError } from './json-error.js';
+import { httpsRedirectLocation } from './https-redirect.js';
+
+export type ProtocolVerdict = 'allowed' | 'no_route' | 'https_required';
+
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 307, 308]);
+
+/**
+ * Whether `route` may answer a request that came over TLS (`secure`) or plain HTTP. The caller
+ * turns `https_required` into `allowed` when a trusted proxy saw HTTPS (`saysHttps`): checked
+ * only then, so the usual request reads no more headers.
+ */
+export function checkRouteProtocols(route: Route, secure: boolean): ProtocolVerdict {
+  const protocols = route.protocols;
+  if (secure) return protocols.includes('https') ? 'allowed' : 'no_route';
+  return protocols.includes('http') ? 'allowed' : 'https_required';
+}
+
+/** True when a trusted proxy's `X-Forwarded-Proto` says the client spoke HTTPS to it. */
+export function saysHttps(value: string | string[] | undefined): boolean {
+  return typeof value === 'string' && value.trim().toLowerCase() === 'https';
+}
+
+export interface HttpsRequiredFacts {
+  /** The host the client asked for (Host header, or the absolute-form authority). */
+  readonly host: string | undefined;
+  /** The origin-form target as received: path and query. */
+  readonly pathAndQuery: string;
+  /** The HTTPS listener's port; null when it is off. */
+  readonly tlsPort: number | null;
+  readonly requestId: string;
+}
+
+/** Answers a plain request to an HTTPS-only route: the route's redirect, or 426. Returns the status sent. */
+export function answerHttpsRequired(res: ServerResponse, route: Route, facts: HttpsRequiredFacts): number {
+  // Until the route entity carries the field, its absence means 426.
+  const status = (route as { https_redirect_status_code?: number }).https_redirect_status_code ?? 426;
+  const location = REDIRECT_STATUSES.has(status) ? httpsRedirectLocation(facts.host, facts.pathAndQuery, facts.tlsPort) : null;
+  if (location !== null) {
+    res.writeHead(status, { location, 'content-length': 0, 'x-request-id': facts.requestId });
+    res.end();
+    return status;
+  }
+  // No redirect asked for, or none that is safe to build from this Host: the client is told to use TLS.
+  // `Upgrade` is hop-by-hop, so Connection names it; a connection the client (or HTTP/1.0) closes stays closing.
+  const connection = res.shouldKeepAlive ? 'Upgrade' : 'Upgrade, close';
+  writeJsonError(res, { status: 426, code: 'PC_PROXY_HTTPS_REQUIRED', headers: { upgrade: 'TLS/1.2, HTTP/1.1', connection } }, facts.requestId);
+  return 426;
+}

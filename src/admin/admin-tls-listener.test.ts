@@ -194,15 +194,15 @@ describe('Admin API over TLS (admin_listen_tls)', () => {
         'a key of another certificate',
         () => ({ admin_tls_cert: served.cert, admin_tls_key: nodeDefault.key }),
         undefined,
-        /the key does not match the certificate/,
+        /the private key does not belong to the certificate/,
       ],
       [
         'a certificate that is not one',
         () => ({ admin_tls_cert: '-----BEGIN CERTIFICATE-----\nbm9wZQ==\n-----END CERTIFICATE-----\n', admin_tls_key: served.key }),
         undefined,
-        /the certificate is not a PEM certificate/,
+        /the certificate is not a PEM X.509 certificate/,
       ],
-      ['a key that is not one', () => ({ admin_tls_cert: served.cert, admin_tls_key: served.cert }), undefined, /the key is not a PEM private key/],
+      ['a key that is not one', () => ({ admin_tls_cert: served.cert, admin_tls_key: served.cert }), undefined, /the private key is not a PEM private key/],
       ['no configured pair and no default certificate', () => ({}), undefined, /admin_listen_tls: set admin_tls_cert and admin_tls_key/],
     ];
     for (const [name, config, defaultCertificate, message] of cases) {
@@ -253,7 +253,7 @@ describe('Admin API over TLS (admin_listen_tls)', () => {
       assert.equal(h.server.setTlsCertificate({ cert: served.cert, key: nodeDefault.key }), false);
       assert.equal((await httpsCall(tlsPort(h), { ca: [ca.cert] })).fingerprint, served.x509.fingerprint256);
       const line = JSON.parse(logLines.slice(before).find((l) => l.includes('was not replaced'))!) as Record<string, unknown>;
-      assert.deepEqual([line['level'], line['problem']], ['warn', 'the key does not match the certificate']);
+      assert.deepEqual([line['level'], line['problem']], ['warn', 'the private key does not belong to the certificate']);
     });
 
     it('answers false without an HTTPS listener', async () => {

@@ -10,7 +10,6 @@
  * they were `{vault://…}` references) or else the node's default certificate; it can be replaced
  * while running (`setCertificate`): new connections get the new one, open ones keep theirs.
  */
-import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -19,6 +18,7 @@ import type { Config } from '../config/schema.js';
 import { adminTokenProblem, parseListen, type ListenAddress } from '../config/listen.js';
 import type { Logger } from '../observability/logger.js';
 import { readPemSetting } from '../tls/read-pem-setting.js';
+import { usableKeyPair } from '../tls/usable-key-pair.js';
 import { writeClientError } from './admin-errors.js';
 
 /** A certificate (PEM, chain allowed) and its private key (PEM). */
@@ -65,21 +65,10 @@ export function adminTlsCertificate(config: Config, defaultCertificate: Certific
   return problem === null ? { pair } : { problems: [`admin_tls_cert, admin_tls_key: ${problem}`] };
 }
 
-/** Why `pair` cannot be served, or null. Messages are ours: OpenSSL's may quote what it parsed. */
+/** Why `pair` cannot be served, or null (messages never quote the PEM). */
 export function pairProblem(pair: CertificatePair): string | null {
-  let cert: X509Certificate;
-  try {
-    cert = new X509Certificate(pair.cert);
-  } catch {
-    return 'the certificate is not a PEM certificate';
-  }
-  let matches: boolean;
-  try {
-    matches = cert.checkPrivateKey(createPrivateKey(pair.key));
-  } catch {
-    return 'the key is not a PEM private key';
-  }
-  return matches ? null : 'the key does not match the certificate';
+  const check = usableKeyPair(pair.cert, pair.key);
+  return check.ok ? null : check.problem;
 }
 
 /** Creates the listener (not yet listening) over `handler`, serving `certificate`. */

@@ -21,7 +21,7 @@ import { dataFolder } from '../keyring/keyring-local-material.js';
 import { readPem } from '../keyring/rsa-key-pair.js';
 import { ensurePrivateFolder, errnoCode, syncFolder, unlinkQuietly, writeSyncedTempFile } from '../keyring/keyring-blob-file.js';
 import { createSelfSignedCertificate } from './self-signed-certificate.js';
-import { checkKeyPair } from './check-key-pair.js';
+import { usableKeyPair } from './usable-key-pair.js';
 
 /** The default certificate and its key (PEM), and whether this start generated them. */
 export interface DefaultCertificate {
@@ -61,7 +61,7 @@ export async function loadDefaultCertificate(config: DefaultCertificateConfig, d
   }
   const cert = readSetting(certSetting, 'tls_default_cert');
   const key = readSetting(keySetting, 'tls_default_key');
-  const check = checkKeyPair(cert, key);
+  const check = usableKeyPair(cert, key);
   if (!check.ok) throw new ConfigError([`tls_default_cert, tls_default_key: ${check.problem}`]);
   warnOnExpiry(check.leaf, { source: 'tls_default_cert' }, deps);
   return { cert, key, generated: false };
@@ -95,7 +95,7 @@ async function loadOrGenerate(folder: string, deps: DefaultCertificateDeps): Pro
   } catch (err) {
     throw broken((err as Error).message);
   }
-  const check = checkKeyPair(cert, key);
+  const check = usableKeyPair(cert, key);
   if (!check.ok) throw broken(check.problem);
   if (process.platform !== 'win32' && (statSync(keyPath).mode & 0o077) !== 0) {
     deps.logger.warn({ path: keyPath }, 'the default TLS key file is readable by other users: chmod 600 it');

@@ -2,14 +2,15 @@
  * Whether a certificate and a private key, both PEM, make a usable pair: the certificate parses
  * (the first one of a chain is the leaf), the key parses (an encrypted key cannot be used: the
  * node has no passphrase), and the key is the certificate's. Problems are short sentences that
- * never quote the PEM.
+ * never quote the PEM. What a server needs to serve the pair at all, dates aside (an expired
+ * default certificate only warns); the Admin API's stricter write-time check is key-pair-check.ts.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 
 export type KeyPairCheck = { readonly ok: true; readonly leaf: X509Certificate } | { readonly ok: false; readonly problem: string };
 
 /** Checks `certPem` and `keyPem` belong together; never throws. */
-export function checkKeyPair(certPem: string, keyPem: string): KeyPairCheck {
+export function usableKeyPair(certPem: string, keyPem: string): KeyPairCheck {
   let leaf: X509Certificate;
   try {
     leaf = new X509Certificate(certPem);

@@ -245,6 +245,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       {
         proxy: `${proxyAddress.address}:${proxyAddress.port}`,
         ...(proxyTlsAddress ? { proxyTls: `${proxyTlsAddress.address}:${proxyTlsAddress.port}` } : {}),
+        ...(admin.tlsAddress() ? { adminTls: `${admin.tlsAddress()!.host}:${admin.tlsAddress()!.port}` } : {}),
         admin: `${adminAddress.host}:${adminAddress.port}`,
         database: config.database,
       },

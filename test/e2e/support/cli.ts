@@ -15,6 +15,9 @@ export const BIN = fileURLToPath(new URL('../../../bin/portcullis.js', import.me
 export interface CliNode {
   readonly proxyUrl: string;
   readonly adminUrl: string;
+  /** `host:port` of the HTTPS proxy listener and of the HTTPS Admin API listener, when on. */
+  readonly proxyTls: string | undefined;
+  readonly adminTls: string | undefined;
   readonly configFile: string;
   readonly process: ChildProcess;
   /** Every log line so far. */
@@ -64,7 +67,7 @@ export async function startCliNode(configFile: string, env: Record<string, strin
   const child = spawn(process.execPath, [BIN, 'start', '--config', configFile], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const started = await new Promise<{ proxy: string; admin: string }>((resolve, reject) => {
+  const started = await new Promise<{ proxy: string; admin: string; proxyTls?: string; adminTls?: string }>((resolve, reject) => {
     let buffer = '';
     const timer = setTimeout(() => {
       child.kill();
@@ -79,7 +82,7 @@ export async function startCliNode(configFile: string, env: Record<string, strin
         logs.push(line);
         if (line.includes('"portcullis started"')) {
           clearTimeout(timer);
-          const parsed = JSON.parse(line) as { proxy: string; admin: string };
+          const parsed = JSON.parse(line) as { proxy: string; admin: string; proxyTls?: string; adminTls?: string };
           resolve(parsed);
         }
       }
@@ -95,6 +98,8 @@ export async function startCliNode(configFile: string, env: Record<string, strin
   return {
     proxyUrl: url(started.proxy),
     adminUrl: url(started.admin),
+    proxyTls: started.proxyTls,
+    adminTls: started.adminTls,
     configFile,
     process: child,
     logs,

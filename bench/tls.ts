@@ -87,6 +87,7 @@ http {
 
 async function startPortcullis(dir: string, upstreamPort: number, cert: string, key: string): Promise<{ child: ChildProcess; https: number; http: number }> {
   const [http, https, adminPort] = [await freePort(), await freePort(), await freePort()];
+  mkdirSync(dir, { recursive: true });
   const config = join(dir, 'portcullis.yaml');
   writeFileSync(
     config,
@@ -144,8 +145,13 @@ async function main(): Promise<void> {
   writeFileSync(keyFile, pair.key, { mode: 0o600 });
 
   const upstream: ChildServer = await startScript('upstream', 'bench/upstream.ts', [], SERVER_CPU);
+  const children: ChildProcess[] = [upstream.child];
+  // A failed start must not leave servers behind (they hold the terminal's output open).
+  process.once('exit', () => children.forEach((c) => c.kill('SIGKILL')));
   const nginx = await startNginx(join(dir, 'nginx'), upstream.port, certFile, keyFile);
+  children.push(nginx.child);
   const portcullis = await startPortcullis(join(dir, 'pc'), upstream.port, pair.cert, pair.key);
+  children.push(portcullis.child);
   const targets: Target[] = [
     { name: 'nginx https keep-alive', url: `https://localhost:${nginx.https}/`, pid: nginx.child.pid, mode: 'keep-alive' },
     { name: 'portcullis https keep-alive', url: `https://localhost:${portcullis.https}/`, pid: portcullis.child.pid, mode: 'keep-alive' },

@@ -182,6 +182,25 @@ for (const dialect of DIALECTS) {
       for (const r of literal) assert.match(String(r['key']), /^\$ke\$1\$/);
     });
 
+    it('keeps serving its certificates across a keyring rotation: a new active key and a rewrap rebuild the secure contexts', async () => {
+      const versionOf = async () => Number(/^portcullis_config_version (\d+)/m.exec((await t.call('GET', '/metrics')).text)?.[1]);
+      const before = await versionOf();
+      const generated = await t.call('POST', '/keyring/generate');
+      assert.equal(generated.status, 200, generated.text);
+      assert.equal((await t.call('POST', '/keyring/activate', { key: generated.body.id })).status, 204);
+      assert.equal((await t.call('POST', '/keyring/rewrap')).status, 202);
+      const deadline = Date.now() + 10_000;
+      while ((await t.call('GET', '/keyring/rewrap')).body.status === 'running' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal((await t.call('GET', '/keyring/rewrap')).body.status, 'done');
+      const rows = await t.node.store.db.selectFrom('certificates').select(['key']).execute();
+      const literal = rows.map((r) => String(r['key'])).filter((k) => k.startsWith('$ke$'));
+      assert.ok(literal.length >= 2);
+      for (const k of literal) assert.ok(k.startsWith(`$ke$1$-${generated.body.id}-`), 'every key is under the new active key');
+      assert.ok((await versionOf()) > before, 'the proxy state (and its secure contexts) was rebuilt');
+      assert.equal((await handshake(tlsPort, 'api.example.test')).fingerprint, fp(exact));
+      assert.equal((await handshake(tlsPort, 'www.example.test')).fingerprint, fp(wildcard));
+    });
+
     it('serves the new certificate after its key and certificate rotate in the store vault', async () => {
       assert.equal((await t.call('POST', '/vaults', { prefix: 'tls', name: 'store' })).status, 201);
       const one = await ca.issue({ names: ['vaulted.example.org'] });

@@ -55,6 +55,8 @@ export type AdminRoutes = (app: FastifyInstance, kit: AdminRouteKit) => Promise<
 /** What the Admin API needs from the composition root. */
 export interface AdminServerDeps {
   readonly store: Store;
+  /** The node's name shown to operators; the store's instance id when absent (tests). */
+  readonly nodeName?: string;
   readonly config: Config;
   readonly logger: Logger;
   readonly metrics?: ProxyMetrics | undefined;
@@ -154,7 +156,8 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
     ...(deps.keyringProblem ? { keyringProblem: () => deps.keyringProblem!() } : {}),
     totalRequests: () => totalRequests,
     version: VERSION,
-    nodeId: store.nodeId,
+    nodeName: deps.nodeName ?? store.nodeId,
+    instanceId: store.nodeId,
     plugins: deps.plugins,
   });
   registerOpenApiEndpoint(app, () => openapi.document());

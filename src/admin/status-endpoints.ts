@@ -24,7 +24,10 @@ export interface StatusDeps {
   /** Requests this admin server has answered so far. */
   totalRequests(): number;
   readonly version: string;
-  readonly nodeId: string;
+  /** The node's name (config `node_id`, or the host name). */
+  readonly nodeName: string;
+  /** This process's instance id (random at start): what its cluster events carry. */
+  readonly instanceId: string;
   /** Names of the plugins this node can run, if the composition root passes them. */
   readonly plugins?: readonly string[] | undefined;
   /** How long `/status` and `/status/ready` wait for the database, in milliseconds. */
@@ -34,7 +37,8 @@ export interface StatusDeps {
 const NodeInfo = Type.Object({
   tagline: Type.String(),
   version: Type.String(),
-  node_id: Type.String(),
+  node_id: Type.String({ description: "the node's name (`node_id` in the config, or the host name)" }),
+  instance_id: Type.String({ description: 'this process, random at each start: what its cluster events carry' }),
   database: Type.String({ description: 'sqlite or postgres' }),
   plugins: Type.Object({ available_on_server: Type.Array(Type.String()) }),
 });
@@ -80,7 +84,8 @@ export function registerStatusEndpoints(app: FastifyInstance, deps: StatusDeps):
   app.get('/', { schema: { tags, summary: 'About this node', response: { 200: NodeInfo } } }, async () => ({
     tagline: 'Welcome to Portcullis',
     version: deps.version,
-    node_id: deps.nodeId,
+    node_id: deps.nodeName,
+    instance_id: deps.instanceId,
     database: deps.store.dialect,
     plugins: { available_on_server: [...(deps.plugins ?? [])] },
   }));

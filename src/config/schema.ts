@@ -198,7 +198,7 @@ export const ConfigSchema = Type.Object(
     ),
     node_id: describe(
       Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' })),
-      "This node's name in logs and cluster events; random per start when absent.",
+      "This node's name, shown to operators (logs, `GET /`); the host name when absent. Several processes may share it: each process also has its own instance id, random at every start, which its cluster events carry.",
     ),
     log_level: Type.Union(
       [

@@ -3,6 +3,7 @@
  * together. Nothing else constructs concrete parts; tests build nodes through here too.
  */
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { createLogger } from '../observability/logger.js';
@@ -54,7 +55,10 @@ export interface NodeOptions {
 }
 
 export interface RunningNode {
-  readonly nodeId: string;
+  /** The node's name (config `node_id`, or the host name): for operators. */
+  readonly nodeName: string;
+  /** This process's instance id, random at start: the identity of its cluster events. */
+  readonly instanceId: string;
   readonly config: Config;
   readonly logger: Logger;
   readonly store: Store;
@@ -77,8 +81,11 @@ const EVENT_RETENTION_MS = 24 * 3600 * 1000;
 
 export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const { config } = options;
-  const nodeId = config.node_id ?? randomUUID();
-  const logger = options.logger ?? createLogger({ level: config.log_level, nodeId });
+  // The name is for operators and may be shared by mistake (two processes, one config); the
+  // instance id is this process's own, so the event bus never mistakes another's events for its own.
+  const nodeName = config.node_id ?? hostname();
+  const instanceId = randomUUID();
+  const logger = options.logger ?? createLogger({ level: config.log_level, nodeId: nodeName, instanceId });
   // Before anything is opened: a default certificate that cannot be used is a start error.
   const usesDefault = config.proxy_listen_tls !== 'off' || (config.admin_listen_tls !== 'off' && config.admin_tls_cert === undefined);
   const defaultCertificate = usesDefault ? await loadDefaultCertificate(config, { logger }) : undefined;
@@ -91,7 +98,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     config,
     env: options.env ?? {},
     logger,
-    nodeId,
+    nodeId: instanceId,
     migrations: 'apply',
     ...(options.backends ? { backends: options.backends } : {}),
   });
@@ -156,6 +163,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     let ready = false;
     let runtimeRef: RuntimeLoader<RuntimeState> | undefined;
     const admin = createAdminServer({
+      nodeName,
       settled: async () => {
         await vaults.settled();
         await runtimeRef?.settled();
@@ -253,7 +261,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     );
 
     return {
-      nodeId,
+      nodeName,
+      instanceId,
       config,
       logger,
       store,

@@ -38,7 +38,10 @@ export const REDACT_PATHS: readonly string[] = (() => {
 
 export interface LoggerOptions {
   readonly level: LevelWithSilent;
+  /** The node's name (config `node_id`). */
   readonly nodeId?: string;
+  /** This process's instance id (random at start). */
+  readonly instanceId?: string;
   /** Where lines go; standard output when absent. */
   readonly destination?: DestinationStream;
 }
@@ -47,7 +50,7 @@ export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
       level: options.level,
-      base: options.nodeId ? { node: options.nodeId } : {},
+      base: { ...(options.nodeId ? { node: options.nodeId } : {}), ...(options.instanceId ? { instance: options.instanceId } : {}) },
       redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },

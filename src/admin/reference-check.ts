@@ -14,16 +14,19 @@ import { referenceSites } from '../secrets/reference-paths.js';
 
 /** Routes whose bodies may hold references (in `config`): plugin configurations and vaults. */
 const REFERENCING_ROUTE = /(^|\/)(plugins|vaults)(\/|$)/;
-/** Certificates hold references in their top-level PEM fields. */
-const CERTIFICATE_ROUTE = /^\/certificates(\/:[a-z_]+)?$/;
-const CERTIFICATE_FIELDS = ['cert', 'key', 'cert_alt', 'key_alt'] as const;
 
-/** Where `body` may hold references on `route`: each string with its path. */
-function sitesOf(route: string, body: Record<string, unknown>): { path: readonly string[]; value: string }[] {
-  if (CERTIFICATE_ROUTE.test(route)) {
-    return CERTIFICATE_FIELDS.filter((f) => typeof body[f] === 'string').map((f) => ({ path: [f], value: body[f] as string }));
-  }
-  return REFERENCING_ROUTE.test(route) ? referenceSites(body['config'], ['config']) : [];
+/** An entity whose top-level fields its definition marks `referenceable` (certificates' PEMs). */
+export interface ReferenceableEntity {
+  /** Its Admin API path segment (`certificates`). */
+  readonly segment: string;
+  readonly fields: readonly string[];
+}
+
+/** Where `body` may hold references on `route`: each string with its path (null: not a referencing route). */
+function sitesOf(route: string, body: Record<string, unknown>, entities: readonly ReferenceableEntity[]): { path: readonly string[]; value: string }[] | null {
+  const entity = entities.find((e) => route === `/${e.segment}` || new RegExp(`^/${e.segment}/:[a-z_]+$`).test(route));
+  if (entity) return entity.fields.filter((f) => typeof body[f] === 'string').map((f) => ({ path: [f], value: body[f] as string }));
+  return REFERENCING_ROUTE.test(route) ? referenceSites(body['config'], ['config']) : null;
 }
 
 /**
@@ -32,17 +35,22 @@ function sitesOf(route: string, body: Record<string, unknown>): { path: readonly
  */
 export type ReferencePlacement = (route: string, body: Record<string, unknown>, path: readonly string[], reference: VaultReference) => boolean;
 
-export function createReferenceCheck(secrets: SecretResolver, placed: ReferencePlacement = () => true): (request: FastifyRequest) => Promise<void> {
+export function createReferenceCheck(
+  secrets: SecretResolver,
+  placed: ReferencePlacement = () => true,
+  entities: readonly ReferenceableEntity[] = [],
+): (request: FastifyRequest) => Promise<void> {
   return async (request) => {
     if (request.method !== 'POST' && request.method !== 'PUT' && request.method !== 'PATCH') return;
     const route = request.routeOptions.url ?? '';
-    if (!REFERENCING_ROUTE.test(route) && !CERTIFICATE_ROUTE.test(route)) return;
     if ((request.query as Record<string, unknown> | undefined)?.['allow_unresolved'] === 'true') return;
     const body = request.body as Record<string, unknown> | null | undefined;
     if (!body || typeof body !== 'object') return;
+    const sites = sitesOf(route, body, entities);
+    if (sites === null) return;
     const fields: FieldError[] = [];
     await Promise.all(
-      sitesOf(route, body).map(async (site) => {
+      sites.map(async (site) => {
         const found = findFieldReference(site.value);
         if (found.kind !== 'reference' || !placed(route, body, site.path, found.parsed)) return;
         try {

@@ -31,7 +31,7 @@ import { preparePluginSecrets } from '../secrets/prepare-plugin-secrets.js';
 import { vaultReloader } from '../secrets/vault-reloader.js';
 import { createSecretMetrics } from '../secrets/secret-metrics.js';
 import { vaultRoutes } from '../admin/resources/vaults.js';
-import { createReferenceCheck } from '../admin/reference-check.js';
+import { createReferenceCheck, type ReferenceableEntity } from '../admin/reference-check.js';
 import { isFlaggedPath } from '../secrets/reference-paths.js';
 import { redactSecrets } from '../secrets/redact-secrets.js';
 import { prepareTlsMaterial } from '../tls/prepare-tls-material.js';
@@ -170,11 +170,15 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       },
       // A plugin's references are checked where its schema takes them: validation names a misplaced one better.
       views: { plugins: (p) => ({ ...p, config: redactSecrets(p['config'], registry.encryptedPaths(String(p['name']))) }) },
-      referenceCheck: createReferenceCheck(secrets, (route, body, path, reference) => {
-        // A vault's config may reference only env (its validation says so otherwise).
-        if (/(^|\/)vaults(\/|$)/.test(route)) return reference.prefix === 'env';
-        return typeof body['name'] === 'string' ? isFlaggedPath(path.slice(1), registry.referenceablePaths(body['name'])) : true;
-      }),
+      referenceCheck: createReferenceCheck(
+        secrets,
+        (route, body, path, reference) => {
+          // A vault's config may reference only env (its validation says so otherwise).
+          if (/(^|\/)vaults(\/|$)/.test(route)) return reference.prefix === 'env';
+          return typeof body['name'] === 'string' ? isFlaggedPath(path.slice(1), registry.referenceablePaths(body['name'])) : true;
+        },
+        referenceableEntities(store),
+      ),
       store,
       config,
       logger,
@@ -325,5 +329,16 @@ function watchAdminCertificate(
       .catch((err: unknown) =>
         logger.error({ code: (err as { code?: string }).code }, 'admin_tls_cert: the rotated certificate could not be resolved; the previous one is kept'),
       );
+  });
+}
+
+/** Entities with top-level `referenceable` fields (certificates' PEMs), from their definitions. */
+function referenceableEntities(store: Store): ReferenceableEntity[] {
+  return (['certificates', 'ca_certificates', 'services', 'routes', 'consumers', 'plugins', 'snis'] as const).flatMap((name) => {
+    const def = store.dao(name)?.definition;
+    const fields = Object.entries(def?.fields ?? {})
+      .filter(([, f]) => f.referenceable && f.kind !== 'json')
+      .map(([field]) => field);
+    return def && fields.length > 0 ? [{ segment: def.path ?? def.name.replaceAll('_', '-'), fields }] : [];
   });
 }

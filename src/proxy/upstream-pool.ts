@@ -155,9 +155,17 @@ export function createUpstreamPool(config: UpstreamPoolConfig): UpstreamPool {
 
 /** `host[:port]` for the Host header sent upstream (the port only when not the protocol's default). */
 export function upstreamHostHeader(service: Service): string {
-  const host = bracketed(service.host);
-  return service.port === (service.protocol === 'https' ? 443 : 80) ? host : `${host}:${service.port}`;
+  let header = hostHeaders.get(service);
+  if (header === undefined) {
+    const host = bracketed(service.host);
+    header = service.port === (service.protocol === 'https' ? 443 : 80) ? host : `${host}:${service.port}`;
+    hostHeaders.set(service, header);
+  }
+  return header;
 }
+
+/** Per service object (immutable, replaced on change): computed once, not per request. */
+const hostHeaders = new WeakMap<Service, string>();
 
 function bracketed(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;

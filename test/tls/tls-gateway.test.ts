@@ -226,6 +226,21 @@ for (const dialect of DIALECTS) {
       assert.equal(seen.fingerprint, fp(two));
     });
 
+    it('refuses a key reference that cannot be resolved now with 400 PC_VAULT_UNRESOLVED, unless ?allow_unresolved=true', async () => {
+      const pair = await ca.issue({ names: ['later.example.org'] });
+      const body = { cert: pair.cert, key: '{vault://env/tls-not-there-yet}' };
+      const refused = await t.call('POST', '/certificates', body);
+      assert.equal(refused.status, 400, refused.text);
+      assert.equal(refused.body.code, 'PC_VAULT_UNRESOLVED');
+      assert.deepEqual(
+        (refused.body.fields as { path: string }[]).map((f) => f.path),
+        ['key'],
+      );
+      const saved = await t.call('POST', '/certificates?allow_unresolved=true', { ...body, snis: ['later.example.org'] });
+      assert.equal(saved.status, 201, saved.text);
+      assert.equal((await handshake(tlsPort, 'later.example.org')).fingerprint, null, 'its name is refused, never given the default certificate');
+    });
+
     it('refuses expired and mismatched pairs with 400 naming the field, quoting no PEM', async () => {
       const expired = await ca.issue({ names: ['old.example.org'], notBefore: Date.now() - 30 * DAY, notAfter: Date.now() - DAY });
       const other = await ca.issue({ names: ['other.example.org'] });

@@ -3,7 +3,7 @@
  * proxy server on another, a state holder the test can swap, and a small client. Everything
  * listens on port 0 and is closed by `close()`.
  */
-import { createServer, request, type IncomingHttpHeaders, type RequestListener, type Server } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { loadConfig } from '../../config/load-config.js';
@@ -92,19 +92,7 @@ export interface SendOptions {
 export function send(port: number, path: string, options: SendOptions = {}): Promise<TestResponse> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const body = Buffer.concat(chunks);
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body,
-          text: body.toString('utf8'),
-          json: <T>() => JSON.parse(body.toString('utf8')) as T,
-        });
-      });
+      readAnswer(res).then(resolve, reject);
     });
     req.on('error', reject);
     req.end(options.body);
@@ -128,4 +116,17 @@ export interface Echo {
   readonly url: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: string;
+}
+
+/** Reads a whole response into a TestResponse. */
+export function readAnswer(res: IncomingMessage): Promise<TestResponse> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('error', reject);
+    res.on('end', () => {
+      const body = Buffer.concat(chunks);
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8'), json: <T>() => JSON.parse(body.toString('utf8')) as T });
+    });
+  });
 }

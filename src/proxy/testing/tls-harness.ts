@@ -16,7 +16,7 @@ import { createMetrics, type ProxyMetrics } from '../../observability/metrics.js
 import { BUILTIN_PLUGINS, createPluginRegistry } from '../../plugins/registry.js';
 import { buildRuntimeState, type RuntimeSnapshot, type RuntimeState } from '../runtime-state.js';
 import { createProxyServer, type ProxyServer } from '../proxy-server.js';
-import type { SendOptions, TestResponse } from './harness.js';
+import { readAnswer, type SendOptions, type TestResponse } from './harness.js';
 
 export interface TestTlsProxy {
   readonly proxy: ProxyServer;
@@ -116,20 +116,7 @@ export function sendTls(
       (res) => {
         // Taken now: a keep-alive agent detaches the socket from the response once it ends.
         const socket = res.socket as TLSSocket;
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const body = Buffer.concat(chunks);
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body,
-            text: body.toString('utf8'),
-            json: <T>() => JSON.parse(body.toString('utf8')) as T,
-            socket,
-          });
-        });
+        readAnswer(res).then((answer) => resolve({ ...answer, socket }), reject);
       },
     );
     req.on('error', reject);

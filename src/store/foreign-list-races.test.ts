@@ -33,11 +33,12 @@ for (const dialect of DIALECTS) {
         await new Promise<void>((r) => (release = r));
       });
       await listed;
-      const deleting = t.store.caCertificates.delete(ca.id);
+      // The outcome is observed from the start: the delete may settle before the test awaits it.
+      const refusedDelete = rejectsWith(t.store.caCertificates.delete(ca.id), 'PC_STORE_REFERENCED');
       await sleep(150); // the delete reaches the database while the service is not committed yet
       release();
       await writing;
-      await rejectsWith(deleting, 'PC_STORE_REFERENCED');
+      await refusedDelete;
       assert.ok(await t.store.caCertificates.get(ca.id));
       await t.store.services.delete('racer');
       await t.store.caCertificates.delete(ca.id);
@@ -54,11 +55,12 @@ for (const dialect of DIALECTS) {
         await new Promise<void>((r) => (release = r));
       });
       await gone;
-      const writing = t.store.services.insert({ name: 'late', url: 'https://late.test', ca_certificates: [ca.id] });
+      // Observed from the start: the write fails as soon as the delete commits, maybe before `await deleting` returns.
+      const refusedWrite = rejectsWith(t.store.services.insert({ name: 'late', url: 'https://late.test', ca_certificates: [ca.id] }), 'PC_VALIDATION_FAILED');
       await sleep(150);
       release();
       await deleting;
-      const refused = await rejectsWith(writing, 'PC_VALIDATION_FAILED');
+      const refused = await refusedWrite;
       assert.equal(refused.fields?.[0]?.path, 'ca_certificates.0');
       assert.equal(await t.store.services.get('late'), null);
     });

@@ -16,11 +16,31 @@ export interface EventSubscriber {
   onResync(reason: string): void;
 }
 
+export interface EventBusHealth {
+  /** How remote events arrive: `poll` (reads the table every cluster_poll_interval) or `notify` (PostgreSQL LISTEN, with a slow safety poll). */
+  readonly mode: 'poll' | 'notify';
+  /** False while the event table (or the LISTEN connection) cannot be read; events are then missed until it returns. */
+  readonly connected: boolean;
+  /** True once every event up to the newest one seen has been read after the last (re)connect. */
+  readonly caughtUp: boolean;
+  /** Every event with an id ≤ this one has been applied by this process. */
+  readonly appliedThrough: number;
+  /** When the last event was applied (ms since the epoch), or null. */
+  readonly lastAppliedAt: number | null;
+  /** Since when reads fail (ms since the epoch), or null. */
+  readonly failingSince: number | null;
+}
+
 export interface EventBus {
   subscribe(subscriber: EventSubscriber): () => void;
   start(): Promise<void>;
   /** Reads new events now (tests and the CLI use it instead of waiting for the timer). */
   poll(): Promise<void>;
+  /** Every event with an id ≤ the result has been applied by this process (ids skipped over and still awaited excluded). */
+  appliedThrough(): number;
+  /** Called after events were applied, with the new appliedThrough(). */
+  onApplied(listener: (appliedThrough: number) => void): () => void;
+  health(): EventBusHealth;
   stop(): void;
 }
 
@@ -44,6 +64,20 @@ export function createEventBus(options: EventBusOptions): EventBus {
   let polling: Promise<void> | undefined;
   let failingSince = 0;
   let polls = 0;
+  let lastAppliedAt: number | null = null;
+  const appliedListeners = new Set<(appliedThrough: number) => void>();
+  const appliedThrough = () => (holes.size === 0 ? lastId : Math.min(lastId, Math.min(...holes.keys()) - 1));
+  const announceApplied = () => {
+    lastAppliedAt = Date.now();
+    const through = appliedThrough();
+    for (const l of appliedListeners) {
+      try {
+        l(through);
+      } catch (err) {
+        logger.error({ err }, 'an applied-event listener failed');
+      }
+    }
+  };
 
   const deliver = (events: readonly ClusterEvent[]) => {
     for (const s of subscribers) {
@@ -101,6 +135,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
     // Our own writes were delivered at commit time.
     const remote = events.filter((e) => e.node_id !== store.nodeId);
     if (remote.length > 0) deliver(remote);
+    announceApplied();
     if (batchFull) await pollOnce();
     if (options.retention && ++polls % 1000 === 0) {
       store.events.prune(Date.now() - options.retention).catch(() => {});
@@ -123,6 +158,21 @@ export function createEventBus(options: EventBusOptions): EventBus {
     },
     async poll() {
       await (polling ?? pollOnce());
+    },
+    appliedThrough,
+    onApplied(listener) {
+      appliedListeners.add(listener);
+      return () => appliedListeners.delete(listener);
+    },
+    health() {
+      return {
+        mode: 'poll',
+        connected: failingSince === 0,
+        caughtUp: failingSince === 0,
+        appliedThrough: appliedThrough(),
+        lastAppliedAt,
+        failingSince: failingSince === 0 ? null : failingSince,
+      };
     },
     stop() {
       if (timer) clearInterval(timer);

@@ -70,6 +70,7 @@ export const ERROR_CATALOGUE = {
   PC_KEYRING_EMPTY: { status: 503, message: 'The keyring has no active key; nothing can be encrypted' },
   PC_KEYRING_VAULT_UNAVAILABLE: { status: 503, message: 'The keyring could not be read from Vault' },
   PC_KEYRING_REWRAP_RUNNING: { status: 409, message: 'A rewrap is already running' },
+  PC_KEYRING_NOT_SHARED: { status: 503, message: 'No running node has handed this node the keyring keys it lacks' },
 
   // Secrets management: vault references and their backends. Messages name the reference, never a value.
   PC_VAULT_NOT_FOUND: { status: 404, message: 'The secret was not found in its vault' },
@@ -78,6 +79,9 @@ export const ERROR_CATALOGUE = {
   PC_VAULT_UNRESOLVED: { status: 400, message: 'A vault reference in the request cannot be resolved' },
   PC_VAULT_VALUE_TOO_LARGE: { status: 502, message: 'A secret is larger than vault_max_value_size' },
   PC_VAULT_UNKNOWN: { status: 404, message: 'No vault has this prefix' },
+
+  // Clustering
+  PC_CLUSTER_EVENT_UNKNOWN: { status: 404, message: 'No cluster event has this id (events are purged after cluster_events_retention)' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

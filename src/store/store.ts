@@ -40,7 +40,7 @@ import { guardWrites } from './guarded-writes.js';
 export type DatabaseConfig = Pick<
   Config,
   'database' | 'sqlite_path' | 'pg_host' | 'pg_port' | 'pg_user' | 'pg_password' | 'pg_database' | 'pg_ssl' | 'pg_max_connections'
-> & { readonly pg_url?: string };
+> & { readonly pg_url?: string; readonly pg_connect_timeout?: number };
 
 export interface StoreOptions {
   readonly config: DatabaseConfig;
@@ -131,6 +131,7 @@ export function createStore(options: StoreOptions): Store {
           database: config.pg_database,
           ssl: config.pg_ssl,
           maxConnections: config.pg_max_connections,
+          ...(config.pg_connect_timeout !== undefined ? { connectTimeout: config.pg_connect_timeout } : {}),
           ...(config.pg_url ? { connectionString: config.pg_url } : {}),
         })
       : createSqliteDatabase({ path: config.sqlite_path });

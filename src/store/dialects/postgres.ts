@@ -17,6 +17,8 @@ export interface PostgresOptions {
   readonly database: string;
   readonly ssl: boolean;
   readonly maxConnections: number;
+  /** How long a new connection may take, in ms (default 5000). */
+  readonly connectTimeout?: number;
   /** A full connection string; wins over the fields above when set (tests). */
   readonly connectionString?: string;
 }
@@ -48,7 +50,7 @@ export function createPostgresDatabase(options: PostgresOptions): Kysely<any> {
       : { host: options.host, port: options.port, user: options.user, password: passwordFor, database: options.database }),
     ssl: options.ssl ? { rejectUnauthorized: true } : false,
     max: options.maxConnections,
-    connectionTimeoutMillis: 5000,
+    connectionTimeoutMillis: options.connectTimeout ?? 5000,
     idleTimeoutMillis: 30_000,
     types,
   });

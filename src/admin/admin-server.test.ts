@@ -164,9 +164,8 @@ describe('Admin API server', () => {
   describe('415', () => {
     for (const [type, body] of [
       ['text/plain', 'username=carol'],
-      ['application/x-www-form-urlencoded', 'username=carol'],
-      ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="username"\r\n\r\ncarol\r\n--x--'],
       ['application/xml', '<consumer/>'],
+      ['application/octet-stream', 'username=carol'],
     ] as const) {
       it(`refuses a ${type.split(';')[0]} body with PC_UNSUPPORTED_MEDIA_TYPE`, async () => {
         const res = await h.call('POST', '/consumers', body, { ...AUTH, 'content-type': type });

@@ -32,13 +32,18 @@ import { createBrowserGuard } from './browser-guard.js';
 import { CORE_ENTITIES, registerEntityApi } from './entity-api.js';
 import type { EntityResource } from './entity-resource.js';
 import { createOpenApiCollector } from './openapi-document.js';
-import { registerJsonBodyParser } from './json-body-parser.js';
+import { MAX_BODY_DEPTH, registerJsonBodyParser } from './json-body-parser.js';
 import { createRequestLog } from './request-log.js';
 import { createRouteTable } from './route-table.js';
 import { registerStatusEndpoints } from './status-endpoints.js';
 import { adminTlsCertificate, createAdminTlsListener, type AdminTlsListener, type CertificatePair } from './admin-tls-listener.js';
 import { createValidatorCompiler } from './validator-compiler.js';
 import { createWriteWarningLog } from './write-warnings.js';
+import { registerFormBodyParsers } from './forms/form-body-parser.js';
+import type { PluginSchemaLookup } from './forms/form-coercion.js';
+
+/** Most fields of one form body (a route with every list filled stays far below). */
+const MAX_FORM_FIELDS = 1000;
 
 /** What a function in `extraRoutes` receives besides the Fastify instance. */
 export interface AdminRouteKit {
@@ -65,6 +70,8 @@ export interface AdminServerDeps {
   /** Why the keyring is incomplete (a key the database uses is not held), or null: makes `/status/ready` 503. */
   keyringProblem?(): PortcullisError | null;
   readonly extraRoutes?: readonly AdminRoutes[];
+  /** A plugin's config schema: form bodies (`config.minute=5`) are converted by it before validation. */
+  readonly pluginConfigSchema?: PluginSchemaLookup;
   /**
    * Resolves when this node has applied every write made so far (its proxy state rebuilt). A
    * write's response waits for it, so a client that changed something and then calls the proxy
@@ -122,8 +129,14 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
   app.setValidatorCompiler(createValidatorCompiler());
   // Response schemas document; they do not filter. Plain JSON.stringify sends what the handler built.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  // Only application/json (any charset) is parsed; everything else is 415.
+  // JSON, and Kong's form bodies (urlencoded, multipart) converted to the route's types; anything else is 415.
   registerJsonBodyParser(app);
+  registerFormBodyParsers(app, {
+    bodyLimit: config.admin_max_body_size,
+    maxFields: MAX_FORM_FIELDS,
+    maxDepth: MAX_BODY_DEPTH,
+    ...(deps.pluginConfigSchema ? { pluginSchema: deps.pluginConfigSchema } : {}),
+  });
   app.addHook('onRoute', (route) => {
     routes.add(route);
     openapi.add(route);

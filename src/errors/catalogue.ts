@@ -9,7 +9,7 @@ export const ERROR_CATALOGUE = {
   PC_BAD_REQUEST: { status: 400, message: 'The request could not be understood' },
   PC_BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   PC_HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large' },
-  PC_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body must be JSON (application/json)' },
+  PC_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body must be JSON, application/x-www-form-urlencoded or multipart/form-data' },
   PC_NOT_FOUND: { status: 404, message: 'Not found' },
   PC_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
   PC_INTERNAL: { status: 500, message: 'An unexpected error occurred' },

@@ -187,6 +187,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       isReady: () => ready,
       keyringProblem: () => keyring.problem(),
       plugins: registry.list().map((d) => d.name),
+      pluginConfigSchema: (name) => registry.get(name)?.configSchema,
       extraRoutes: [
         apiKeyRoutes({ keys: apiKeys.service, tokenProtected: Boolean(config.admin_token) }),
         basicAuthRoutes(),

@@ -40,6 +40,7 @@ import { adminTlsCertificate, createAdminTlsListener, type AdminTlsListener, typ
 import { createValidatorCompiler } from './validator-compiler.js';
 import { createWriteWarningLog } from './write-warnings.js';
 import { registerFormBodyParsers } from './forms/form-body-parser.js';
+import { registerTagEndpoints } from './resources/tags.js';
 import type { PluginSchemaLookup } from './forms/form-coercion.js';
 
 /** Most fields of one form body (a route with every list filled stays far below). */
@@ -162,6 +163,7 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
   app.setNotFoundHandler(routes.notFound);
 
   const resources = registerEntityApi(app, { store, nameSchema: openapi.name, ...(deps.views ? { views: deps.views } : {}) }, CORE_ENTITIES);
+  registerTagEndpoints(app, store, [...CORE_ENTITIES, 'basicauth_credentials', 'vaults']);
   registerStatusEndpoints(app, {
     store,
     metrics: deps.metrics,

@@ -12,7 +12,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../store/store.js';
 import type { EntityResource } from './entity-resource.js';
-import { ErrorResponses, ListQuery, NoContent, PathParams } from './http-schemas.js';
+import { ErrorResponses, NoContent, PathParams, resourceListQuery } from './http-schemas.js';
 import { listBody, pageOptions, type PageQuery } from './list-response.js';
 import { assertKeyMatchesPath, daoFor, pathParam } from './entity-params.js';
 
@@ -30,7 +30,7 @@ export function registerEntityEndpoints(app: FastifyInstance, store: Store, reso
 
   app.get(
     collection,
-    { schema: { tags, summary: `List ${segment}`, querystring: ListQuery, response: { 200: resource.list, ...ErrorResponses(400) } } },
+    { schema: { tags, summary: `List ${segment}`, querystring: resourceListQuery(resource), response: { 200: resource.list, ...ErrorResponses(400) } } },
     async (request) => {
       const options = pageOptions(request.query as PageQuery);
       return listBody(await dao.list(options), request, options.size, view);

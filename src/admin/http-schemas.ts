@@ -25,6 +25,27 @@ export const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
+/** Query of a listing of tagged entities: `ListQuery` and `tags` (`a,b`: all of them; `a/b`: any of them). */
+export const TaggedListQuery = Type.Object(
+  {
+    ...ListQuery.properties,
+    tags: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 2048,
+        description: 'only entities holding every tag of `a,b`, or any tag of `a/b` (at most 16 tags)',
+        examples: ['prod,team-a'],
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** The listing query of an entity's endpoints: with `tags` when the entity has tags. */
+export function resourceListQuery(resource: { readonly definition: { readonly fields: Readonly<Record<string, unknown>> } }): TObject {
+  return resource.definition.fields['tags'] ? TaggedListQuery : ListQuery;
+}
+
 /** A listing: one page of `item`, the offset of the next page, and a ready-made link to it. */
 export function ListResponse(item: TSchema): TObject {
   return Type.Object({

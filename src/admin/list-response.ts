@@ -5,11 +5,14 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { DEFAULT_PAGE_SIZE, type Page } from '../store/pagination.js';
+import { parseTagFilter, type TagFilter } from '../store/tag-filter.js';
 
 /** A validated listing query (see `ListQuery`). */
 export interface PageQuery {
   readonly size?: number;
   readonly offset?: string;
+  /** Only on listings of tagged entities. */
+  readonly tags?: string;
 }
 
 /** The JSON body of a listing. */
@@ -19,9 +22,13 @@ export interface ListBody<T> {
   readonly next: string | null;
 }
 
-/** The store's list options for a validated query. */
-export function pageOptions(query: PageQuery): { size: number; offset?: string } {
-  return { size: query.size ?? DEFAULT_PAGE_SIZE, ...(query.offset ? { offset: query.offset } : {}) };
+/** The store's list options for a validated query; a `tags` filter (TaggedListQuery) is parsed, 400 when malformed. */
+export function pageOptions(query: PageQuery): { size: number; offset?: string; tags?: TagFilter } {
+  return {
+    size: query.size ?? DEFAULT_PAGE_SIZE,
+    ...(query.offset ? { offset: query.offset } : {}),
+    ...(query.tags !== undefined ? { tags: parseTagFilter(query.tags) } : {}),
+  };
 }
 
 /** The request path without its query string, as the client sent it. */

@@ -15,7 +15,7 @@ import type { BaseEntity } from '../entities/entity.js';
 import { PortcullisError } from '../errors/portcullis-error.js';
 import type { Store } from '../store/store.js';
 import type { EntityResource } from './entity-resource.js';
-import { ErrorResponses, ListQuery, NoContent, PathParams } from './http-schemas.js';
+import { ErrorResponses, NoContent, PathParams, resourceListQuery } from './http-schemas.js';
 import { listBody, pageOptions, type PageQuery } from './list-response.js';
 import { assertKeyMatchesPath, daoFor, notFound, pathParam } from './entity-params.js';
 
@@ -52,7 +52,7 @@ export function registerNestedEndpoints(app: FastifyInstance, store: Store, pare
         tags,
         summary: `List the ${child.segment} ${of}`,
         params: collectionParams,
-        querystring: ListQuery,
+        querystring: resourceListQuery(child),
         response: { 200: child.list, ...ErrorResponses(400, 404) },
       },
     },

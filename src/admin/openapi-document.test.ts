@@ -103,7 +103,7 @@ describe('Admin API OpenAPI document', () => {
       const list = doc.paths['/services/{service}/routes']!['get']!;
       assert.deepEqual(
         list.parameters.map((p) => `${p.in}:${p.name}`),
-        ['path:service', 'query:size', 'query:offset'],
+        ['path:service', 'query:size', 'query:offset', 'query:tags'],
       );
     });
 

@@ -11,6 +11,7 @@ import { sql } from 'kysely';
 import type { BaseEntity, EntityDefinition, EntityName } from '../entities/entity.js';
 import { isUuid } from '../entities/common-schemas.js';
 import { normalizeText } from '../schema/safe-text.js';
+import { matchesTags, tagCondition, type TagFilter } from './tag-filter.js';
 import { PortcullisError, type FieldError } from '../errors/portcullis-error.js';
 import { clampPageSize, decodeOffset, encodeOffset, type Page } from './pagination.js';
 import type { RowCodec } from './row-codec.js';
@@ -24,6 +25,8 @@ export interface ListOptions {
   readonly where?: Readonly<Record<string, string | number | boolean | null>>;
   /** Rows whose encrypted fields cannot be decrypted are returned marked UNREADABLE instead of failing the read (store/unreadable.ts). */
   readonly tolerant?: boolean;
+  /** Only entities whose `tags` hold all (or any) of these. */
+  readonly tags?: TagFilter;
 }
 
 type Input = Record<string, unknown>;
@@ -89,11 +92,33 @@ export class EntityDao<E extends BaseEntity = BaseEntity> {
         const column = this.#codec.column(field);
         q = value === null ? q.where(column, 'is', null) : q.where(column, '=', value);
       }
+      const tags = options.tags;
+      if (tags) {
+        if (!this.definition.fields['tags']) throw new Error(`${this.#table} has no tags to filter by`);
+        q = q.where((eb) => tagCondition(eb, this.#codec.column('tags'), tags));
+      }
       const rows = await q.execute();
       const decodeOptions = { tolerant: options.tolerant === true };
-      const data = rows.slice(0, size).map((r) => this.#codec.decode(r, decodeOptions) as unknown as E);
-      const last = data[data.length - 1];
+      const page = rows.slice(0, size).map((r) => this.#codec.decode(r, decodeOptions) as unknown as E);
+      const last = page[page.length - 1];
+      // The SQL narrowed by JSON text; the decoded tags decide (a page may then be one short, never wrong).
+      const data = tags ? page.filter((e) => matchesTags(tags, (e as Record<string, unknown>)['tags'])) : page;
       return { data, offset: rows.length > size && last ? encodeOffset(last.id) : null };
+    }, this.#table);
+  }
+
+  /** The id and tags of every entity (holding `tag`, when given): what `GET /tags` reads. */
+  async tagsById(tag?: string): Promise<{ id: string; tags: string[] }[]> {
+    if (!this.definition.fields['tags']) return [];
+    const column = this.#codec.column('tags');
+    const filter: TagFilter | undefined = tag === undefined ? undefined : { mode: 'all', tags: [tag] };
+    return this.#ctx.read(async (db) => {
+      let q = db.selectFrom(this.#table).select(['id', `${column} as tags`]);
+      if (filter) q = q.where((eb) => tagCondition(eb, column, filter));
+      const rows = await q.execute();
+      return rows
+        .map((r) => ({ id: String(r.id), tags: (typeof r.tags === 'string' ? JSON.parse(r.tags) : r.tags) as string[] }))
+        .filter((r) => !filter || matchesTags(filter, r.tags));
     }, this.#table);
   }
 

@@ -41,6 +41,7 @@ import { createValidatorCompiler } from './validator-compiler.js';
 import { createWriteWarningLog } from './write-warnings.js';
 import { registerFormBodyParsers } from './forms/form-body-parser.js';
 import { registerTagEndpoints } from './resources/tags.js';
+import { registerSchemaEndpoints } from './resources/schemas.js';
 import type { PluginSchemaLookup } from './forms/form-coercion.js';
 
 /** Most fields of one form body (a route with every list filled stays far below). */
@@ -164,6 +165,7 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
 
   const resources = registerEntityApi(app, { store, nameSchema: openapi.name, ...(deps.views ? { views: deps.views } : {}) }, CORE_ENTITIES);
   registerTagEndpoints(app, store, [...CORE_ENTITIES, 'basicauth_credentials', 'vaults']);
+  registerSchemaEndpoints(app, { store, resources: resources.values(), ...(deps.pluginConfigSchema ? { pluginConfigSchema: deps.pluginConfigSchema } : {}) });
   registerStatusEndpoints(app, {
     store,
     metrics: deps.metrics,

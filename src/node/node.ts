@@ -16,6 +16,7 @@ import { createProxyServer } from '../proxy/proxy-server.js';
 import { createAdminServer } from '../admin/admin-server.js';
 import { apiKeyRoutes } from '../admin/resources/api-keys.js';
 import { basicAuthRoutes } from '../admin/resources/basic-auth.js';
+import { keyAuthAliasRoutes } from '../admin/resources/key-auth-aliases.js';
 import { createRuntimeLoader, type RuntimeLoader } from './runtime-loader.js';
 import { createConsumerDirectory } from './consumer-directory.js';
 import { createApiKeyParts, type ApiKeyParts } from './api-key-parts.js';
@@ -190,6 +191,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       pluginConfigSchema: (name) => registry.get(name)?.configSchema,
       extraRoutes: [
         apiKeyRoutes({ keys: apiKeys.service, tokenProtected: Boolean(config.admin_token) }),
+        keyAuthAliasRoutes(apiKeys.service),
         basicAuthRoutes(),
         keyringRoutes({ keyring }),
         vaultRoutes({ secrets, backends: parts.backends, maxValueSize: config.vault_max_value_size }),

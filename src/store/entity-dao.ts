@@ -107,6 +107,14 @@ export class EntityDao<E extends BaseEntity = BaseEntity> {
     }, this.#table);
   }
 
+  /**
+   * Checks `input` as a create would (defaults, references to other entities, the definition's
+   * hook and cross-field checks) and writes nothing: 400 PC_VALIDATION_FAILED when it would fail.
+   */
+  async validate(input: Input): Promise<void> {
+    await this.#ctx.write(async (tx) => void (await this.#prepare({ ...this.definition.defaults, ...input }, tx)), this.#table);
+  }
+
   /** The id and tags of every entity (holding `tag`, when given): what `GET /tags` reads. */
   async tagsById(tag?: string): Promise<{ id: string; tags: string[] }[]> {
     if (!this.definition.fields['tags']) return [];

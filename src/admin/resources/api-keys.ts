@@ -27,7 +27,7 @@ import {
 } from '../../apikeys/lifecycle/schemas.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../store/pagination.js';
 
-const ApiKey = Type.Object(
+export const ApiKey = Type.Object(
   {
     id: Type.String(),
     name: Type.String(),

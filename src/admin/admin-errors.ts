@@ -50,10 +50,10 @@ export function createAdminErrorHandler(logger: Logger) {
   return (err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const mapped = toAdminError(err);
     if (mapped.code === 'PC_INTERNAL') {
-      logger.error({ err, reqId: request.id, method: request.method, route: request.routeOptions.url }, 'admin request failed');
+      logger.error({ err, request_id: request.id, method: request.method, route: request.routeOptions.url }, 'admin request failed');
     } else if (isStorageFailure(mapped)) {
       logger.warn(
-        { reqId: request.id, method: request.method, route: request.routeOptions.url, code: mapped.code, ...databaseErrorFields(mapped) },
+        { request_id: request.id, method: request.method, route: request.routeOptions.url, code: mapped.code, ...databaseErrorFields(mapped) },
         'admin request failed: storage failure',
       );
     }

@@ -148,7 +148,7 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
   app.addHook('onRequest', createAdminAuth(config.admin_token));
   app.addHook(
     'onResponse',
-    createRequestLog(logger, () => totalRequests++),
+    createRequestLog(logger, () => totalRequests++, deps.metrics?.adminRequests),
   );
   const settled = deps.settled;
   if (settled) {

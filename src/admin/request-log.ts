@@ -5,17 +5,19 @@
  * errors at info, since they are what an operator audits.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Counter } from 'prom-client';
 import type { Logger } from '../observability/logger.js';
 import { requestPath } from './list-response.js';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** The `onResponse` hook; `count` is called once per answered request (for `/status`). */
-export function createRequestLog(logger: Logger, count: () => void) {
+/** The `onResponse` hook; `count` is called once per answered request (for `/status`), `counter` counts it by route, method and status. */
+export function createRequestLog(logger: Logger, count: () => void, counter?: Counter<'route' | 'method' | 'status'>) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     count();
+    counter?.inc({ route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) });
     const line = {
-      reqId: request.id,
+      request_id: request.id,
       method: request.method,
       route: request.routeOptions.url ?? null,
       path: requestPath(request).slice(0, 512),

@@ -15,7 +15,7 @@ export function createWriteWarningLog(logger: Logger) {
     if (!WRITES.has(request.method) || reply.statusCode >= 300 || !payload || typeof payload !== 'object') return payload;
     const { id, warnings } = payload as { id?: unknown; warnings?: unknown };
     if (Array.isArray(warnings) && warnings.length > 0) {
-      logger.warn({ reqId: request.id, method: request.method, route: request.routeOptions.url, id, warnings }, 'admin write accepted with warnings');
+      logger.warn({ request_id: request.id, method: request.method, route: request.routeOptions.url, id, warnings }, 'admin write accepted with warnings');
     }
     return payload;
   };

@@ -70,6 +70,15 @@ export interface VerificationCache<V extends CachedKeyIdentity> {
   clear(): void;
   readonly size: number;
   readonly negativeSize: number;
+  /** Lookups so far by answer (for metrics): plain counts, cheap on the hot path. */
+  stats(): CacheStats;
+}
+
+export interface CacheStats {
+  readonly hit: number;
+  readonly miss: number;
+  readonly negative: number;
+  readonly expired: number;
 }
 
 /** What the cache needs from outside; both are injectable for tests. */
@@ -121,15 +130,28 @@ export function createVerificationCache<V extends CachedKeyIdentity>(deps: Verif
     return seconds > 0 ? now() + seconds * 1000 : null;
   }
 
+  const stats = { hit: 0, miss: 0, negative: 0, expired: 0 };
+
   return {
     digest: (key) => hash('sha256', digestSecret + key, 'base64url') as KeyDigest,
     get(digest) {
       const value = positive.get(digest);
       if (value !== undefined) {
-        return value.expiresAt !== null && now() >= value.expiresAt ? { kind: 'expired', value } : { kind: 'hit', value };
+        if (value.expiresAt !== null && now() >= value.expiresAt) {
+          stats.expired++;
+          return { kind: 'expired', value };
+        }
+        stats.hit++;
+        return { kind: 'hit', value };
       }
-      return negative.get(digest) ? { kind: 'negative' } : { kind: 'miss' };
+      if (negative.get(digest)) {
+        stats.negative++;
+        return { kind: 'negative' };
+      }
+      stats.miss++;
+      return { kind: 'miss' };
     },
+    stats: () => ({ ...stats }),
     set(digest, value, options) {
       const expiresAt = expiryFor(options, config.cache_ttl);
       if (expiresAt === null) return false;

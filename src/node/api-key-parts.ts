@@ -16,6 +16,7 @@ import { createApiKeyVerifier, type ApiKeyVerifier } from '../apikeys/verifier/a
 import { createCacheInvalidator } from '../apikeys/verifier/cache-invalidator.js';
 import { createLastUsedRecorder } from '../apikeys/verifier/last-used-recorder.js';
 import type { SecretResolver } from '../secrets/secret-resolver.js';
+import type { RemoteCallObserver } from '../apikeys/verifier/verifier-metrics.js';
 
 export interface ApiKeyParts {
   readonly service: ApiKeyService;
@@ -33,6 +34,8 @@ export function createApiKeyParts(deps: {
   /** Config key (`config:api_keys.issuers.0.token`) → its value as written, when it held a reference. */
   configFields?: ReadonlyMap<string, string>;
   secrets?: SecretResolver;
+  /** Observes calls to remote issuers (metrics). */
+  onRemoteCall?: RemoteCallObserver;
 }): ApiKeyParts {
   const { store, logger, config, hashers, issuers } = deps;
   if (config.hash_algorithm === 'none') logger.warn(NONE_HASHER_WARNING);
@@ -55,6 +58,7 @@ export function createApiKeyParts(deps: {
         return field && deps.secrets ? deps.secrets.resolveField(field, { fresh }) : null;
       },
       onUsed: (id) => lastUsed.record(id),
+      ...(deps.onRemoteCall ? { onRemoteCall: deps.onRemoteCall } : {}),
       findConsumerId: async (ref) => (await store.consumers.get(ref))?.id ?? null,
     },
     config,

@@ -187,7 +187,7 @@ for (const breakage of BREAKAGES) {
         assert.equal(line.code, breakage.code);
         assert.equal(line.db_code, breakage.dbCode);
         assert.equal(typeof line.db_message, 'string');
-        assert.match(String(line.reqId), /\S/);
+        assert.match(String(line.request_id), /\S/);
         assert.ok(!JSON.stringify(line).includes(TELL_TALE), JSON.stringify(line));
       }
       const transition = r.logs.filter((l) => l.msg === 'the database cannot take writes');

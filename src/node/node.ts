@@ -8,6 +8,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { createLogger } from '../observability/logger.js';
 import { createMetrics, type ProxyMetrics } from '../observability/metrics.js';
+import { registerVerifierMetrics, remoteIssuerMetrics } from '../apikeys/verifier/verifier-metrics.js';
+import { registerNodeMetrics } from '../observability/node-metrics.js';
 import type { Store } from '../store/store.js';
 import { databaseErrorFields } from '../store/store-errors.js';
 import { createEventBus, type EventBus } from '../cluster/event-bus.js';
@@ -132,8 +134,11 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       issuers: parts.issuers,
       configFields,
       secrets,
+      onRemoteCall: remoteIssuerMetrics(metrics.registry),
     });
     closers.push(() => apiKeys.close());
+    registerVerifierMetrics(metrics.registry, apiKeys.verifier);
+    registerNodeMetrics(metrics.registry, store);
     const basicAuth = createBasicAuthVerifier(
       {
         credentials: store.basicAuthCredentials,
@@ -229,10 +234,13 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         buildRuntimeState(
           snapshot,
           registry,
-          { logger, apiKeys: apiKeys.verifier, basicAuth, consumers: createConsumerDirectory(snapshot.consumers) },
+          { logger, apiKeys: apiKeys.verifier, basicAuth, consumers: createConsumerDirectory(snapshot.consumers), authOutcomes: metrics.authOutcomes },
           { minVersion: config.tls_min_version, ciphers: config.tls_ciphers },
         ),
-      onSwap: () => metrics.configVersion.inc(),
+      onSwap: () => {
+        metrics.configRebuilds.inc();
+        metrics.configLoadedAt.set(Date.now() / 1000);
+      },
     });
     runtimeRef = runtime;
     runtimeForVaults = runtime;

@@ -5,17 +5,24 @@
  * username or a client address.
  */
 import { Registry, Counter, Histogram, Gauge, collectDefaultMetrics } from 'prom-client';
+import { createAuthOutcomes, type AuthOutcomes } from './auth-outcomes.js';
+import { VERSION } from '../version.js';
 
 export interface ProxyMetrics {
   readonly registry: Registry;
   readonly requests: Counter<'route' | 'service' | 'status'>;
-  readonly latency: Histogram<'route'>;
-  readonly upstreamErrors: Counter<'route' | 'kind'>;
-  readonly upstreamLatency: Histogram<'route'>;
-  readonly configVersion: Gauge;
+  readonly latency: Histogram<'route' | 'service'>;
+  /** Counted once per client request, when the upstream call finally failed (retries apart). */
+  readonly upstreamErrors: Counter<'route' | 'service' | 'kind'>;
+  readonly upstreamRetries: Counter<'route' | 'service'>;
+  readonly upstreamLatency: Histogram<'route' | 'service'>;
+  readonly configRebuilds: Counter;
+  readonly configLoadedAt: Gauge;
   readonly basicAuthFailures: Counter<'reason'>;
   readonly basicAuthThrottled: Counter<'scope'>;
   readonly tlsHandshakeErrors: Counter<'reason'>;
+  readonly authOutcomes: AuthOutcomes;
+  readonly adminRequests: Counter<'route' | 'method' | 'status'>;
 }
 
 export function createMetrics(options: { collectProcessMetrics?: boolean } = {}): ProxyMetrics {
@@ -37,8 +44,21 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
   // Every label value shows from the start (at 0), so rates and alerts need no special case.
   for (const reason of ['wrong_password', 'unknown_username']) basicAuthFailures.inc({ reason }, 0);
   for (const scope of ['pair', 'address', 'username']) basicAuthThrottled.inc({ scope }, 0);
+  new Gauge({
+    name: 'portcullis_build_info',
+    help: 'Always 1; the labels say which Portcullis and which Node.js this node runs',
+    labelNames: ['version', 'node_version'],
+    registers: [registry],
+  }).set({ version: VERSION, node_version: process.versions.node }, 1);
   return {
     registry,
+    authOutcomes: createAuthOutcomes(registry),
+    adminRequests: new Counter({
+      name: 'portcullis_admin_requests_total',
+      help: 'Admin API requests answered, by route pattern (`/services/:service`; `unmatched` for no endpoint), method and status',
+      labelNames: ['route', 'method', 'status'],
+      registers: [registry],
+    }),
     requests: new Counter({
       name: 'portcullis_http_requests_total',
       help: 'Requests answered by the proxy, by route, service and status code',
@@ -47,27 +67,38 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
     }),
     latency: new Histogram({
       name: 'portcullis_request_duration_seconds',
-      help: 'Time from request received to response finished, by route',
-      labelNames: ['route'],
+      help: 'Time from request received to response finished, by route and service',
+      labelNames: ['route', 'service'],
       buckets,
       registers: [registry],
     }),
     upstreamLatency: new Histogram({
       name: 'portcullis_upstream_duration_seconds',
-      help: 'Time from upstream request sent to upstream response headers received, by route',
-      labelNames: ['route'],
+      help: 'Time from upstream request sent to upstream response headers received, by route and service',
+      labelNames: ['route', 'service'],
       buckets,
       registers: [registry],
     }),
     upstreamErrors: new Counter({
       name: 'portcullis_upstream_errors_total',
-      help: 'Failed upstream calls by route and kind (connect, timeout, reset, protocol, tls, internal)',
-      labelNames: ['route', 'kind'],
+      help: 'Client requests whose upstream call failed (once per request, after any retries), by route, service and kind (connect, timeout, reset, protocol, tls, internal)',
+      labelNames: ['route', 'service', 'kind'],
       registers: [registry],
     }),
-    configVersion: new Gauge({
-      name: 'portcullis_config_version',
-      help: 'Number of times this node rebuilt its proxy configuration',
+    upstreamRetries: new Counter({
+      name: 'portcullis_upstream_retries_total',
+      help: "Upstream connections retried (a service's `retries`), by route and service",
+      labelNames: ['route', 'service'],
+      registers: [registry],
+    }),
+    configRebuilds: new Counter({
+      name: 'portcullis_config_rebuilds_total',
+      help: 'Proxy configurations this node built and swapped in (1 after start)',
+      registers: [registry],
+    }),
+    configLoadedAt: new Gauge({
+      name: 'portcullis_config_loaded_timestamp_seconds',
+      help: 'When the proxy configuration in use was swapped in (seconds since the epoch)',
       registers: [registry],
     }),
     basicAuthFailures,

@@ -5,6 +5,7 @@
  * An instance implements the phases it needs. `access` returns an outcome; it throws only for the
  * unexpected. Plugins depend on this file and on the deps passed in, never on each other.
  */
+import type { AuthOutcomes } from '../observability/auth-outcomes.js';
 import type { TObject } from 'typebox';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
@@ -164,6 +165,8 @@ export interface PluginDeps {
   readonly apiKeys?: ApiKeyVerifier;
   /** Basic-auth credential checks (basic-auth). */
   readonly basicAuth?: BasicAuthVerifier;
+  /** Counts authentication decisions (`portcullis_auth_outcomes_total`); absent in tests that do not look. */
+  readonly authOutcomes?: AuthOutcomes;
   /**
    * The vault references this configuration held before the prepare step resolved them (the
    * config passed to `create` holds the values). Absent when the config held none.

@@ -311,7 +311,9 @@ describe('upstream hooks in the proxy', () => {
       assert.equal(res.status, 502);
       assert.equal(res.json()['code'], 'PC_PROXY_UPSTREAM_UNAVAILABLE');
       assert.equal(before, 1);
-      assert.match(await refused.metrics.registry.metrics(), /portcullis_upstream_errors_total\{route="all",kind="connect"\} 3/);
+      const text = await refused.metrics.registry.metrics();
+      assert.match(text, /portcullis_upstream_errors_total\{route="all",service="[^"]+",kind="connect"\} 1\n/);
+      assert.match(text, /portcullis_upstream_retries_total\{route="all",service="[^"]+"\} 2\n/);
     } finally {
       await refused.close();
     }

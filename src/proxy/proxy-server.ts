@@ -262,7 +262,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     metrics.upstreamError(ctx.route, ctx.service, TLS_CONFIG_FAILURE.kind);
     const service = ctx.service?.name ?? ctx.service?.id;
     logger.warn(
-      { requestId: ctx.requestId, route: routeLabel(ctx.route), service, kind: TLS_CONFIG_FAILURE.kind, code: TLS_CONFIG_FAILURE.code },
+      { request_id: ctx.requestId, route: routeLabel(ctx.route), service, kind: TLS_CONFIG_FAILURE.kind, code: TLS_CONFIG_FAILURE.code },
       'upstream request refused',
     );
     writeJsonError(res, TLS_CONFIG_FAILURE, ctx.requestId);

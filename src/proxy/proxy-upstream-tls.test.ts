@@ -434,7 +434,7 @@ describe('upstream TLS through the proxy', () => {
       const res = await send(proxy.port, '/');
       seen.push(res.text);
       assertRefused(res, 'PC_PROXY_UPSTREAM_TLS_UNTRUSTED', 'untrusted');
-      assert.match(await proxy.metrics.registry.metrics(), /portcullis_upstream_errors_total\{route="all",kind="tls"\} 1\n/);
+      assert.match(await proxy.metrics.registry.metrics(), /portcullis_upstream_errors_total\{route="all",service="tls-svc",kind="tls"\} 1\n/);
       const line = JSON.parse(log.lines.slice(before).find((l) => l.includes('upstream request failed'))!) as Record<string, any>;
       assert.deepEqual(
         [line['level'], line['service'], line['kind'], line['code'], line['err'].code],

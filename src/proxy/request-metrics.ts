@@ -15,14 +15,15 @@ export interface RequestMetrics {
   request(route: Route | null, service: Service | null, status: number, seconds: number): void;
   upstreamLatency(route: Route, service: Service | null, seconds: number): void;
   upstreamError(route: Route, service: Service | null, kind: UpstreamErrorKind): void;
+  upstreamRetry(route: Route, service: Service | null): void;
 }
 
 interface RouteSeries {
   readonly service: Service | null;
   readonly route: string;
   readonly serviceLabel: string;
-  readonly latency: Histogram.Internal<'route'>;
-  readonly upstreamLatency: Histogram.Internal<'route'>;
+  readonly latency: Histogram.Internal<'route' | 'service'>;
+  readonly upstreamLatency: Histogram.Internal<'route' | 'service'>;
   readonly byStatus: Map<number, Counter.Internal>;
 }
 
@@ -61,19 +62,25 @@ export function createRequestMetrics(metrics: ProxyMetrics): RequestMetrics {
       series(route, service).upstreamLatency.observe(seconds);
     },
     upstreamError(route, service, kind) {
-      metrics.upstreamErrors.labels(series(route, service).route, kind).inc();
+      const s = series(route, service);
+      metrics.upstreamErrors.labels(s.route, s.serviceLabel, kind).inc();
+    },
+    upstreamRetry(route, service) {
+      const s = series(route, service);
+      metrics.upstreamRetries.labels(s.route, s.serviceLabel).inc();
     },
   };
 }
 
 function seriesOf(metrics: ProxyMetrics, route: Route | null, service: Service | null): RouteSeries {
   const label = routeLabel(route);
+  const serviceLabel = service === null ? '' : (service.name ?? service.id);
   return {
     service,
     route: label,
-    serviceLabel: service === null ? '' : (service.name ?? service.id),
-    latency: metrics.latency.labels(label),
-    upstreamLatency: metrics.upstreamLatency.labels(label),
+    serviceLabel,
+    latency: metrics.latency.labels(label, serviceLabel),
+    upstreamLatency: metrics.upstreamLatency.labels(label, serviceLabel),
     byStatus: new Map(),
   };
 }

@@ -111,7 +111,7 @@ describe('upstream exchange: failures', () => {
       assert.equal(res.headers['content-type'], 'application/json');
       assert.ok(res.headers['x-request-id']);
       assert.deepEqual(res.json(), { code: 'PC_PROXY_UPSTREAM_UNAVAILABLE', message: 'The upstream service could not be reached' });
-      assert.match(await proxy.metrics.registry.metrics(), /portcullis_upstream_errors_total\{route="all",kind="connect"\} 1/);
+      assert.match(await proxy.metrics.registry.metrics(), /portcullis_upstream_errors_total\{route="all",service="[^"]+",kind="connect"\} 1\n/);
     } finally {
       await proxy.close();
     }
@@ -122,13 +122,13 @@ describe('upstream exchange: failures', () => {
     const proxy = await proxyTo(port, {}, { retries: 3 });
     try {
       assert.equal((await send(proxy.port, '/x')).status, 502);
-      assert.match(await proxy.metrics.registry.metrics(), /portcullis_upstream_errors_total\{route="all",kind="connect"\} 4/, 'one attempt and three retries');
+      let text = await proxy.metrics.registry.metrics();
+      assert.match(text, /portcullis_upstream_errors_total\{route="all",service="[^"]+",kind="connect"\} 1\n/, 'one failed client request');
+      assert.match(text, /portcullis_upstream_retries_total\{route="all",service="[^"]+"\} 3\n/, 'after three retries');
       assert.equal((await send(proxy.port, '/x', { method: 'POST', body: 'payload' })).status, 502);
-      assert.match(
-        await proxy.metrics.registry.metrics(),
-        /portcullis_upstream_errors_total\{route="all",kind="connect"\} 5/,
-        'a request with a body is not retried',
-      );
+      text = await proxy.metrics.registry.metrics();
+      assert.match(text, /portcullis_upstream_errors_total\{route="all",service="[^"]+",kind="connect"\} 2\n/);
+      assert.match(text, /portcullis_upstream_retries_total\{route="all",service="[^"]+"\} 3\n/, 'a request with a body is not retried');
     } finally {
       await proxy.close();
     }

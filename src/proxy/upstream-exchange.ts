@@ -107,7 +107,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       this.#res.writeHead(head.status, head.headers as Record<string, string | string[]>);
     } catch (err) {
       // A header Node refuses to write (or a throwing plugin): the response cannot be relayed.
-      this.#deps.logger.error({ requestId: ctx.requestId, err }, 'upstream response could not be relayed');
+      this.#deps.logger.error({ request_id: ctx.requestId, err }, 'upstream response could not be relayed');
       this.#upstreamSettled = true;
       controller.abort(err as Error);
       writeJsonError(this.#res, { status: 502, code: 'PC_PROXY_UPSTREAM_ERROR' }, ctx.requestId);
@@ -137,12 +137,12 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       return;
     }
     const failure = classifyUpstreamError(err);
-    this.#deps.metrics.upstreamError(ctx.route, ctx.service, failure.kind);
     if (failure.kind === 'connect' && this.#target !== null && this.#retriesLeft > 0) {
       this.#retriesLeft--;
+      this.#deps.metrics.upstreamRetry(ctx.route, ctx.service);
       this.#upstreamSettled = false;
       this.#deps.logger.debug(
-        { requestId: ctx.requestId, route: routeLabel(ctx.route), retriesLeft: this.#retriesLeft },
+        { request_id: ctx.requestId, route: routeLabel(ctx.route), retriesLeft: this.#retriesLeft },
         'upstream connection failed: retrying',
       );
       this.#controller = null;
@@ -151,7 +151,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     }
     this.#deps.logger.warn(
       {
-        requestId: ctx.requestId,
+        request_id: ctx.requestId,
         route: routeLabel(ctx.route),
         service: ctx.service?.name ?? ctx.service?.id,
         kind: failure.kind,
@@ -160,6 +160,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       },
       'upstream request failed',
     );
+    this.#deps.metrics.upstreamError(ctx.route, ctx.service, failure.kind);
     writeJsonError(this.#res, failure, ctx.requestId);
   }
 

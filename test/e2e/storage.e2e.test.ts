@@ -137,7 +137,7 @@ for (const variant of RUNNING) {
       assert.equal(line.level, 'warn');
       assert.equal(line.code, variant.code);
       assert.equal(line.db_code, variant.dbCode);
-      assert.ok(line.reqId);
+      assert.ok(line.request_id);
       if (!variant.repair) return;
       variant.repair(db);
       assert.equal((await admin(node, 'GET', '/status/ready')).status, 200);

@@ -183,7 +183,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('keeps serving its certificates across a keyring rotation: a new active key and a rewrap rebuild the secure contexts', async () => {
-      const versionOf = async () => Number(/^portcullis_config_version (\d+)/m.exec((await t.call('GET', '/metrics')).text)?.[1]);
+      const versionOf = async () => Number(/^portcullis_config_rebuilds_total (\d+)/m.exec((await t.call('GET', '/metrics')).text)?.[1]);
       const before = await versionOf();
       const generated = await t.call('POST', '/keyring/generate');
       assert.equal(generated.status, 200, generated.text);

@@ -36,6 +36,8 @@ export interface ApiKeyVerifierDeps {
   readonly now?: () => number;
   /** Called with the row id of each successful verification (batched last_used_at). */
   readonly onUsed?: (rowId: string) => void;
+  /** Called after each call to a remote issuer, with how long it took and what it answered (metrics). */
+  readonly onRemoteCall?: (issuer: string, seconds: number, outcome: 'valid' | 'unknown' | 'unavailable') => void;
 }
 
 export interface ApiKeyVerifier {
@@ -46,6 +48,8 @@ export interface ApiKeyVerifier {
    */
   verifyCached(presented: string, scope: VerifyScope): VerifyResult | null;
   readonly cache: VerificationCache<VerifiedKey>;
+  /** bcrypt/argon2id verifications running and waiting (`api_keys.slow_hash_concurrency`). */
+  readonly slowHash: { readonly active: number; readonly queued: number };
 }
 
 type Lookup =
@@ -117,14 +121,20 @@ export function createApiKeyVerifier(deps: ApiKeyVerifierDeps, config: ApiKeysCo
     if (!issuer || issuer.type !== 'remote') return { kind: 'absent', status: 'unknown_issuer' };
     const fromVault = deps.remoteToken?.(issuer.name, false) ?? null;
     const token = fromVault ? await fromVault.catch(() => issuer.token) : issuer.token;
-    let answer = await askRemoteIssuer(issuer, presented, token);
+    const ask = async (bearer: string | undefined) => {
+      const started = performance.now();
+      const result = await askRemoteIssuer(issuer, presented, bearer);
+      deps.onRemoteCall?.(issuer.name, (performance.now() - started) / 1000, result.kind);
+      return result;
+    };
+    let answer = await ask(token);
     if (answer.kind === 'unknown' && answer.refused && fromVault) {
       // Rotation on failure: the issuer may have refused our token, not the key. Fetch the token
       // again (single flight in the resolver) and ask once more if it changed; that answer stands.
       const fresh = await deps.remoteToken!(issuer.name, true)?.catch(() => token);
       if (fresh !== undefined && fresh !== token) {
         deps.logger.warn({ issuer: issuer.name }, 'remote issuer refused its token: asked again with the token fetched anew');
-        answer = await askRemoteIssuer(issuer, presented, fresh);
+        answer = await ask(fresh);
       }
     }
     if (answer.kind === 'unavailable') {
@@ -226,5 +236,5 @@ export function createApiKeyVerifier(deps: ApiKeyVerifierDeps, config: ApiKeysCo
     return accept(key, scope);
   };
 
-  return { verify, verifyCached, cache };
+  return { verify, verifyCached, cache, slowHash: limiter };
 }

@@ -36,6 +36,10 @@ export const basicAuthPlugin: PluginDefinition<BasicAuthConfig> = {
         const parsed = parseBasicAuthorization(Array.isArray(header) ? undefined : header);
         if (!parsed.ok) return refuse(ctx, parsed.reason);
         return verifier.verify(parsed.username, parsed.password.reveal(), ctx.clientIp).then((result): AccessOutcome => {
+          // Failures are counted by `refuse`; what it does not see is counted here.
+          if (result.ok) deps.authOutcomes?.record('basic-auth', 'valid');
+          else if (result.reason === 'too_many_attempts' || result.reason === 'store_unavailable' || result.reason === 'overloaded')
+            deps.authOutcomes?.record('basic-auth', result.reason);
           if (!result.ok && result.reason === 'too_many_attempts') {
             // Even with `anonymous`: the client sent credentials, and quietly treating it as the anonymous
             // consumer would hide that they were not checked, and when to try again.

@@ -23,6 +23,7 @@ function fakeVerifier(valid: string) {
   const cached = new Set<string>();
   const verifier = {
     cache: undefined as never,
+    slowHash: { active: 0, queued: 0 },
     async verify(key: string, scope: VerifyScope): Promise<VerifyResult> {
       asked.push({ key, scope });
       cached.add(key);

@@ -28,6 +28,7 @@ export function createAuthFailure(deps: PluginDeps, options: AuthFailureOptions)
   return {
     anonymous,
     refuse(ctx, reason, logFields = {}) {
+      deps.authOutcomes?.record(options.plugin, reason);
       deps.logger.info({ plugin: options.plugin, request_id: ctx.requestId, reason, ...logFields }, 'credentials refused');
       if (!anonymous) return options.unauthorized;
       setConsumerHeaders(ctx.upstreamHeaders, { consumer: anonymous }, true);

@@ -118,6 +118,7 @@ export function createKeyringExchange(deps: KeyringExchangeDeps): KeyringExchang
     start() {
       stopped = false;
       keyring.attachSharing(problem);
+      requester.prepare();
       void run();
     },
     subscriber: {

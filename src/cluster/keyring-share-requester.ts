@@ -30,6 +30,8 @@ export interface ShareRequesterDeps {
 export interface ShareRequester {
   /** One round: ask, read the answer, adopt. Never throws (failures are logged, the next round retries). */
   step(): Promise<void>;
+  /** Makes the next ephemeral key pair ahead of need (in the background), so a key made elsewhere arrives without waiting for RSA key generation. */
+  prepare(): void;
   /** True once the keys were missing for longer than the timeout (until they arrive). */
   notShared(): boolean;
   /** Withdraws the request (the process stops). */
@@ -52,14 +54,32 @@ export function createShareRequester(deps: ShareRequesterDeps): ShareRequester {
   let since: number | null = null;
   let reported = false;
 
+  // One pair made ahead, in memory only like the one in use: RSA-3072 generation takes from a few
+  // hundred ms to seconds, most of a hand-over's time when made on demand.
+  let spare: Promise<{ publicKey: string; privateKey: string }> | null = null;
+  const makePair = () =>
+    newPair('rsa', {
+      modulusLength: GENERATED_RSA_BITS,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
+  const prepare = () => {
+    const made = makePair();
+    made.catch(() => (spare === made ? (spare = null) : null));
+    spare = made;
+  };
+  const takePair = async () => {
+    const pair = spare ?? makePair();
+    spare = null;
+    try {
+      return await pair;
+    } finally {
+      prepare();
+    }
+  };
+
   const ask = async (wanted: readonly string[], reuse?: Pending) => {
-    const pair =
-      reuse ??
-      (await newPair('rsa', {
-        modulusLength: GENERATED_RSA_BITS,
-        publicKeyEncoding: { type: 'spki', format: 'pem' },
-        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-      }));
+    const pair = reuse ?? (await takePair());
     await putRequest(store, { requester: me, nodeName: deps.nodeName, publicKey: pair.publicKey, wanted }, now());
     pending = { publicKey: pair.publicKey, privateKey: pair.privateKey, wanted, renewedAt: now() };
     logger.info({ wanted }, 'keyring incomplete: asked the other nodes for the keys it lacks');
@@ -131,6 +151,7 @@ export function createShareRequester(deps: ShareRequesterDeps): ShareRequester {
         failing = true;
       }
     },
+    prepare,
     notShared: () => reported && keyring.missing().length > 0,
     async withdraw() {
       if (pending) await deleteRequest(store, me).catch(() => {});

@@ -48,6 +48,8 @@ export interface KeyringExchange {
   stop(): Promise<void>;
 }
 
+const SPARE_DELAY_MS = 10_000;
+
 export function createKeyringExchange(deps: KeyringExchangeDeps): KeyringExchange {
   const { store, keyring, logger } = deps;
   const now = deps.now ?? Date.now;
@@ -65,6 +67,7 @@ export function createKeyringExchange(deps: KeyringExchangeDeps): KeyringExchang
   });
   const responder = createShareResponder({ store, holder: deps.holder, logger, staleAfter: deps.intervals?.staleAfter ?? 5 * 60_000, now });
   let timer: NodeJS.Timeout | undefined;
+  let spareTimer: NodeJS.Timeout | undefined;
   let running: Promise<void> | null = null;
   let again = false;
   let urgent = false;
@@ -118,7 +121,9 @@ export function createKeyringExchange(deps: KeyringExchangeDeps): KeyringExchang
     start() {
       stopped = false;
       keyring.attachSharing(problem);
-      requester.prepare();
+      // The spare key pair once the node is up: its start competes for the CPU with nothing more.
+      spareTimer = setTimeout(() => requester.prepare(), SPARE_DELAY_MS);
+      spareTimer.unref();
       void run();
     },
     subscriber: {
@@ -136,6 +141,7 @@ export function createKeyringExchange(deps: KeyringExchangeDeps): KeyringExchang
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      clearTimeout(spareTimer);
       await running;
       await requester.withdraw();
     },

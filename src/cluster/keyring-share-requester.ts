@@ -64,6 +64,7 @@ export function createShareRequester(deps: ShareRequesterDeps): ShareRequester {
       privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
     });
   const prepare = () => {
+    if (spare) return;
     const made = makePair();
     made.catch(() => (spare === made ? (spare = null) : null));
     spare = made;

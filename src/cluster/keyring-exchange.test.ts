@@ -272,6 +272,33 @@ for (const dialect of DIALECTS) {
       await stopNode(a);
     });
 
+    it('asks again under a new key pair when its request vanished, and holders purge requests nobody renewed', async () => {
+      const a = await startNode('a', { folder: null, exchange: false });
+      const b = await startNode('b', { exchange: false });
+      await b.exchange.run();
+      const first = (await readRequest(b.parts.store, b.parts.store.nodeId))!;
+      await b.parts.store.db.deleteFrom('keyring_exchange').where('requester', '=', b.parts.store.nodeId).execute();
+      await b.exchange.run();
+      const second = (await readRequest(b.parts.store, b.parts.store.nodeId))!;
+      assert.notEqual(second.public_key, first.public_key);
+      assert.deepEqual(second.wanted, b.parts.keyring.missing());
+
+      const gone = rsaPem();
+      for (const [requester, age] of [
+        ['gone-long-ago', 6 * 60_000],
+        ['gone-just-now', 60_000],
+      ] as const) {
+        await putRequest(a.parts.store, { requester, nodeName: 'x', publicKey: gone.publicKey, wanted: ['Zzzzzzzz'] }, Date.now() - age);
+      }
+      await a.exchange.run();
+      assert.equal(await readRequest(a.parts.store, 'gone-long-ago'), null, 'older than 5 minutes: purged');
+      assert.notEqual(await readRequest(a.parts.store, 'gone-just-now'), null, 'recent: kept');
+      assert.notEqual(await readRequest(a.parts.store, b.parts.store.nodeId), null, "b's live request: kept");
+      await a.parts.store.db.deleteFrom('keyring_exchange').execute();
+      await stopNode(b);
+      await stopNode(a);
+    });
+
     it('writes exactly one answer when several holders answer at once', async () => {
       const holders = await Promise.all(['h1', 'h2', 'h3'].map((name) => startNode(name, { folder: null, exchange: false })));
       const asker = rsaPem();

@@ -79,6 +79,16 @@ export interface KeyringManager extends KeyringService, KeyringMetricsSource {
   reload(): Promise<void>;
   /** Why the keyring is not complete (for readiness), or null. */
   problem(): PortcullisError | null;
+  /** Ids the database's metadata names that this process does not hold (as of the last reload). */
+  missing(): readonly string[];
+  /**
+   * Adopts keys another node handed over (the keyring exchange): each must be a key the database
+   * lists with the same key check value, else nothing is adopted (PC_KEYRING_KEY_CONFLICT). Saved
+   * in the blob file too, so a restart needs no second exchange. Returns the ids added.
+   */
+  adoptShared(keys: readonly KeyringKey[]): Promise<string[]>;
+  /** Lets the keyring exchange say why missing keys are not coming (PC_KEYRING_NOT_SHARED); problem() reports it. */
+  attachSharing(problem: () => PortcullisError | null): void;
   /** Continues a rewrap a crashed process left running (nodes call it once they serve). */
   resumeRewrap(): Promise<void>;
   readonly subscriber: EventSubscriber;
@@ -102,6 +112,7 @@ export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
   let lastUsage: KeyringUsage | null = null;
   let usageTimer: NodeJS.Timeout | undefined;
   let counting: Promise<void> | null = null;
+  let sharingProblem: () => PortcullisError | null = () => null;
   /** Refreshes the values-per-key metric in the background (one count at a time). */
   const recount = () =>
     (counting ??= countKeyringUsage(store)
@@ -140,14 +151,14 @@ export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
   /** Applies `change` under the lock; `next` becomes the in-memory keyring once it committed. */
   const change = async (
     what: string,
-    fn: (tx: KeyringTx, current: Keyring) => Promise<{ next: Keyring; keyId: string | null; removed?: string; changed?: boolean }>,
+    fn: (tx: KeyringTx, current: Keyring) => Promise<{ next: Keyring; keyId: string | null; removed?: string; changed?: boolean; announce?: boolean }>,
   ) => {
     const next = await withKeyringLock(store, async (tx) => {
       const out = await fn(tx, holder.current());
       if (out.changed === false) return out.next;
       material?.save(out.next, nowSeconds(), out.removed);
       if (recoveryPublicKey) await saveRecovery(tx, out.next, out.removed);
-      tx.announce(what, out.keyId);
+      if (out.announce !== false) tx.announce(what, out.keyId);
       return out.next;
     });
     metadata = await readKeyMetadata(store.db);
@@ -384,12 +395,42 @@ export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
     problem() {
       const missing = missingIds();
       if (missing.length > 0) {
+        const notShared = sharingProblem();
+        if (notShared) return notShared;
         return new PortcullisError('PC_KEYRING_KEY_MISSING', {
           message: `The keyring is incomplete: this node does not hold key${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`,
         });
       }
       if (holder.current().active === null) return new PortcullisError('PC_KEYRING_EMPTY');
       return null;
+    },
+
+    missing: () => missingIds(),
+
+    async adoptShared(keys) {
+      // Authenticated by the metadata, not by the sender: a key the database does not list, or lists
+      // with another check value, is refused with the whole answer (it may come from a forger).
+      metadata = await readKeyMetadata(store.db);
+      const known = new Map(metadata.map((m) => [m.id, m.kcv]));
+      const refused = keys.filter((k) => known.get(k.id) !== keyCheckValue(k.key) || conflicts([k]).length > 0).map((k) => k.id);
+      if (refused.length > 0) {
+        throw new PortcullisError('PC_KEYRING_KEY_CONFLICT', {
+          message: `Keyring key${refused.length > 1 ? 's' : ''} ${refused.join(', ')} handed over by another node do${refused.length > 1 ? '' : 'es'} not match the key check value the database lists; nothing was adopted`,
+        });
+      }
+      const incoming = keys.filter((k) => !held().has(k.id));
+      if (incoming.length === 0) return [];
+      await change('share', async (tx, current) => {
+        const dbActive = tx.keys.find((m) => m.active)?.id ?? null;
+        const next = withKeys(current, incoming, null);
+        // Nothing changes in the database: the other nodes need not reload.
+        return { next: withKeys(next, [], dbActive !== null && next.keys.has(dbActive) ? dbActive : null), keyId: null, announce: false };
+      });
+      return incoming.map((k) => k.id);
+    },
+
+    attachSharing(problem) {
+      sharingProblem = problem;
     },
 
     subscriber: {
@@ -404,6 +445,8 @@ export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
 
     async status() {
       metadata = await readKeyMetadata(store.db);
+      // Every node adds its counts to the same rows: show the cluster's sum, not this process's view at its last reload.
+      for (const m of metadata) counter.setPersisted(m.id, m.encryptions);
       return status();
     },
 

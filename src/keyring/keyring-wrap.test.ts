@@ -392,8 +392,13 @@ describe('keyring wrap', () => {
     });
 
     it('refuses an envelope made for another purpose when a purpose is asked, naming both', () => {
-      const purposes: WrapPurpose[] = ['export', 'blob', 'recovery'];
-      const names = { export: 'a keyring export', blob: "a node's keyring blob file", recovery: "the database's recovery copy" };
+      const purposes: WrapPurpose[] = ['export', 'blob', 'recovery', 'exchange'];
+      const names = {
+        export: 'a keyring export',
+        blob: "a node's keyring blob file",
+        recovery: "the database's recovery copy",
+        exchange: 'a keyring exchange answer',
+      };
       for (const made of purposes) {
         const data = wrapKeyring({ keys: KEYS, active: null }, owner.publicPem, { purpose: made, nowSeconds: 1 });
         for (const asked of purposes.filter((p) => p !== made)) {

@@ -1,9 +1,10 @@
 /**
  * The one envelope in which a keyring leaves memory: the export blob (`POST /keyring/export`), the
- * node's blob file (`keyring_blob_path`) and the database's recovery copy. It is one base64url
- * string of the JSON object
+ * node's blob file (`keyring_blob_path`), the database's recovery copy, and a keyring exchange answer
+ * (keys one node hands another, wrapped for the asker's ephemeral key: src/cluster/keyring-exchange.ts).
+ * It is one base64url string of the JSON object
  *
- *   {"format":"portcullis-keyring","version":1,"purpose":"export"|"blob"|"recovery",
+ *   {"format":"portcullis-keyring","version":1,"purpose":"export"|"blob"|"recovery"|"exchange",
  *    "created_at":<s>,"active":<id>|null,"recipient":<hex>,"keys":[{"id","created_at","kcv"}…],
  *    "wrapped_key":<b64url>,"nonce":<b64url>,"ciphertext":<b64url>,"tag":<b64url>}
  *
@@ -34,7 +35,7 @@ import {
 import { PortcullisError } from '../errors/portcullis-error.js';
 import { KEY_BYTES, isKeyId, keyCheckValue, type KeyringKey } from './keyring.js';
 
-export type WrapPurpose = 'export' | 'blob' | 'recovery';
+export type WrapPurpose = 'export' | 'blob' | 'recovery' | 'exchange';
 
 export interface KeyringContent {
   readonly keys: readonly KeyringKey[];
@@ -68,8 +69,13 @@ const VERSION = 1;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 const DATA_KEY_BYTES = 32;
-const PURPOSES: readonly WrapPurpose[] = ['export', 'blob', 'recovery'];
-const PURPOSE_NAMES: Record<WrapPurpose, string> = { export: 'a keyring export', blob: "a node's keyring blob file", recovery: "the database's recovery copy" };
+const PURPOSES: readonly WrapPurpose[] = ['export', 'blob', 'recovery', 'exchange'];
+const PURPOSE_NAMES: Record<WrapPurpose, string> = {
+  export: 'a keyring export',
+  blob: "a node's keyring blob file",
+  recovery: "the database's recovery copy",
+  exchange: 'a keyring exchange answer',
+};
 const HEAD = `{"format":"${FORMAT}"`;
 const ENVELOPE_FIELDS = ['format', 'version', 'purpose', 'created_at', 'active', 'recipient', 'keys', 'wrapped_key', 'nonce', 'ciphertext', 'tag'];
 const KEY_FIELDS = ['id', 'created_at', 'kcv'];

@@ -13,6 +13,7 @@ import { registerNodeMetrics } from '../observability/node-metrics.js';
 import type { Store } from '../store/store.js';
 import { databaseErrorFields } from '../store/store-errors.js';
 import { createEventBus, type EventBus } from '../cluster/event-bus.js';
+import { createKeyringExchange } from '../cluster/keyring-exchange.js';
 import { buildRuntimeState, type RuntimeSnapshot, type RuntimeState } from '../proxy/runtime-state.js';
 import { createProxyServer } from '../proxy/proxy-server.js';
 import { createAdminServer } from '../admin/admin-server.js';
@@ -153,6 +154,10 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
 
     const bus = createEventBus({ store, logger, pollInterval: config.cluster_poll_interval, retention: EVENT_RETENTION_MS });
     bus.subscribe(keyring.subscriber);
+    // Keys this node lacks come from the nodes that hold them (keyring_strategy: vault needs none: every node reads Vault).
+    const exchange =
+      config.keyring_strategy === 'cluster' ? createKeyringExchange({ store, keyring, holder: parts.keyringHolder, logger, nodeName, config }) : null;
+    if (exchange) bus.subscribe(exchange.subscriber);
     bus.subscribe(apiKeys.invalidator);
     bus.subscribe(basicAuth);
     let runtimeForVaults: RuntimeLoader<RuntimeState> | undefined;
@@ -256,6 +261,10 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     closers.push(parts.keyringHolder.onChange(() => runtime.onResync('keyring changed')));
     await bus.start();
     closers.push(() => bus.stop());
+    if (exchange) {
+      exchange.start();
+      closers.push(() => exchange.stop());
+    }
     await runtime.load();
     closers.push(() => runtime.stop());
 

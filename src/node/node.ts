@@ -77,8 +77,6 @@ export interface RunningNode {
   close(): Promise<void>;
 }
 
-const EVENT_RETENTION_MS = 24 * 3600 * 1000;
-
 export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const { config } = options;
   // The name is for operators and may be shared by mistake (two processes, one config); the
@@ -145,7 +143,13 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       { ttlSeconds: 60, concurrency: config.api_keys.slow_hash_concurrency },
     );
 
-    const bus = createEventBus({ store, logger, pollInterval: config.cluster_poll_interval, retention: EVENT_RETENTION_MS });
+    const bus = createEventBus({
+      store,
+      logger,
+      pollInterval: config.cluster_poll_interval,
+      safetyPollInterval: config.cluster_safety_poll_interval,
+      retention: config.cluster_events_retention,
+    });
     bus.subscribe(keyring.subscriber);
     bus.subscribe(apiKeys.invalidator);
     bus.subscribe(basicAuth);

@@ -212,7 +212,12 @@ export function createEventBus(options: EventBusOptions): EventBus {
         // LISTEN before reading the newest id: an event committed in between is notified.
         await listener.start();
       }
-      cursor.reset(await store.events.latestId());
+      try {
+        cursor.reset(await store.events.latestId());
+      } catch (err) {
+        await listener?.stop(); // no reconnect loop behind a start that failed
+        throw err;
+      }
       caughtUpGeneration = generation;
       lastReadAt = now();
       unsubscribeCommit = store.onCommit(deliver);

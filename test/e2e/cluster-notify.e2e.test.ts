@@ -11,6 +11,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { admin, startCliNode, writeConfigFor, type CliNode } from './support/cli.js';
 import { startEchoUpstream, type EchoUpstream } from './support/upstream.js';
+import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 
 const REVOCATIONS = 100;
@@ -80,5 +81,30 @@ describe('two nodes on PostgreSQL with a one-minute poll', () => {
       `revoke response → refusal on the other node, ${REVOCATIONS} keys: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms`,
     );
     assert.ok(p50 < 100, `p50 ${p50.toFixed(1)} ms`);
+  });
+  it('after its LISTEN connection is cut, node 2 reconnects, catches up and refuses a key revoked meanwhile', async () => {
+    const generated = await admin(one, 'POST', '/services/orders/api-keys', { name: 'cut', consumer: 'alice' });
+    assert.equal(generated.status, 201);
+    const callTwo = async () => (await fetch(`${two.proxyUrl}/orders`, { headers: { 'x-api-key': generated.body.api_key } })).status;
+    assert.equal(await callTwo(), 200);
+    const logsBefore = two.logs.length;
+    const client = new pg.Client({ connectionString: database.config.pg_url });
+    await client.connect();
+    try {
+      const cut = await client.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query like 'LISTEN%'`);
+      assert.equal(cut.rowCount, 2, "both nodes' LISTEN connections");
+    } finally {
+      await client.end();
+    }
+    assert.equal((await admin(one, 'DELETE', '/services/orders/api-keys/cut')).status, 204);
+    await timeUntil('node 2 refuses the key revoked while it reconnected', async () => (await callTwo()) === 401, 2000);
+    const messages = () => two.logs.slice(logsBefore).flatMap((l) => (l.startsWith('{') ? [(JSON.parse(l) as { msg: string }).msg] : []));
+    // Log lines come through the event loop: this wait yields to it.
+    const logged = async () => (await new Promise((r) => setTimeout(r, 10)), messages().some((m) => m.includes('LISTEN connection is back')));
+    await timeUntil('node 2 logs the outage and the return', logged, 2000);
+    assert.deepEqual(
+      messages().filter((m) => m.includes('LISTEN')),
+      ['the cluster event LISTEN connection is down: polling cluster_events until it is back', 'the cluster event LISTEN connection is back'],
+    );
   });
 });

@@ -121,6 +121,27 @@ describe('event bus on PostgreSQL: notifications (both polls at 60 s)', () => {
     assert.deepEqual(ctx.received.map((e) => e.entity_id).sort(), ids.sort());
   });
 
+  it('coalesces a burst of notifications: one read in flight and at most one queued', async () => {
+    let reads = 0;
+    const counting: Store = { ...ctx.reader, events: { ...ctx.reader.events, since: (afterId, limit) => (reads++, ctx.reader.events.since(afterId, limit)) } };
+    const bus = createEventBus({ store: counting, logger: pino({ level: 'silent' }), pollInterval: 60_000, safetyPollInterval: 60_000 });
+    const got: ClusterEvent[] = [];
+    bus.subscribe({ onEvents: (events) => got.push(...events), onResync: () => {} });
+    await bus.start();
+    try {
+      // 300 notifications, all delivered at the one commit.
+      await ctx.writer.transaction(async () => {
+        for (let i = 0; i < 300; i++) await ctx.writer.consumers.insert({ username: `one-commit-${i}` });
+      });
+      await until('the 300 events arrive', () => got.length >= 300);
+      await bus.poll();
+      assert.equal(got.length, 300, 'each once');
+      assert.ok(reads <= 4, `${reads} table reads for 300 notifications`);
+    } finally {
+      await bus.stop();
+    }
+  });
+
   it('reads what was written while LISTEN was down before it reports caughtUp again, then notifies again', async () => {
     ctx.received.length = 0;
     const lines = ctx.lines.length;

@@ -10,7 +10,7 @@ import type { ClusterEvent } from '../store/cluster-events.js';
 
 const HOLE_WAIT_MS = 10_000;
 const MAX_HOLES = 10_000;
-export const EVENT_BATCH = 1000;
+const EVENT_BATCH = 1000;
 
 export interface EventCursor {
   /** Sets the position (at start: the newest id, whose events the state loaded from the tables holds). */

@@ -1,13 +1,20 @@
 /**
  * The node's event bus. Local writes are delivered at once (after commit); writes by other
- * processes sharing the database (other nodes, the CLI) are read from `cluster_events` every
- * `pollInterval` ms. After a start, or when events it never read were pruned, subscribers are
- * asked to resync: rebuild from the store instead of applying deltas.
- * PostgreSQL LISTEN/NOTIFY will shorten the delay later; the table stays the source of truth.
+ * processes sharing the database (other nodes, the CLI) are read from `cluster_events`:
+ * - on PostgreSQL, when a NOTIFY says a new event committed (a dedicated LISTEN connection, see
+ *   pg-event-listener.ts), plus a safety poll every `safetyPollInterval` ms for a lost notification;
+ * - on SQLite, or while the LISTEN connection is down, every `pollInterval` ms.
+ * Reads are coalesced: one in flight and at most one queued, however many notifications come.
+ * After a LISTEN reconnect the bus reads everything it missed before it reports `caughtUp`.
+ * After a start, or when it may have missed pruned events (away longer than half the retention),
+ * subscribers are asked to resync: rebuild from the store instead of applying deltas.
+ * The table stays the source of truth; old rows are purged every `pruneInterval` ms.
  */
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
-import type { ClusterEvent } from '../store/cluster-events.js';
+import { EVENTS_CHANNEL, type ClusterEvent } from '../store/cluster-events.js';
+import { createEventCursor } from './event-cursor.js';
+import { createPgEventListener, type PgEventListener } from './pg-event-listener.js';
 
 export interface EventSubscriber {
   /** Events in id order; called for local and remote writes. */
@@ -41,35 +48,51 @@ export interface EventBus {
   /** Called after events were applied, with the new appliedThrough(). */
   onApplied(listener: (appliedThrough: number) => void): () => void;
   health(): EventBusHealth;
-  stop(): void;
+  /** Stops the timers and closes the LISTEN connection. */
+  stop(): Promise<void>;
 }
 
 export interface EventBusOptions {
   readonly store: Store;
   readonly logger: Logger;
+  /** How often the table is read without notifications (SQLite, or LISTEN down), in ms. */
   readonly pollInterval: number;
-  /** Events older than this many ms are deleted by the node now and then. */
+  /** How often the table is read while LISTEN works (PostgreSQL), in ms; default 5000. */
+  readonly safetyPollInterval?: number;
+  /** Events older than this many ms are deleted by the node every `pruneInterval` ms. */
   readonly retention?: number;
+  /** Default 60 000 ms. Every node prunes: a delete is idempotent. */
+  readonly pruneInterval?: number;
+  /** Back-off of the LISTEN reconnects, in ms (default 100 → 5000). */
+  readonly listenBackoff?: { readonly min: number; readonly max: number };
+  readonly now?: () => number;
 }
-
-const HOLE_WAIT_MS = 10_000;
-const MAX_HOLES = 10_000;
 
 export function createEventBus(options: EventBusOptions): EventBus {
   const { store, logger } = options;
+  const now = options.now ?? Date.now;
+  const safetyPollInterval = options.safetyPollInterval ?? 5000;
   const subscribers = new Set<EventSubscriber>();
-  let lastId = 0;
-  let timer: NodeJS.Timeout | undefined;
-  let unsubscribeCommit: (() => void) | undefined;
-  let polling: Promise<void> | undefined;
-  let failingSince = 0;
-  let polls = 0;
-  let lastAppliedAt: number | null = null;
   const appliedListeners = new Set<(appliedThrough: number) => void>();
-  const appliedThrough = () => (holes.size === 0 ? lastId : Math.min(lastId, Math.min(...holes.keys()) - 1));
+  const cursor = createEventCursor(store, now);
+  let listener: PgEventListener | null = null;
+  let stopped = false;
+  // Set once the cursor is placed: a notification or reconnect before that reads nothing.
+  let running = false;
+  let timer: NodeJS.Timeout | undefined;
+  let pruneTimer: NodeJS.Timeout | undefined;
+  let unsubscribeCommit: (() => void) | undefined;
+  let failingSince = 0;
+  let lastReadAt = now();
+  let lastAppliedAt: number | null = null;
+  // Bumped when notifications may have been missed (LISTEN lost or back); a read that started in
+  // the current generation and read to the end makes the bus caught up again.
+  let generation = 0;
+  let caughtUpGeneration = 0;
+
   const announceApplied = () => {
-    lastAppliedAt = Date.now();
-    const through = appliedThrough();
+    lastAppliedAt = now();
+    const through = cursor.appliedThrough();
     for (const l of appliedListeners) {
       try {
         l(through);
@@ -78,7 +101,6 @@ export function createEventBus(options: EventBusOptions): EventBus {
       }
     }
   };
-
   const deliver = (events: readonly ClusterEvent[]) => {
     for (const s of subscribers) {
       try {
@@ -93,52 +115,70 @@ export function createEventBus(options: EventBusOptions): EventBus {
     for (const s of subscribers) s.onResync(reason);
   };
 
-  // Ids skipped over by a read: a transaction that took its id earlier may commit later
-  // (PostgreSQL), or the id was burnt by a rollback. Re-read for HOLE_WAIT_MS, then forgotten.
-  const holes = new Map<number, number>();
-
-  const readNew = async (): Promise<ClusterEvent[]> => {
-    const events = await store.events.since(lastId, 1000);
-    const now = Date.now();
-    let expected = lastId + 1;
-    for (const e of events) {
-      for (let id = expected; id < e.id && holes.size < MAX_HOLES; id++) holes.set(id, now);
-      expected = e.id + 1;
-    }
-    if (holes.size === 0) return events;
-    const filled = (await store.events.since(Math.min(...holes.keys()) - 1, 1000)).filter((e) => holes.has(e.id));
-    for (const e of filled) holes.delete(e.id);
-    for (const [id, since] of holes) if (now - since > HOLE_WAIT_MS) holes.delete(id);
-    return [...filled, ...events.filter((e) => !filled.some((f) => f.id === e.id))];
-  };
-
-  const pollOnce = async (): Promise<void> => {
-    let events: ClusterEvent[];
+  const readOnce = async (): Promise<void> => {
+    const started = generation;
+    let batch: Awaited<ReturnType<typeof cursor.read>>;
     try {
-      events = await readNew();
+      batch = await cursor.read();
     } catch (err) {
       if (!failingSince) logger.warn({ err: (err as Error).message }, 'cannot read cluster events; serving what this node holds');
-      failingSince ||= Date.now();
+      failingSince ||= now();
       return;
     }
     if (failingSince) {
-      const away = Date.now() - failingSince;
+      logger.info({ away_ms: now() - failingSince }, 'cluster events readable again');
       failingSince = 0;
-      logger.info({ away_ms: away }, 'cluster events readable again');
-      // Events older than the retention may have been pruned while we could not read them.
-      if (options.retention && away > options.retention / 2) resync('the event table was unreadable for long');
     }
-    if (events.length === 0) return;
-    const last = events.reduce((max, e) => Math.max(max, e.id), lastId);
-    const batchFull = events.length >= 1000;
-    lastId = last;
-    // Our own writes were delivered at commit time.
-    const remote = events.filter((e) => e.node_id !== store.nodeId);
-    if (remote.length > 0) deliver(remote);
-    announceApplied();
-    if (batchFull) await pollOnce();
-    if (options.retention && ++polls % 1000 === 0) {
-      store.events.prune(Date.now() - options.retention).catch(() => {});
+    // Events older than the retention may have been pruned since the last read.
+    const away = now() - lastReadAt;
+    lastReadAt = now();
+    if (options.retention && away > options.retention / 2) resync(`no cluster event read for ${away} ms`);
+    const { events, full } = batch;
+    if (events.length > 0) {
+      // Our own writes were delivered at commit time.
+      const remote = events.filter((e) => e.node_id !== store.nodeId);
+      if (remote.length > 0) deliver(remote);
+      announceApplied();
+    }
+    if (full) return readOnce();
+    if (started === generation) caughtUpGeneration = started;
+  };
+
+  let inFlight: Promise<void> | undefined;
+  let queued: Promise<void> | undefined;
+  /** A read that starts after this call: joins the queued one if there is one. */
+  const read = (): Promise<void> => {
+    if (!inFlight) {
+      inFlight = readOnce().finally(() => (inFlight = undefined));
+      return inFlight;
+    }
+    queued ??= inFlight.then(() => {
+      queued = undefined;
+      return read();
+    });
+    return queued;
+  };
+
+  const arm = () => {
+    if (timer) clearTimeout(timer);
+    if (stopped) return;
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        void read().then(arm);
+      },
+      listener?.connected() && failingSince === 0 ? safetyPollInterval : options.pollInterval,
+    );
+    timer.unref();
+  };
+
+  const prune = async () => {
+    if (!options.retention) return;
+    try {
+      const deleted = await store.events.prune(now() - options.retention);
+      if (deleted > 0) logger.debug({ deleted }, 'old cluster events purged');
+    } catch (err) {
+      logger.debug({ err: (err as Error).message }, 'cannot purge old cluster events now');
     }
   };
 
@@ -148,35 +188,71 @@ export function createEventBus(options: EventBusOptions): EventBus {
       return () => subscribers.delete(subscriber);
     },
     async start() {
-      lastId = await store.events.latestId();
-      // lastId is not advanced here: a remote event with a lower id may still be unread.
+      if (store.openListener) {
+        const open = store.openListener;
+        listener = createPgEventListener({
+          open: (handlers) => open(EVENTS_CHANNEL, handlers),
+          logger,
+          now,
+          ...(options.listenBackoff ? { minBackoff: options.listenBackoff.min, maxBackoff: options.listenBackoff.max } : {}),
+          onNotify: () => {
+            if (running) void read();
+          },
+          onUp: () => {
+            generation++;
+            if (!running) return;
+            arm();
+            void read();
+          },
+          onDown: () => {
+            generation++;
+            if (running) arm();
+          },
+        });
+        // LISTEN before reading the newest id: an event committed in between is notified.
+        await listener.start();
+      }
+      try {
+        cursor.reset(await store.events.latestId());
+      } catch (err) {
+        await listener?.stop(); // no reconnect loop behind a start that failed
+        throw err;
+      }
+      caughtUpGeneration = generation;
+      lastReadAt = now();
       unsubscribeCommit = store.onCommit(deliver);
-      timer = setInterval(() => {
-        polling ??= pollOnce().finally(() => (polling = undefined));
-      }, options.pollInterval);
-      timer.unref();
+      running = true;
+      arm();
+      if (options.retention) {
+        pruneTimer = setInterval(() => void prune(), options.pruneInterval ?? 60_000);
+        pruneTimer.unref();
+      }
     },
-    async poll() {
-      await (polling ?? pollOnce());
-    },
-    appliedThrough,
+    poll: () => read(),
+    appliedThrough: () => cursor.appliedThrough(),
     onApplied(listener) {
       appliedListeners.add(listener);
       return () => appliedListeners.delete(listener);
     },
     health() {
+      const listening = listener?.connected() ?? false;
+      const connected = failingSince === 0 && (listener === null || listening);
       return {
-        mode: 'poll',
-        connected: failingSince === 0,
-        caughtUp: failingSince === 0,
-        appliedThrough: appliedThrough(),
+        mode: listening ? 'notify' : 'poll',
+        connected,
+        caughtUp: connected && caughtUpGeneration === generation,
+        appliedThrough: cursor.appliedThrough(),
         lastAppliedAt,
         failingSince: failingSince === 0 ? null : failingSince,
       };
     },
-    stop() {
-      if (timer) clearInterval(timer);
+    async stop() {
+      stopped = true;
+      running = false;
+      if (timer) clearTimeout(timer);
+      if (pruneTimer) clearInterval(pruneTimer);
       unsubscribeCommit?.();
+      await listener?.stop();
     },
   };
 }

@@ -81,8 +81,6 @@ export interface RunningNode {
   close(): Promise<void>;
 }
 
-const EVENT_RETENTION_MS = 24 * 3600 * 1000;
-
 export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const { config } = options;
   // The name is for operators and may be shared by mistake (two processes, one config); the
@@ -152,7 +150,13 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       { ttlSeconds: 60, concurrency: config.api_keys.slow_hash_concurrency },
     );
 
-    const bus = createEventBus({ store, logger, pollInterval: config.cluster_poll_interval, retention: EVENT_RETENTION_MS });
+    const bus = createEventBus({
+      store,
+      logger,
+      pollInterval: config.cluster_poll_interval,
+      safetyPollInterval: config.cluster_safety_poll_interval,
+      retention: config.cluster_events_retention,
+    });
     bus.subscribe(keyring.subscriber);
     // Keys this node lacks come from the nodes that hold them (keyring_strategy: vault needs none: every node reads Vault).
     const exchange =

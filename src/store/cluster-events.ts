@@ -1,8 +1,10 @@
 /**
  * The `cluster_events` table: one row per write that changes what a proxy sees, inserted in the
  * same transaction as the write (DESIGN §3.5). Nodes read rows newer than the last id they saw.
+ * On PostgreSQL the insert also notifies `EVENTS_CHANNEL` with the new id, which the server
+ * delivers at commit (never after a rollback): listening nodes read the table at once.
  */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DialectName } from './dialect.js';
 
 export type ClusterOperation = 'create' | 'update' | 'delete';
@@ -23,6 +25,9 @@ export type NewClusterEvent = Omit<ClusterEvent, 'id' | 'created_at' | 'node_id'
 
 type Executor = Kysely<any> | Transaction<any>;
 
+/** The NOTIFY channel of new events; the payload is the event id alone, never data. */
+export const EVENTS_CHANNEL = 'portcullis_events';
+
 export async function insertClusterEvent(db: Executor, dialect: DialectName, nodeId: string, event: NewClusterEvent, now: number): Promise<ClusterEvent> {
   const row = {
     node_id: nodeId,
@@ -32,8 +37,15 @@ export async function insertClusterEvent(db: Executor, dialect: DialectName, nod
     data: event.data ? JSON.stringify(event.data) : null,
     created_at: now,
   };
-  const inserted = await db.insertInto('cluster_events').values(row).returning('id').executeTakeFirstOrThrow();
-  void dialect;
+  // One round trip on PostgreSQL too: the insert and its notification in one statement.
+  const inserted =
+    dialect === 'postgres'
+      ? await db
+          .with('ins', (d) => d.insertInto('cluster_events').values(row).returning('id'))
+          .selectFrom('ins')
+          .select(['ins.id', sql`pg_notify(${EVENTS_CHANNEL}, ins.id::text)`.as('notified')])
+          .executeTakeFirstOrThrow()
+      : await db.insertInto('cluster_events').values(row).returning('id').executeTakeFirstOrThrow();
   return { ...event, id: Number(inserted.id), node_id: nodeId, created_at: now };
 }
 

@@ -22,7 +22,7 @@ import { VaultSecretDao } from './vault-secret-dao.js';
 import { API_KEY_ENCRYPTED_COLUMNS, ApiKeyDao } from './api-key-dao.js';
 import { PortcullisError } from '../errors/portcullis-error.js';
 import { createSqliteDatabase } from './dialects/sqlite.js';
-import { createPostgresDatabase } from './dialects/postgres.js';
+import { createPostgresDatabase, type PostgresListener, type PostgresListenerHandlers } from './dialects/postgres.js';
 import type { DialectName } from './dialect.js';
 import { createDaoContext, type PrepareHook } from './dao-context.js';
 import { EntityDao } from './entity-dao.js';
@@ -95,6 +95,11 @@ export interface Store {
   recordEvent(event: NewClusterEvent): Promise<void>;
   /** Called with the events of each committed local write. Returns an unsubscribe function. */
   onCommit(listener: CommitListener): () => void;
+  /**
+   * PostgreSQL only: opens a dedicated connection (the store's settings, password and TLS) that
+   * `LISTEN`s on `channel`. Absent on SQLite, which has no notifications.
+   */
+  readonly openListener?: (channel: string, handlers: PostgresListenerHandlers) => Promise<PostgresListener>;
   readonly events: {
     since(afterId: number, limit?: number): Promise<ClusterEvent[]>;
     latestId(): Promise<number>;
@@ -121,7 +126,7 @@ export function createStore(options: StoreOptions): Store {
   const sqliteFile = dialect === 'sqlite' && config.sqlite_path !== ':memory:' ? config.sqlite_path : null;
   const created = sqliteFile !== null && !existsSync(sqliteFile);
   if (sqliteFile) refuseMissingDatabase(sqliteFile);
-  const db =
+  const postgres =
     dialect === 'postgres'
       ? createPostgresDatabase({
           host: config.pg_host,
@@ -134,7 +139,8 @@ export function createStore(options: StoreOptions): Store {
           ...(config.pg_connect_timeout !== undefined ? { connectTimeout: config.pg_connect_timeout } : {}),
           ...(config.pg_url ? { connectionString: config.pg_url } : {}),
         })
-      : createSqliteDatabase({ path: config.sqlite_path });
+      : null;
+  const db = postgres ? postgres.db : createSqliteDatabase({ path: config.sqlite_path });
   if (sqliteFile) ensureDatabaseMarker(sqliteFile, created);
   const guard = sqliteFile ? createSqliteFileGuard(sqliteFile) : null;
   const ping = async () => {
@@ -218,6 +224,7 @@ export function createStore(options: StoreOptions): Store {
     dao: (name) => daos.get(name),
     transaction: (fn) => ctx.write(() => fn(), 'transaction'),
     recordEvent: (event) => ctx.write(async (tx) => tx.recordEvent(event), 'cluster_events'),
+    ...(postgres ? { openListener: postgres.listen } : {}),
     onCommit(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

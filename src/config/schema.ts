@@ -246,7 +246,10 @@ export const ConfigSchema = Type.Object(
     upstream_keepalive_pool_size: describe(Type.Integer({ default: 256, minimum: 1, maximum: 65_536 }), 'Most open connections per upstream origin.'),
 
     /** How often a node reads `cluster_events` written by other processes, in milliseconds. */
-    cluster_poll_interval: describe(Ms(200, 10, 60_000), 'How often a node reads `cluster_events` written by other processes, in ms.'),
+    cluster_poll_interval: describe(
+      Ms(200, 10, 60_000),
+      'How often a node reads `cluster_events` written by other processes, in ms: always on SQLite; on PostgreSQL only while the LISTEN connection is down (otherwise `cluster_safety_poll_interval`).',
+    ),
     cluster_safety_poll_interval: describe(
       Ms(5000, 100, 600_000),
       'On PostgreSQL, where changes arrive by LISTEN/NOTIFY, how often a node reads `cluster_events` anyway (a safety net for a lost notification), in ms.',

@@ -36,6 +36,7 @@ import { registerJsonBodyParser } from './json-body-parser.js';
 import { createRequestLog } from './request-log.js';
 import { createRouteTable } from './route-table.js';
 import { registerStatusEndpoints } from './status-endpoints.js';
+import type { EventBusHealth } from '../cluster/event-bus.js';
 import { adminTlsCertificate, createAdminTlsListener, type AdminTlsListener, type CertificatePair } from './admin-tls-listener.js';
 import { createValidatorCompiler } from './validator-compiler.js';
 import { createWriteWarningLog } from './write-warnings.js';
@@ -64,6 +65,10 @@ export interface AdminServerDeps {
   isReady(): boolean;
   /** Why the keyring is incomplete (a key the database uses is not held), or null: makes `/status/ready` 503. */
   keyringProblem?(): PortcullisError | null;
+  /** The active keyring key's id and how many keys this node lacks: shown at `/status`. */
+  keyringState?(): { readonly active: string | null; readonly missing: number };
+  /** The event bus's health: `/status` shows it and `/status/ready` waits for it (connected, caught up). */
+  eventHealth?(): EventBusHealth;
   readonly extraRoutes?: readonly AdminRoutes[];
   /**
    * Resolves when this node has applied every write made so far (its proxy state rebuilt). A
@@ -154,6 +159,8 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
     metrics: deps.metrics,
     isReady: () => deps.isReady(),
     ...(deps.keyringProblem ? { keyringProblem: () => deps.keyringProblem!() } : {}),
+    ...(deps.keyringState ? { keyringState: () => deps.keyringState!() } : {}),
+    ...(deps.eventHealth ? { eventHealth: () => deps.eventHealth!() } : {}),
     totalRequests: () => totalRequests,
     version: VERSION,
     nodeName: deps.nodeName ?? store.nodeId,

@@ -136,6 +136,13 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
   // In this order: a refused browser request learns nothing, not even whether it needs a token.
   app.addHook('onRequest', createBrowserGuard({ tokenRequired: config.admin_token !== undefined, corsOrigins: config.admin_cors_origins }));
   app.addHook('onRequest', createAdminAuth(config.admin_token));
+  // The database was seen unreachable and has not answered since: 503 at once, not one more wait
+  // for it (the node's own endpoints still answer, with the cause).
+  app.addHook('onRequest', async (request) => {
+    const down = store.storage.failFast();
+    if (down && !request.url.startsWith('/status') && request.url !== '/metrics' && request.url !== '/') throw down;
+  });
+  app.addHook('onError', async (_request, _reply, error) => store.storage.observe(error));
   app.addHook(
     'onResponse',
     createRequestLog(logger, () => totalRequests++),

@@ -13,8 +13,8 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -60,6 +60,28 @@ function continuousTraffic(nodes: readonly CliNode[], path: string, key: string)
   };
 }
 
+/** A `portcullis start` that may wait for its database: its logs, and its addresses once started. */
+function spawnNode(configFile: string) {
+  const child = spawn(process.execPath, [BIN, 'start', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: string[] = [];
+  let stderr = '';
+  let started: { proxy: string; admin: string } | undefined;
+  let buffer = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      logs.push(line);
+      if (line.includes('"portcullis started"')) started = JSON.parse(line) as { proxy: string; admin: string };
+    }
+  });
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, logs, exited, stderr: () => stderr, started: () => started };
+}
+
 describe('a cluster whose PostgreSQL stops and restarts', () => {
   let pg: EmbeddedPostgres;
   let dir: string;
@@ -69,6 +91,8 @@ describe('a cluster whose PostgreSQL stops and restarts', () => {
   let node2: CliNode;
   const extra: ChildProcess[] = [];
   const keys: Record<string, string> = {};
+  /** The node started while PostgreSQL was down (api_keys.cache_ttl: 2 s). */
+  let short: { proxyUrl: string; adminUrl: string } | undefined;
 
   /** A config in its own folder; every node shares one data folder (the keyring's files). */
   const configFor = (overrides: Record<string, unknown> = {}) =>
@@ -191,5 +215,113 @@ describe('a cluster whose PostgreSQL stops and restarts', () => {
     assert.equal(after.body.events.caught_up, true);
     assert.equal(typeof after.body.events.latest, 'number');
     assert.ok(!node1.logs.join('\n').includes(PASSWORD) && !node2.logs.join('\n').includes(PASSWORD), 'no password in any log line');
+  });
+
+  it('answers the Admin API with 503 at once while PostgreSQL hangs, after one call waited pg_query_timeout, and keeps serving cached keys', async () => {
+    // Every PostgreSQL process of this test's server stopped (SIGSTOP): connections open, nothing answers.
+    const postmaster = readFileSync(join(dir, 'pgdata', 'postmaster.pid'), 'utf8')
+      .split('\n')[0]!
+      .trim();
+    const pids = [postmaster, ...execFileSync('pgrep', ['-P', postmaster]).toString().trim().split('\n')];
+    const call = () => fetch(`${node1.proxyUrl}/orders`, { headers: { 'x-api-key': keys['cached']! } }).then((r) => r.status);
+    assert.equal(await call(), 200);
+    execFileSync('kill', ['-STOP', ...pids]);
+    try {
+      const timed = async (method: string, path: string, body?: unknown) => {
+        const started = performance.now();
+        const res = await admin(node1, method, path, body);
+        return { status: res.status, code: res.body?.code, ms: performance.now() - started };
+      };
+      const first = await timed('GET', '/services');
+      assert.deepEqual([first.status, first.code], [503, 'PC_STORE_UNAVAILABLE']);
+      assert.ok(first.ms < 5000 + 1000, `the first call waited at most pg_query_timeout (${first.ms.toFixed(0)} ms)`);
+      const next = [
+        await timed('GET', '/services'),
+        await timed('POST', '/services', { name: 'hung', url: upstream.url }),
+        await timed('DELETE', '/services/orders/api-keys/cached'),
+      ];
+      for (const r of next) {
+        assert.deepEqual([r.status, r.code], [503, 'PC_STORE_UNAVAILABLE']);
+        assert.ok(r.ms < 1000, `answered in ${r.ms.toFixed(0)} ms`);
+      }
+      const ready = await timed('GET', '/status/ready');
+      assert.equal(ready.status, 503);
+      assert.ok(ready.ms < 1000, `readiness answered in ${ready.ms.toFixed(0)} ms`);
+      for (let i = 0; i < 5; i++) assert.equal(await call(), 200, 'the proxy serves the cached key');
+      process.stdout.write(
+        `# hung PostgreSQL: first call ${first.ms.toFixed(0)} ms, then ${next.map((r) => r.ms.toFixed(0)).join(', ')} ms; /status/ready ${ready.ms.toFixed(0)} ms\n`,
+      );
+    } finally {
+      execFileSync('kill', ['-CONT', ...pids]);
+    }
+    await until('the node is ready again', async () => (await admin(node1, 'GET', '/status/ready')).status === 200);
+    assert.equal((await admin(node1, 'GET', '/services/orders/api-keys/cached')).body.status, 'active', 'the revoke refused while hung was not applied');
+  });
+
+  it('starts a node while PostgreSQL is down: not ready, waiting, SIGTERM exits cleanly, and it starts by itself once PostgreSQL answers', async () => {
+    await pg.stop();
+    const [quitPort, waitPort] = [await freePort(), await freePort()];
+    const readyAt = (adminPort: number) =>
+      fetch(`http://127.0.0.1:${adminPort}/status/ready`).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+
+    const quitter = spawnNode(configFor({ admin_listen: `127.0.0.1:${quitPort}` }));
+    extra.push(quitter.child);
+    await until('the waiting node answers its readiness probe', async () => (await readyAt(quitPort)).status === 503);
+    quitter.child.kill('SIGTERM');
+    assert.equal(await quitter.exited, 0, 'SIGTERM while waiting exits cleanly');
+    assert.match(quitter.stderr(), /stopped while waiting for the database/);
+
+    const waiting = spawnNode(configFor({ admin_listen: `127.0.0.1:${waitPort}`, api_keys: { cache_ttl: 2 } }));
+    extra.push(waiting.child);
+    await until('the waiting node answers its readiness probe', async () => (await readyAt(waitPort)).status === 503);
+    const ready = await readyAt(waitPort);
+    assert.equal(ready.body.code, 'PC_ADMIN_NOT_READY');
+    assert.match(ready.body.message, /waiting for the database/);
+    const status = await fetch(`http://127.0.0.1:${waitPort}/status`).then((r) => r.json() as Promise<any>);
+    assert.equal(status.ready, false);
+    assert.equal(status.database.reachable, false);
+    assert.match(status.database.error.message, new RegExp(`127\\.0\\.0\\.1:${port} is unreachable \\(ECONNREFUSED\\)`));
+    assert.equal((await fetch(`http://127.0.0.1:${waitPort}/services`)).status, 503, 'the Admin API is not there yet');
+    await until('the node logs what it waits for', async () =>
+      waiting.logs.some((l) => l.includes('waiting for the database') && l.includes(`127.0.0.1:${port}`)),
+    );
+    assert.equal(waiting.started(), undefined, 'the node does not start without its database');
+
+    await pg.start();
+    await until('the node starts once PostgreSQL answers', async () => waiting.started() !== undefined, 30_000);
+    await until('the node becomes ready', async () => (await readyAt(waitPort)).status === 200);
+    assert.ok(!waiting.logs.join('\n').includes(PASSWORD) && !waiting.stderr().includes(PASSWORD), 'no password in any log line');
+    short = { proxyUrl: `http://${waiting.started()!.proxy}`, adminUrl: `http://127.0.0.1:${waitPort}` };
+  });
+
+  it('refuses a cached key with 503 once cut off from PostgreSQL longer than api_keys.cache_ttl (2 s here), and accepts it again when PostgreSQL returns', async () => {
+    assert.ok(short, 'the node of the previous test runs');
+    const call = async () => {
+      const res = await fetch(`${short!.proxyUrl}/orders`, { headers: { 'x-api-key': keys['short']! } });
+      return { status: res.status, code: res.status === 200 ? null : ((await res.json()) as { code: string }).code };
+    };
+    await until('the node serves the route', async () => (await call()).status === 200);
+    const cachedBefore = performance.now();
+    assert.equal((await call()).status, 200, 'verified and cached');
+    await pg.stop();
+    const seen: number[] = [];
+    let refusal: { status: number; code: string | null } | undefined;
+    await until(
+      'the key is refused past the cache TTL',
+      async () => {
+        const answer = await call();
+        seen.push(answer.status);
+        if (answer.status !== 200) refusal = answer;
+        return answer.status !== 200;
+      },
+      8000,
+    );
+    const refusedAfter = performance.now() - cachedBefore;
+    assert.ok(seen.filter((s) => s === 200).length > 0, 'served from the cache while it was fresh');
+    assert.deepEqual(refusal, { status: 503, code: 'PC_STORE_UNAVAILABLE' }, 'fail closed, and never 401 for a key that may be valid');
+    assert.ok(refusedAfter >= 1000, `served for a while after the cut (refused after ${refusedAfter.toFixed(0)} ms)`);
+    process.stdout.write(`# cache_ttl 2 s: refused ${refusedAfter.toFixed(0)} ms after the key was cached\n`);
+    await pg.start();
+    await until('the key is accepted again once PostgreSQL answers', async () => (await call()).status === 200);
   });
 });

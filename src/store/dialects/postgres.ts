@@ -19,6 +19,8 @@ export interface PostgresOptions {
   readonly maxConnections: number;
   /** How long a new connection may take, in ms (default 5000). */
   readonly connectTimeout?: number;
+  /** How long a query may take before it fails client-side, in ms (default: no limit). A hung server must not hang requests. */
+  readonly queryTimeout?: number;
   /** A full connection string; wins over the fields above when set (tests). */
   readonly connectionString?: string;
 }
@@ -51,6 +53,7 @@ export function createPostgresDatabase(options: PostgresOptions): Kysely<any> {
     ssl: options.ssl ? { rejectUnauthorized: true } : false,
     max: options.maxConnections,
     connectionTimeoutMillis: options.connectTimeout ?? 5000,
+    ...(options.queryTimeout !== undefined ? { query_timeout: options.queryTimeout } : {}),
     idleTimeoutMillis: 30_000,
     types,
   });

@@ -148,7 +148,7 @@ export const ConfigSchema = Type.Object(
     ),
     pg_query_timeout: describe(
       Ms(5000, 100, 600_000),
-      'How long to wait for a PostgreSQL query, in ms (a hung server or network); past it the request fails with 503 PC_STORE_UNAVAILABLE, and for the next second the Admin API answers 503 at once.',
+      'How long to wait for a PostgreSQL query, in ms (a hung server or network); past it the request fails with 503 PC_STORE_UNAVAILABLE and the Admin API answers 503 at once until the database answers a ping again. Raise it if a migration or a large query needs longer.',
     ),
 
     proxy_listen: describe(Listen('0.0.0.0:8000'), 'Address of the proxy listener (`host:port`).'),

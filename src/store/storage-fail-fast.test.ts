@@ -38,6 +38,36 @@ describe('storage fail-fast', () => {
     { name: 'an unreachable database seen by a read', record: 'observe', err: unreachable, failFastMs: 20, opens: true },
     { name: 'an unreachable database seen by a write', record: 'writeFailed', err: unreachable, failFastMs: 20, opens: true },
     {
+      name: 'a hung server (query past pg_query_timeout)',
+      record: 'observe',
+      err: new PortcullisError('PC_STORE_UNAVAILABLE', { cause: new Error('Query read timeout') }),
+      failFastMs: 20,
+      opens: true,
+    },
+    {
+      name: 'a connection not opened in time',
+      record: 'writeFailed',
+      err: new PortcullisError('PC_STORE_UNAVAILABLE', { cause: new Error('timeout exceeded when trying to connect') }),
+      failFastMs: 20,
+      opens: true,
+    },
+    {
+      name: 'one connection ended by the server (a terminated backend)',
+      record: 'writeFailed',
+      err: new PortcullisError('PC_STORE_UNAVAILABLE', { cause: new Error('Connection terminated unexpectedly') }),
+      failFastMs: 20,
+      opens: false,
+    },
+    {
+      name: 'a server shutting down (57P01)',
+      record: 'observe',
+      err: new PortcullisError('PC_STORE_UNAVAILABLE', {
+        cause: Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+      }),
+      failFastMs: 20,
+      opens: false,
+    },
+    {
       name: 'a full database (not an outage of the connection)',
       record: 'writeFailed',
       err: new PortcullisError('PC_STORE_FULL'),

@@ -72,7 +72,7 @@ export function createStorageHealth(deps: StorageHealthDeps): StorageHealth {
     recheck.unref();
   };
   const sawFailure = (err: unknown) => {
-    if (failFastMs <= 0 || stopped || !(err instanceof PortcullisError) || err.code !== 'PC_STORE_UNAVAILABLE') return;
+    if (failFastMs <= 0 || stopped || !isOutage(err)) return;
     unreachable ??= err;
     if (!recheck) scheduleRecheck();
   };
@@ -135,4 +135,22 @@ export function createStorageHealth(deps: StorageHealthDeps): StorageHealth {
       return () => listeners.delete(listener);
     },
   };
+}
+
+// The server itself cannot be reached or does not answer. One connection ended by the server (a
+// terminated backend, a restart already over) is not an outage: the next query opens a new one.
+const OUTAGE_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '57P03']);
+const OUTAGE_MESSAGES = /timeout exceeded when trying to connect|Query read timeout/i;
+
+/** True for PC_STORE_UNAVAILABLE caused by an unreachable or hung server. */
+function isOutage(err: unknown): err is PortcullisError {
+  if (!(err instanceof PortcullisError) || err.code !== 'PC_STORE_UNAVAILABLE') return false;
+  let cause: unknown = err.cause;
+  for (let depth = 0; cause && typeof cause === 'object' && depth < 4; depth++) {
+    const c = cause as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof c.code === 'string' && OUTAGE_CODES.has(c.code)) return true;
+    if (typeof c.message === 'string' && OUTAGE_MESSAGES.test(c.message)) return true;
+    cause = c.cause;
+  }
+  return false;
 }

@@ -36,6 +36,7 @@ import { MAX_BODY_DEPTH, registerJsonBodyParser } from './json-body-parser.js';
 import { createRequestLog } from './request-log.js';
 import { createRouteTable } from './route-table.js';
 import { registerStatusEndpoints } from './status-endpoints.js';
+import type { EventBusHealth } from '../cluster/event-bus.js';
 import { adminTlsCertificate, createAdminTlsListener, type AdminTlsListener, type CertificatePair } from './admin-tls-listener.js';
 import { createValidatorCompiler } from './validator-compiler.js';
 import { createWriteWarningLog } from './write-warnings.js';
@@ -71,6 +72,10 @@ export interface AdminServerDeps {
   isReady(): boolean;
   /** Why the keyring is incomplete (a key the database uses is not held), or null: makes `/status/ready` 503. */
   keyringProblem?(): PortcullisError | null;
+  /** The active keyring key's id and how many keys this node lacks: shown at `/status`. */
+  keyringState?(): { readonly active: string | null; readonly missing: number };
+  /** The event bus's health: `/status` shows it and `/status/ready` waits for it (connected, caught up). */
+  eventHealth?(): EventBusHealth;
   readonly extraRoutes?: readonly AdminRoutes[];
   /** A plugin's config schema: form bodies (`config.minute=5`) are converted by it before validation. */
   readonly pluginConfigSchema?: PluginSchemaLookup;
@@ -146,6 +151,13 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
   // In this order: a refused browser request learns nothing, not even whether it needs a token.
   app.addHook('onRequest', createBrowserGuard({ tokenRequired: config.admin_token !== undefined, corsOrigins: config.admin_cors_origins }));
   app.addHook('onRequest', createAdminAuth(config.admin_token));
+  // The database was seen unreachable and has not answered since: 503 at once, not one more wait
+  // for it (the node's own endpoints still answer, with the cause).
+  app.addHook('onRequest', async (request) => {
+    const down = store.storage.failFast();
+    if (down && !request.url.startsWith('/status') && request.url !== '/metrics' && request.url !== '/') throw down;
+  });
+  app.addHook('onError', async (_request, _reply, error) => store.storage.observe(error));
   app.addHook(
     'onResponse',
     createRequestLog(logger, () => totalRequests++, deps.metrics?.adminRequests),
@@ -171,6 +183,8 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
     metrics: deps.metrics,
     isReady: () => deps.isReady(),
     ...(deps.keyringProblem ? { keyringProblem: () => deps.keyringProblem!() } : {}),
+    ...(deps.keyringState ? { keyringState: () => deps.keyringState!() } : {}),
+    ...(deps.eventHealth ? { eventHealth: () => deps.eventHealth!() } : {}),
     totalRequests: () => totalRequests,
     version: VERSION,
     nodeName: deps.nodeName ?? store.nodeId,

@@ -1,26 +1,37 @@
 /**
- * The node's own endpoints: `/` (what this node is), `/status` (connections, requests served,
- * memory, whether the database answers and takes writes), `/status/ready` (the readiness probe:
- * 200 once the node has loaded its configuration, its database takes writes and it holds every
- * keyring key the database uses; 503 PC_ADMIN_NOT_READY otherwise) and `/metrics` (Prometheus). Only `/status/ready` is open without
- * the admin token: a load balancer learns "ready or not" and the cause's code, nothing else (no
- * file path); `/status` shows load figures and the full cause, and needs the token.
+ * The node's own endpoints: `/` (what this node is), `/status` (instance id and name, connections,
+ * requests served, memory, database state, event stream and lag, keyring state), `/status/ready`
+ * (the readiness probe: 200 only once configuration, database, keyring and event stream are in
+ * place, see readiness.ts; 503 PC_ADMIN_NOT_READY with the cause otherwise) and `/metrics`
+ * (Prometheus). Only `/status/ready` is open without the admin token: a load balancer learns
+ * "ready or not" and the cause's code, nothing else (no file path, no host); `/status` shows
+ * load figures and the full cause, and needs the token.
+ *
+ * Every database read here is bounded by `pingTimeout` (default 800 ms), so both answer within
+ * a second even when the database hangs.
  */
 import type { FastifyInstance } from 'fastify';
-import Type from 'typebox';
 import { PortcullisError } from '../errors/portcullis-error.js';
+import type { EventBusHealth } from '../cluster/event-bus.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import type { Store } from '../store/store.js';
 import type { AdminRouteConfig } from './admin-auth.js';
 import { ErrorResponses } from './http-schemas.js';
+import { notReadyCause } from './readiness.js';
+import { Metrics, NodeInfo, Ready, Status } from './status-schemas.js';
 
 /** What the node endpoints read. */
 export interface StatusDeps {
   readonly store: Store;
   readonly metrics?: ProxyMetrics | undefined;
+  /** True once the node has loaded its configuration and serves. */
   isReady(): boolean;
   /** Why the keyring is incomplete, or null (absent: no keyring to check). */
   keyringProblem?(): PortcullisError | null;
+  /** The active key's id and how many keys the database uses that this node lacks. */
+  keyringState?(): { readonly active: string | null; readonly missing: number };
+  /** The event bus's health (absent: no bus, readiness does not wait for one). */
+  eventHealth?(): EventBusHealth;
   /** Requests this admin server has answered so far. */
   totalRequests(): number;
   readonly version: string;
@@ -34,52 +45,20 @@ export interface StatusDeps {
   readonly pingTimeout?: number;
 }
 
-const NodeInfo = Type.Object({
-  tagline: Type.String(),
-  version: Type.String(),
-  node_id: Type.String({ description: "the node's name (`node_id` in the config, or the host name)" }),
-  instance_id: Type.String({ description: 'this process, random at each start: what its cluster events carry' }),
-  database: Type.String({ description: 'sqlite or postgres' }),
-  plugins: Type.Object({ available_on_server: Type.Array(Type.String()) }),
-});
-
-const Status = Type.Object({
-  server: Type.Object({ connections_active: Type.Integer(), total_requests: Type.Integer() }),
-  database: Type.Object({
-    reachable: Type.Boolean(),
-    writable: Type.Boolean({ description: 'false while a write would fail: file deleted, replaced or read-only, disk full …' }),
-    error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() }, { description: 'why writes fail, when they do' })),
-  }),
-  memory: Type.Object({ rss_bytes: Type.Integer(), heap_used_bytes: Type.Integer() }),
-  keyring: Type.Optional(
-    Type.Object({
-      complete: Type.Boolean({ description: 'false while a keyring key the database uses is not held by this node, or no key is active' }),
-      error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
-    }),
-  ),
-  ready: Type.Boolean(),
-});
-
-const Ready = Type.Object({ ready: Type.Literal(true) });
-const Metrics = Type.String({ description: 'Prometheus text exposition format' });
-
 /** Registers `/`, `/status`, `/status/ready` and, when metrics are given, `/metrics`. */
 export function registerStatusEndpoints(app: FastifyInstance, deps: StatusDeps): void {
   const tags = ['node'];
-  const timeoutMs = deps.pingTimeout ?? 2000;
+  const timeoutMs = deps.pingTimeout ?? 800;
+  const bounded = <T>(promise: Promise<T>, fallback: T) => withTimeout(promise, timeoutMs, fallback).catch(() => fallback);
   const reachable = () =>
-    withTimeout(
+    bounded(
       deps.store.ping().then(() => true),
-      timeoutMs,
       false,
-    ).catch(() => false);
-  const storageProblem = () => withTimeout(deps.store.storage.check(), timeoutMs, new PortcullisError('PC_STORE_UNAVAILABLE'));
-
-  const keyringStatus = () => {
-    if (!deps.keyringProblem) return {};
-    const problem = deps.keyringProblem();
-    return { keyring: { complete: problem === null, ...(problem ? { error: { code: problem.code, message: problem.message } } : {}) } };
-  };
+    );
+  const storageProblem = () => bounded(deps.store.storage.check(), new PortcullisError('PC_STORE_UNAVAILABLE'));
+  const latestEvent = () => bounded<number | null>(deps.store.events.latestId(), null);
+  const cause = (storage: PortcullisError | null) =>
+    notReadyCause({ loaded: deps.isReady(), storage, keyring: deps.keyringProblem?.() ?? null, events: deps.eventHealth?.() ?? null });
 
   app.get('/', { schema: { tags, summary: 'About this node', response: { 200: NodeInfo } } }, async () => ({
     tagline: 'Welcome to Portcullis',
@@ -92,13 +71,18 @@ export function registerStatusEndpoints(app: FastifyInstance, deps: StatusDeps):
 
   app.get('/status', { schema: { tags, summary: 'Health and load of this node', response: { 200: Status } } }, async () => {
     const memory = process.memoryUsage();
-    const [isReachable, problem] = await Promise.all([reachable(), storageProblem()]);
+    const [isReachable, problem, latest] = await Promise.all([reachable(), storageProblem(), deps.eventHealth ? latestEvent() : null]);
+    const notReady = cause(problem);
     return {
+      instance_id: deps.instanceId,
+      node_name: deps.nodeName,
       server: { connections_active: await activeConnections(app), total_requests: deps.totalRequests() },
-      database: { reachable: isReachable, writable: problem === null, ...(problem ? { error: { code: problem.code, message: problem.message } } : {}) },
+      database: { dialect: deps.store.dialect, reachable: isReachable, writable: problem === null, ...(problem ? { error: causeOf(problem) } : {}) },
+      ...(deps.eventHealth ? { events: eventsView(deps.eventHealth(), latest) } : {}),
       memory: { rss_bytes: memory.rss, heap_used_bytes: memory.heapUsed },
-      ...keyringStatus(),
-      ready: deps.isReady(),
+      ...keyringView(deps),
+      ready: notReady === null,
+      ...(notReady ? { cause: notReady } : {}),
     };
   });
 
@@ -107,11 +91,9 @@ export function registerStatusEndpoints(app: FastifyInstance, deps: StatusDeps):
     '/status/ready',
     { config: publicRoute, schema: { tags, summary: 'Readiness probe (no token needed)', response: { 200: Ready, ...ErrorResponses(503) } } },
     async () => {
-      if (!deps.isReady()) throw new PortcullisError('PC_ADMIN_NOT_READY');
-      const problem = await storageProblem();
-      if (problem) throw new PortcullisError('PC_ADMIN_NOT_READY', { message: notReadyMessage(problem) });
-      const keyring = deps.keyringProblem?.();
-      if (keyring) throw new PortcullisError('PC_ADMIN_NOT_READY', { message: `The keyring is incomplete (${keyring.code})` });
+      // Not loaded yet: no database round trip needed to say so.
+      const notReady = cause(deps.isReady() ? await storageProblem() : null);
+      if (notReady) throw new PortcullisError('PC_ADMIN_NOT_READY', { message: notReady });
       return { ready: true };
     },
   );
@@ -124,12 +106,28 @@ export function registerStatusEndpoints(app: FastifyInstance, deps: StatusDeps):
   });
 }
 
-/** The public reason: the cause's code, never its message (which names the database file). */
-function notReadyMessage(problem: PortcullisError): string {
-  if (problem.code === 'PC_STORE_FULL') return 'The database storage is full (PC_STORE_FULL)';
-  if (problem.code === 'PC_STORE_READ_ONLY') return 'The database is read-only (PC_STORE_READ_ONLY)';
-  return 'The database is not reachable or cannot take writes (PC_STORE_UNAVAILABLE)';
+function eventsView(health: EventBusHealth, latest: number | null) {
+  return {
+    mode: health.mode,
+    connected: health.connected,
+    caught_up: health.caughtUp,
+    applied_through: health.appliedThrough,
+    latest,
+    lag: latest === null ? null : Math.max(0, latest - health.appliedThrough),
+    last_applied_at: isoOrNull(health.lastAppliedAt),
+    failing_since: isoOrNull(health.failingSince),
+  };
 }
+
+function keyringView(deps: StatusDeps) {
+  if (!deps.keyringProblem) return {};
+  const problem = deps.keyringProblem();
+  const state = deps.keyringState?.() ?? { active: null, missing: 0 };
+  return { keyring: { complete: problem === null, active: state.active, missing: state.missing, ...(problem ? { error: causeOf(problem) } : {}) } };
+}
+
+const causeOf = (problem: PortcullisError) => ({ code: problem.code, message: problem.message });
+const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** `promise`, or `fallback` when it has not settled within `timeoutMs`. */
 async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, fallback: T): Promise<T> {

@@ -150,15 +150,17 @@ describe('event bus on PostgreSQL: notifications (both polls at 60 s)', () => {
     ctx.received.length = 0;
     const lines = ctx.lines.length;
     assert.equal(await terminateListener(ctx.writer), 1);
-    await until('the bus sees the connection gone', () => !ctx.bus.health().connected, 2000);
+    await until('the bus sees the connection gone', () => ctx.bus.health().mode === 'poll', 2000);
+    // The table stays readable (connected: it would be polled at cluster_poll_interval, 60 s here);
+    // not caught up until a read after the change.
     assert.deepEqual((({ mode, connected, caughtUp }) => ({ mode, connected, caughtUp }))(ctx.bus.health()), {
       mode: 'poll',
-      connected: false,
+      connected: true,
       caughtUp: false,
     });
     const written = [];
     for (let i = 0; i < 5; i++) written.push((await ctx.writer.consumers.insert({ username: `while-down-${i}` })).id);
-    assert.equal(ctx.bus.health().connected, false, 'written while the connection was down (back-off 500 ms)');
+    assert.equal(ctx.bus.health().mode, 'poll', 'written while the connection was down (back-off 500 ms)');
     assert.equal(ctx.received.length, 0, 'no notification, and the poll is a minute away');
 
     await until('caught up again', () => ctx.bus.health().caughtUp, 3000);

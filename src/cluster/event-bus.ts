@@ -26,7 +26,7 @@ export interface EventSubscriber {
 export interface EventBusHealth {
   /** How remote events arrive: `poll` (reads the table every cluster_poll_interval) or `notify` (PostgreSQL LISTEN, with a slow safety poll). */
   readonly mode: 'poll' | 'notify';
-  /** False while the event table (or the LISTEN connection) cannot be read; events are then missed until it returns. */
+  /** False while the event table cannot be read (changes by other processes are then not seen until it returns). A LISTEN outage alone shows as `mode: 'poll'`. */
   readonly connected: boolean;
   /** True once every event up to the newest one seen has been read after the last (re)connect. */
   readonly caughtUp: boolean;
@@ -236,7 +236,10 @@ export function createEventBus(options: EventBusOptions): EventBus {
     },
     health() {
       const listening = listener?.connected() ?? false;
-      const connected = failingSince === 0 && (listener === null || listening);
+      // The table is the source of truth: while LISTEN is down the bus polls it at `pollInterval`
+      // and misses nothing, so it stays connected (mode `poll` says it); a LISTEN outage must not
+      // make every node not-ready at once. It is caught up once a read after the change finished.
+      const connected = failingSince === 0;
       return {
         mode: listening ? 'notify' : 'poll',
         connected,

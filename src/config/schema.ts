@@ -143,6 +143,10 @@ export const ConfigSchema = Type.Object(
     pg_ssl: describe(Type.Boolean({ default: false }), 'Connect to PostgreSQL over TLS (certificate verified).'),
     pg_max_connections: describe(Type.Integer({ default: 10, minimum: 1, maximum: 1000 }), 'Most PostgreSQL connections this node opens.'),
     pg_connect_timeout: describe(Ms(1000, 100, 60_000), 'How long to wait for a new PostgreSQL connection, in ms; past it the request fails with 503 PC_STORE_UNAVAILABLE.'),
+    pg_query_timeout: describe(
+      Ms(5000, 100, 600_000),
+      'How long to wait for a PostgreSQL query, in ms (a hung server or network); past it the request fails with 503 PC_STORE_UNAVAILABLE and the Admin API answers 503 at once until the database answers a ping again. Raise it if a migration or a large query needs longer.',
+    ),
 
     proxy_listen: describe(Listen('0.0.0.0:8000'), 'Address of the proxy listener (`host:port`).'),
     admin_listen: describe(Listen('127.0.0.1:8001'), 'Address of the Admin API listener (`host:port`). A non-loopback address requires `admin_token`.'),

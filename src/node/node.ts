@@ -26,6 +26,7 @@ import { createApiKeyParts, type ApiKeyParts } from './api-key-parts.js';
 import { createBasicAuthVerifier } from '../plugins/basic-auth/credential-verifier.js';
 import { createFailureLimiter } from '../plugins/basic-auth/failure-limiter.js';
 import { openStoreParts } from './store-parts.js';
+import { waitForDatabase } from './wait-for-database.js';
 import type { KeyringManager } from '../keyring/keyring-manager.js';
 import { keyringRoutes } from '../admin/resources/keyring.js';
 import { registerKeyringMetrics } from '../keyring/keyring-metrics.js';
@@ -56,6 +57,8 @@ export interface NodeOptions {
   readonly configFields?: ReadonlyMap<string, string>;
   /** Secret backends instead of every shipped one (tests add an in-memory one). */
   readonly backends?: readonly VaultBackendFactory[];
+  /** Aborts a start still waiting for its database (SIGTERM): `startNode` then rejects with its reason. */
+  readonly signal?: AbortSignal;
 }
 
 export interface RunningNode {
@@ -94,6 +97,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const metrics = createMetrics();
   const secretMetrics = createSecretMetrics(metrics.registry);
   const configFields = options.configFields ?? new Map<string, string>();
+  // A database not reachable yet is waited for (not ready meanwhile); other failures stop the start below.
+  const starting = await waitForDatabase(config, { nodeName, instanceId }, logger, options.signal);
   const parts = await openStoreParts({
     onVaultResolution: (vault, outcome) => secretMetrics.observe(vault, outcome),
     ...(configFields.has('config:pg_password') ? { pgPasswordField: configFields.get('config:pg_password')! } : {}),
@@ -103,6 +108,9 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     nodeId: instanceId,
     migrations: 'apply',
     ...(options.backends ? { backends: options.backends } : {}),
+  }).catch(async (err: unknown) => {
+    await starting?.close();
+    throw err;
   });
   const { store, registry, passwordHasher, keyring, secrets } = parts;
   secretMetrics.watch(() => secrets.health());
@@ -111,7 +119,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   await Promise.allSettled([...(options.configReferences?.keys() ?? [])].map((reference) => secrets.resolve(reference)));
   if (parts.migrated?.applied.length) logger.info({ applied: parts.migrated.applied }, 'database migrated');
   registerKeyringMetrics(metrics.registry, keyring);
-  const closers: (() => Promise<void> | void)[] = [() => parts.close()];
+  const closers: (() => Promise<void> | void)[] = [() => parts.close(), () => starting?.close()];
   // One line when writes start failing (or their cause changes) and one when they work again;
   // each refused Admin API request has its own warn line with its request id.
   closers.push(
@@ -201,6 +209,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       ...(defaultCertificate ? { defaultCertificate } : {}),
       isReady: () => ready,
       keyringProblem: () => keyring.problem(),
+      keyringState: () => ({ active: parts.keyringHolder.current().active, missing: keyring.snapshot().missing }),
+      eventHealth: () => bus.health(),
       plugins: registry.list().map((d) => d.name),
       pluginConfigSchema: (name) => registry.get(name)?.configSchema,
       extraRoutes: [
@@ -211,6 +221,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         vaultRoutes({ secrets, backends: parts.backends, maxValueSize: config.vault_max_value_size }),
       ],
     });
+    await starting?.close();
     const adminAddress = await admin.listen();
     closers.push(() => admin.close());
     closers.push(watchAdminCertificate(config, secrets, configFields, options.configReferences, admin, logger));

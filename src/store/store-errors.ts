@@ -80,8 +80,9 @@ export function mapStoreError(err: unknown, entity: string): unknown {
   }
   const failure = storageFailureOf(code);
   if (failure) return new PortcullisError(failure, { cause: err });
-  // node-postgres reports a lost or refused connection, or a query on a client that lost it, without a code.
-  if (/timeout exceeded when trying to connect|Connection terminated|is not queryable/i.test(e.message ?? '')) {
+  // node-postgres reports a lost or refused connection, a query on a client that lost it, or a query past
+  // pg_query_timeout (a hung server), without a code.
+  if (/timeout exceeded when trying to connect|Connection terminated|is not queryable|Query read timeout/i.test(e.message ?? '')) {
     return new PortcullisError('PC_STORE_UNAVAILABLE', { cause: err });
   }
   return err;

@@ -37,10 +37,13 @@ import { createStorageHealth, type StorageStatus } from './storage-health.js';
 import { createStorageProbe } from './storage-probe.js';
 import { guardWrites } from './guarded-writes.js';
 
+/** How often a PostgreSQL seen unreachable is pinged in the background while requests fail fast. */
+const FAIL_FAST_RECHECK_MS = 1000;
+
 export type DatabaseConfig = Pick<
   Config,
   'database' | 'sqlite_path' | 'pg_host' | 'pg_port' | 'pg_user' | 'pg_password' | 'pg_database' | 'pg_ssl' | 'pg_max_connections'
-> & { readonly pg_url?: string; readonly pg_connect_timeout?: number };
+> & { readonly pg_url?: string; readonly pg_connect_timeout?: number; readonly pg_query_timeout?: number };
 
 export interface StoreOptions {
   readonly config: DatabaseConfig;
@@ -137,6 +140,7 @@ export function createStore(options: StoreOptions): Store {
           ssl: config.pg_ssl,
           maxConnections: config.pg_max_connections,
           ...(config.pg_connect_timeout !== undefined ? { connectTimeout: config.pg_connect_timeout } : {}),
+          ...(config.pg_query_timeout !== undefined ? { queryTimeout: config.pg_query_timeout } : {}),
           ...(config.pg_url ? { connectionString: config.pg_url } : {}),
         })
       : null;
@@ -155,6 +159,8 @@ export function createStore(options: StoreOptions): Store {
     guard,
     ping,
     probe: createStorageProbe({ db, dialect, ...(sqliteFile ? { folder: dirname(sqliteFile) } : {}) }),
+    // PostgreSQL unreachable: answer 503 at once while it lasts (a SQLite busy lock is no outage).
+    failFastMs: dialect === 'postgres' ? FAIL_FAST_RECHECK_MS : 0,
   });
   const nodeId = options.nodeId ?? randomUUID();
   const { cipher } = options;
@@ -240,7 +246,15 @@ export function createStore(options: StoreOptions): Store {
     migrationStatus: () => migrationStatus(db, dialect),
     pendingMigrations: () => pendingMigrations(db, dialect),
     ping,
-    storage: { check: () => health.check(), onChange: (listener) => health.onChange(listener) },
-    close: () => db.destroy(),
+    storage: {
+      check: () => health.check(),
+      onChange: (listener) => health.onChange(listener),
+      failFast: () => health.failFast(),
+      observe: (err) => health.observe(err),
+    },
+    close: () => {
+      health.stop();
+      return db.destroy();
+    },
   };
 }

@@ -11,7 +11,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
 import type { ProxyMetrics } from '../../src/observability/metrics.js';
 import { createStore, type DatabaseConfig, type Store } from '../../src/store/store.js';
-import { createAdminServer, type AdminRoutes, type AdminServer } from '../../src/admin/admin-server.js';
+import { createAdminServer, type AdminRoutes, type AdminServer, type AdminServerDeps } from '../../src/admin/admin-server.js';
 import { TEST_CIPHER } from '../../src/store/testing/test-cipher.js';
 
 /** How to build the server under test. */
@@ -24,6 +24,8 @@ export interface HarnessOptions {
   readonly logger?: Logger;
   /** What `admin_listen_tls` serves without `admin_tls_cert`/`admin_tls_key`. */
   readonly defaultCertificate?: { readonly cert: string; readonly key: string };
+  /** Readiness inputs a node passes (the status endpoints' tests vary them). */
+  readonly status?: Pick<AdminServerDeps, 'eventHealth' | 'keyringProblem' | 'keyringState'>;
 }
 
 /** One response, parsed. */
@@ -79,6 +81,7 @@ export async function createAdminHarness(database: { readonly config: DatabaseCo
     isReady: () => ready,
     ...(options.extraRoutes ? { extraRoutes: options.extraRoutes } : {}),
     ...(options.defaultCertificate ? { defaultCertificate: options.defaultCertificate } : {}),
+    ...options.status,
   });
   return {
     app: server.app,

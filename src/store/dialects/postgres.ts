@@ -20,6 +20,8 @@ export interface PostgresOptions {
   readonly maxConnections: number;
   /** How long a new connection may take, in ms (default 5000). */
   readonly connectTimeout?: number;
+  /** How long a query may take before it fails client-side, in ms (default: no limit). A hung server must not hang requests. */
+  readonly queryTimeout?: number;
   /** A full connection string; wins over the fields above when set (tests). */
   readonly connectionString?: string;
 }
@@ -71,6 +73,7 @@ export function createPostgresDatabase(options: PostgresOptions): PostgresDataba
       : { host: options.host, port: options.port, user: options.user, password: passwordFor, database: options.database }),
     ssl: options.ssl ? { rejectUnauthorized: true } : false,
     connectionTimeoutMillis: options.connectTimeout ?? 5000,
+    ...(options.queryTimeout !== undefined ? { query_timeout: options.queryTimeout } : {}),
     types,
   };
   const pool = new pg.Pool({ ...settings, max: options.maxConnections, idleTimeoutMillis: 30_000 });

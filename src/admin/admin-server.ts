@@ -39,6 +39,7 @@ import { registerStatusEndpoints } from './status-endpoints.js';
 import { adminTlsCertificate, createAdminTlsListener, type AdminTlsListener, type CertificatePair } from './admin-tls-listener.js';
 import { createValidatorCompiler } from './validator-compiler.js';
 import { createWriteWarningLog } from './write-warnings.js';
+import { createPropagationTracker, type PropagationTracker } from '../cluster/propagation.js';
 
 /** What a function in `extraRoutes` receives besides the Fastify instance. */
 export interface AdminRouteKit {
@@ -47,6 +48,8 @@ export interface AdminRouteKit {
   resource(name: EntityName): EntityResource;
   /** Publishes a schema as `#/components/schemas/<componentName>` in the OpenAPI document. */
   nameSchema(schema: TSchema, componentName: string): void;
+  /** Which live nodes applied a cluster event (`?wait=`, `/clustering/events/{id}`). */
+  readonly propagation: PropagationTracker;
 }
 
 /** Registers more Admin API routes (a feature's resource) in an encapsulated plugin. */
@@ -148,7 +151,8 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
   app.setErrorHandler(createAdminErrorHandler(logger));
   app.setNotFoundHandler(routes.notFound);
 
-  const resources = registerEntityApi(app, { store, nameSchema: openapi.name, ...(deps.views ? { views: deps.views } : {}) }, CORE_ENTITIES);
+  const propagation = createPropagationTracker({ store, nodeTimeout: config.cluster_node_timeout });
+  const resources = registerEntityApi(app, { store, propagation, nameSchema: openapi.name, ...(deps.views ? { views: deps.views } : {}) }, CORE_ENTITIES);
   registerStatusEndpoints(app, {
     store,
     metrics: deps.metrics,
@@ -170,6 +174,7 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
       return found;
     },
     nameSchema: openapi.name,
+    propagation,
   };
   for (const add of deps.extraRoutes ?? []) void app.register(async (scope) => add(scope, kit));
 

@@ -11,6 +11,9 @@ import { createMetrics, type ProxyMetrics } from '../observability/metrics.js';
 import type { Store } from '../store/store.js';
 import { databaseErrorFields } from '../store/store-errors.js';
 import { createEventBus, type EventBus } from '../cluster/event-bus.js';
+import { createNodeRegistry } from '../cluster/node-registry.js';
+import { clusteringRoutes } from '../admin/resources/clustering.js';
+import { VERSION } from '../version.js';
 import { buildRuntimeState, type RuntimeSnapshot, type RuntimeState } from '../proxy/runtime-state.js';
 import { createProxyServer } from '../proxy/proxy-server.js';
 import { createAdminServer } from '../admin/admin-server.js';
@@ -192,6 +195,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         basicAuthRoutes(),
         keyringRoutes({ keyring }),
         vaultRoutes({ secrets, backends: parts.backends, maxValueSize: config.vault_max_value_size }),
+        clusteringRoutes({ nodeTimeout: config.cluster_node_timeout }),
       ],
     });
     const adminAddress = await admin.listen();
@@ -245,6 +249,18 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     closers.push(parts.keyringHolder.onChange(() => runtime.onResync('keyring changed')));
     await bus.start();
     closers.push(() => bus.stop());
+    // Registered once the bus knows what it applied; its row goes (closers run in reverse) after the proxy drained.
+    const nodeRegistry = createNodeRegistry({
+      store,
+      logger,
+      bus,
+      nodeName,
+      version: VERSION,
+      heartbeatInterval: config.cluster_heartbeat_interval,
+      nodeTimeout: config.cluster_node_timeout,
+    });
+    await nodeRegistry.start();
+    closers.push(() => nodeRegistry.close());
     await runtime.load();
     closers.push(() => runtime.stop());
 
@@ -252,6 +268,10 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     const { http: proxyAddress, https: proxyTlsAddress } = await proxy.listen();
     closers.push(() => proxy.close());
     ready = true;
+    const at = (a: { address: string; port: number } | { host: string; port: number } | null) =>
+      a ? `${'address' in a ? a.address : a.host}:${a.port}` : undefined;
+    const listeners = { proxy: at(proxyAddress), proxy_tls: at(proxyTlsAddress), admin: at(adminAddress), admin_tls: at(admin.tlsAddress()) };
+    await nodeRegistry.setState('ready', Object.fromEntries(Object.entries(listeners).filter(([, v]) => v !== undefined)) as Record<string, string>);
     await keyring.resumeRewrap();
     logger.info(
       {
@@ -281,6 +301,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       adminTlsAddress: admin.tlsAddress(),
       async close() {
         ready = false;
+        await nodeRegistry.setState('stopping');
         await closeAll();
         logger.info('portcullis stopped');
       },

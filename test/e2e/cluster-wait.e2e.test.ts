@@ -93,7 +93,7 @@ describe('acknowledged revocation across three nodes on PostgreSQL', () => {
     const paused = await instanceOf(c);
     process.kill(c.process.pid!, 'SIGSTOP');
     try {
-      const res = await admin(a, 'DELETE', `/consumers/alice/api-keys/${name}?wait=1s`);
+      const res = await admin(a, 'DELETE', `/consumers/alice/api-keys/${name}?wait=2s`);
       assert.equal(res.status, 202, JSON.stringify(res.body));
       assert.equal(res.body.committed, true);
       assert.deepEqual(ids(res.body.propagation.pending), [paused]);

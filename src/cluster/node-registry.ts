@@ -119,3 +119,12 @@ export function createNodeRegistry(options: NodeRegistryOptions): NodeRegistry {
     },
   };
 }
+
+type Listener = { readonly address: string; readonly port: number } | { readonly host: string; readonly port: number } | null;
+
+/** Listener addresses as the registry shows them (`host:port`), leaving out listeners that are off. */
+export function listenerAddresses(listeners: Readonly<Record<string, Listener>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, l] of Object.entries(listeners)) if (l) out[name] = `${'address' in l ? l.address : l.host}:${l.port}`;
+  return out;
+}

@@ -11,7 +11,7 @@ import { createMetrics, type ProxyMetrics } from '../observability/metrics.js';
 import type { Store } from '../store/store.js';
 import { databaseErrorFields } from '../store/store-errors.js';
 import { createEventBus, type EventBus } from '../cluster/event-bus.js';
-import { createNodeRegistry } from '../cluster/node-registry.js';
+import { createNodeRegistry, listenerAddresses } from '../cluster/node-registry.js';
 import { clusteringRoutes } from '../admin/resources/clustering.js';
 import { VERSION } from '../version.js';
 import { buildRuntimeState, type RuntimeSnapshot, type RuntimeState } from '../proxy/runtime-state.js';
@@ -268,10 +268,10 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     const { http: proxyAddress, https: proxyTlsAddress } = await proxy.listen();
     closers.push(() => proxy.close());
     ready = true;
-    const at = (a: { address: string; port: number } | { host: string; port: number } | null) =>
-      a ? `${'address' in a ? a.address : a.host}:${a.port}` : undefined;
-    const listeners = { proxy: at(proxyAddress), proxy_tls: at(proxyTlsAddress), admin: at(adminAddress), admin_tls: at(admin.tlsAddress()) };
-    await nodeRegistry.setState('ready', Object.fromEntries(Object.entries(listeners).filter(([, v]) => v !== undefined)) as Record<string, string>);
+    await nodeRegistry.setState(
+      'ready',
+      listenerAddresses({ proxy: proxyAddress, proxy_tls: proxyTlsAddress, admin: adminAddress, admin_tls: admin.tlsAddress() }),
+    );
     await keyring.resumeRewrap();
     logger.info(
       {

@@ -47,6 +47,7 @@ import type { PluginSchemaLookup } from './forms/form-coercion.js';
 
 /** Most fields of one form body (a route with every list filled stays far below). */
 const MAX_FORM_FIELDS = 1000;
+import { createPropagationTracker, type PropagationTracker } from '../cluster/propagation.js';
 
 /** What a function in `extraRoutes` receives besides the Fastify instance. */
 export interface AdminRouteKit {
@@ -55,6 +56,8 @@ export interface AdminRouteKit {
   resource(name: EntityName): EntityResource;
   /** Publishes a schema as `#/components/schemas/<componentName>` in the OpenAPI document. */
   nameSchema(schema: TSchema, componentName: string): void;
+  /** Which live nodes applied a cluster event (`?wait=`, `/clustering/events/{id}`). */
+  readonly propagation: PropagationTracker;
 }
 
 /** Registers more Admin API routes (a feature's resource) in an encapsulated plugin. */
@@ -175,7 +178,8 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
   app.setErrorHandler(createAdminErrorHandler(logger));
   app.setNotFoundHandler(routes.notFound);
 
-  const resources = registerEntityApi(app, { store, nameSchema: openapi.name, ...(deps.views ? { views: deps.views } : {}) }, CORE_ENTITIES);
+  const propagation = createPropagationTracker({ store, nodeTimeout: config.cluster_node_timeout });
+  const resources = registerEntityApi(app, { store, propagation, nameSchema: openapi.name, ...(deps.views ? { views: deps.views } : {}) }, CORE_ENTITIES);
   registerTagEndpoints(app, store, [...CORE_ENTITIES, 'basicauth_credentials', 'vaults']);
   registerSchemaEndpoints(app, { store, resources: resources.values(), ...(deps.pluginConfigSchema ? { pluginConfigSchema: deps.pluginConfigSchema } : {}) });
   registerStatusEndpoints(app, {
@@ -201,6 +205,7 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
       return found;
     },
     nameSchema: openapi.name,
+    propagation,
   };
   for (const add of deps.extraRoutes ?? []) void app.register(async (scope) => add(scope, kit));
 

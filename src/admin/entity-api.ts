@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TSchema } from 'typebox';
 import type { EntityName } from '../entities/entity.js';
 import type { Store } from '../store/store.js';
+import type { PropagationTracker } from '../cluster/propagation.js';
 import { daoFor } from './entity-params.js';
 import { entityResource, type EntityResource } from './entity-resource.js';
 import { registerEntityEndpoints } from './entity-endpoints.js';
@@ -23,6 +24,8 @@ export const CORE_ENTITIES: readonly EntityName[] = ['services', 'routes', 'cons
 /** What generating the CRUD endpoints needs. */
 export interface EntityApiDeps {
   readonly store: Store;
+  /** Deletes take `?wait=`: which live nodes applied the delete. */
+  readonly propagation: PropagationTracker;
   /** Publishes a schema as a named OpenAPI component. */
   nameSchema(schema: TSchema, componentName: string): void;
   /** Changes what an entity's responses show after hidden fields are removed (secrets redacted). */
@@ -39,7 +42,7 @@ export function registerEntityApi(app: FastifyInstance, deps: EntityApiDeps, nam
     resources.set(name, resource);
     nameResourceSchemas(resource, deps.nameSchema);
   }
-  for (const resource of resources.values()) registerEntityEndpoints(app, deps.store, resource);
+  for (const resource of resources.values()) registerEntityEndpoints(app, deps.store, resource, deps.propagation);
   for (const child of resources.values()) {
     for (const [field, def] of Object.entries(child.definition.fields)) {
       const parent = def.kind === 'foreign' && def.foreign ? resources.get(def.foreign) : undefined;

@@ -7,19 +7,24 @@
  *   PATCH  /{E}/{idOrKey}  update → 200 | 404       DELETE /{E}/{…}   → 204, also when already absent
  *
  * DELETE of an absent entity answers 204 as Kong does: the state the client asked for holds,
- * and a retried DELETE is not an error.
+ * and a retried DELETE is not an error. A DELETE answers with the id of the cluster event it
+ * recorded (`Portcullis-Event-Id`) and takes `?wait=<duration>`: 200 once every live node applied
+ * it, 202 with the pending nodes on timeout (see propagation-reply.ts).
  */
 import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
 import type { Store } from '../store/store.js';
 import type { EntityResource } from './entity-resource.js';
 import { ErrorResponses, NoContent, PathParams, resourceListQuery } from './http-schemas.js';
 import { listBody, pageOptions, type PageQuery } from './list-response.js';
 import { assertKeyMatchesPath, daoFor, pathParam } from './entity-params.js';
+import type { PropagationTracker } from '../cluster/propagation.js';
+import { PendingBody, PropagationSchema, WaitQuery, propagatedWrite } from './propagation-reply.js';
 
 type Body = Record<string, unknown>;
 
 /** Registers the collection and entity endpoints of `resource` on `app`. */
-export function registerEntityEndpoints(app: FastifyInstance, store: Store, resource: EntityResource): void {
+export function registerEntityEndpoints(app: FastifyInstance, store: Store, resource: EntityResource, propagation: PropagationTracker): void {
   const dao = daoFor(store, resource.definition.name);
   const { segment, param, view } = resource;
   const singular = resource.definition.singular;
@@ -75,10 +80,18 @@ export function registerEntityEndpoints(app: FastifyInstance, store: Store, reso
 
   app.delete(
     item,
-    { schema: { tags, summary: `Delete a ${singular}`, params, response: { 204: NoContent, ...ErrorResponses(400, 409) } } },
+    {
+      schema: {
+        tags,
+        summary: `Delete a ${singular} (with \`wait\`: once every live node applied it)`,
+        params,
+        querystring: WaitQuery,
+        response: { 200: Type.Object({ propagation: PropagationSchema }), 202: PendingBody, 204: NoContent, ...ErrorResponses(400, 409) },
+      },
+    },
     async (request, reply) => {
-      await dao.delete(pathParam(request, param));
-      return reply.code(204).send();
+      const { waited } = await propagatedWrite({ store, propagation }, request, reply, () => dao.delete(pathParam(request, param)));
+      return waited ? reply.code(waited.status).send(waited.body) : reply.code(204).send();
     },
   );
 }

@@ -21,7 +21,7 @@
  *   createAdminServer({ …, extraRoutes: [apiKeyRoutes] });
  *
  * An entity the store knows (a DAO in `store.dao(name)`) can instead get the generated CRUD:
- * `registerEntityEndpoints(app, kit.store, entityResource(definition))`, and nesting with
+ * `registerEntityEndpoints(app, kit.store, entityResource(definition), kit.propagation)`, and nesting with
  * `registerNestedEndpoints(app, kit.store, kit.resource('consumers'), resource, 'consumer')`.
  */
 export { createAdminServer, type AdminServer, type AdminServerDeps, type AdminRoutes, type AdminRouteKit } from './admin-server.js';

@@ -14,6 +14,9 @@ import type { Store } from '../store/store.js';
 import { databaseErrorFields } from '../store/store-errors.js';
 import { createEventBus, type EventBus } from '../cluster/event-bus.js';
 import { createKeyringExchange } from '../cluster/keyring-exchange.js';
+import { createNodeRegistry, listenerAddresses } from '../cluster/node-registry.js';
+import { clusteringRoutes } from '../admin/resources/clustering.js';
+import { VERSION } from '../version.js';
 import { buildRuntimeState, type RuntimeSnapshot, type RuntimeState } from '../proxy/runtime-state.js';
 import { createProxyServer } from '../proxy/proxy-server.js';
 import { createAdminServer } from '../admin/admin-server.js';
@@ -219,6 +222,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         basicAuthRoutes(),
         keyringRoutes({ keyring }),
         vaultRoutes({ secrets, backends: parts.backends, maxValueSize: config.vault_max_value_size }),
+        clusteringRoutes({ nodeTimeout: config.cluster_node_timeout }),
       ],
     });
     await starting?.close();
@@ -280,6 +284,18 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       exchange.start();
       closers.push(() => exchange.stop());
     }
+    // Registered once the bus knows what it applied; its row goes (closers run in reverse) after the proxy drained.
+    const nodeRegistry = createNodeRegistry({
+      store,
+      logger,
+      bus,
+      nodeName,
+      version: VERSION,
+      heartbeatInterval: config.cluster_heartbeat_interval,
+      nodeTimeout: config.cluster_node_timeout,
+    });
+    await nodeRegistry.start();
+    closers.push(() => nodeRegistry.close());
     await runtime.load();
     closers.push(() => runtime.stop());
 
@@ -287,6 +303,10 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     const { http: proxyAddress, https: proxyTlsAddress } = await proxy.listen();
     closers.push(() => proxy.close());
     ready = true;
+    await nodeRegistry.setState(
+      'ready',
+      listenerAddresses({ proxy: proxyAddress, proxy_tls: proxyTlsAddress, admin: adminAddress, admin_tls: admin.tlsAddress() }),
+    );
     await keyring.resumeRewrap();
     logger.info(
       {
@@ -316,6 +336,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       adminTlsAddress: admin.tlsAddress(),
       async close() {
         ready = false;
+        await nodeRegistry.setState('stopping');
         await closeAll();
         logger.info('portcullis stopped');
       },

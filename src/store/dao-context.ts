@@ -3,6 +3,8 @@
  * another DAO's write joins that transaction instead of waiting for the connection), the events
  * recorded in it (published to listeners only after commit), error mapping, foreign-key lookups
  * and the per-entity prepare hooks supplied by the composition root (e.g. plugin config schemas).
+ * `collectEvents` tells a caller (an Admin API handler) which events its writes committed, so a
+ * revoke can answer with its event id and wait until every node applied it.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Kysely, Transaction } from 'kysely';
@@ -57,6 +59,14 @@ export interface DaoContext {
   joinTransaction<T>(fn: (tx: TxScope) => Promise<T>, entity: string): Promise<T>;
   resolveForeign(entity: EntityName, ref: Record<string, string>): Promise<string | null>;
   prepareHook(entity: EntityName, value: Record<string, unknown>): Promise<PrepareResult>;
+  /** Runs `fn` and returns what it returned with the events every write inside it committed (id order). */
+  collectEvents<T>(fn: () => Promise<T>): Promise<Collected<T>>;
+}
+
+/** A result and the cluster events committed while computing it. */
+export interface Collected<T> {
+  readonly value: T;
+  readonly events: readonly ClusterEvent[];
 }
 
 export interface DaoContextOptions {
@@ -78,6 +88,9 @@ export function createDaoContext(options: DaoContextOptions): DaoContext {
   // On Node 20 an enabled AsyncLocalStorage turns on async hooks for the whole process, which
   // costs every proxied request a few µs. It is enabled only while a transaction runs.
   let openTransactions = 0;
+  // Same reasoning: the collector is enabled only while some caller collects.
+  const collector = new AsyncLocalStorage<ClusterEvent[]>();
+  let openCollections = 0;
 
   const referrersOf = (entity: EntityName): Referrer[] => {
     const out: Referrer[] = [];
@@ -122,7 +135,10 @@ export function createDaoContext(options: DaoContextOptions): DaoContext {
       } finally {
         if (--openTransactions === 0) current.disable();
       }
-      if (events.length > 0) options.publish(events);
+      if (events.length > 0) {
+        collector.getStore()?.push(...events);
+        options.publish(events);
+      }
       return result;
     },
     async joinTransaction(fn, entity) {
@@ -146,6 +162,16 @@ export function createDaoContext(options: DaoContextOptions): DaoContext {
     async prepareHook(entity, value) {
       const hook = options.hooks[entity];
       return hook ? hook(value) : { entity: value, errors: [] };
+    },
+    async collectEvents(fn) {
+      const events: ClusterEvent[] = [];
+      openCollections++;
+      try {
+        const value = await collector.run(events, fn);
+        return { value, events: events.sort((a, b) => a.id - b.id) };
+      } finally {
+        if (--openCollections === 0) collector.disable();
+      }
     },
   };
   return ctx;

@@ -24,7 +24,7 @@ import { PortcullisError } from '../errors/portcullis-error.js';
 import { createSqliteDatabase } from './dialects/sqlite.js';
 import { createPostgresDatabase, type PostgresListener, type PostgresListenerHandlers } from './dialects/postgres.js';
 import type { DialectName } from './dialect.js';
-import { createDaoContext, type PrepareHook } from './dao-context.js';
+import { createDaoContext, type Collected, type PrepareHook } from './dao-context.js';
 import { EntityDao } from './entity-dao.js';
 import { createRowCodec, type NestedEncryption, type RowCodec } from './row-codec.js';
 import type { FieldCipher } from './field-cipher.js';
@@ -96,6 +96,8 @@ export interface Store {
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /** Records an event with no entity write (e.g. a remote issuer's revocations), in its own transaction or the current one. */
   recordEvent(event: NewClusterEvent): Promise<void>;
+  /** Runs `fn`, returning its value and the cluster events its writes committed (e.g. to answer with a revoke's event id). */
+  collectEvents<T>(fn: () => Promise<T>): Promise<Collected<T>>;
   /** Called with the events of each committed local write. Returns an unsubscribe function. */
   onCommit(listener: CommitListener): () => void;
   /**
@@ -231,6 +233,7 @@ export function createStore(options: StoreOptions): Store {
     transaction: (fn) => ctx.write(() => fn(), 'transaction'),
     recordEvent: (event) => ctx.write(async (tx) => tx.recordEvent(event), 'cluster_events'),
     ...(postgres ? { openListener: postgres.listen } : {}),
+    collectEvents: (fn) => ctx.collectEvents(fn),
     onCommit(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -3,7 +3,9 @@
  * (`/services/{service}/api-keys`), keys of a consumer (`/consumers/{consumer}/api-keys`), every
  * key (`GET /api-keys`), and remote issuers' revocations (`POST /api-keys/revocations`). The
  * plaintext of a generated key is in the response of its generation or regeneration only, sent
- * with `Cache-Control: no-store`; listings show the public id and a masked form.
+ * with `Cache-Control: no-store`; listings show the public id and a masked form. Revoke and
+ * regenerate answer with their cluster event's id (`Portcullis-Event-Id`) and take `?wait=`
+ * (propagation-reply.ts): the answer then says which live nodes applied the change.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
@@ -26,6 +28,7 @@ import {
   type SetKeyInput,
 } from '../../apikeys/lifecycle/schemas.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../store/pagination.js';
+import { PendingBody, PropagationSchema, WaitQuery, propagatedWrite } from '../propagation-reply.js';
 
 export const ApiKey = Type.Object(
   {
@@ -51,6 +54,9 @@ export const ApiKey = Type.Object(
   { description: 'An API key as listed: never its secret' },
 );
 const ApiKeyWithSecret = Type.Intersect([ApiKey, Type.Object({ api_key: Type.Optional(Type.String({ description: 'the plaintext key: shown once' })) })]);
+/** A regenerated key with `?wait=`: the key (its new secret too: the change is committed either way) and who applied it. */
+const RegeneratedWaited = Type.Intersect([ApiKeyWithSecret, Type.Object({ propagation: PropagationSchema })]);
+const RegeneratedPending = Type.Intersect([ApiKeyWithSecret, PendingBody]);
 
 const StatusFilter = Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('revoked'), Type.Literal('expired')]));
 const OwnerListQuery = Type.Object(
@@ -110,6 +116,7 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
   });
 
   return (app, kit) => {
+    const propagated = { store: kit.store, propagation: kit.propagation };
     kit.nameSchema(ApiKey, 'ApiKey');
     kit.nameSchema(GenerateKeyBody, 'ApiKeyGenerateInput');
     for (const owner of OWNERS) {
@@ -160,13 +167,17 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
             tags,
             summary: 'Replace the secret of a key (optionally keeping the old one for grace_period seconds)',
             params: named,
+            querystring: WaitQuery,
             body: RegenerateKeyBody,
-            response: { 200: ApiKeyWithSecret, ...ErrorResponses(400, 404) },
+            response: { 200: Type.Union([ApiKeyWithSecret, RegeneratedWaited]), 202: RegeneratedPending, ...ErrorResponses(400, 404) },
           },
         },
         async (request, reply) => {
-          const result = await keys.regenerate(ownerOf(request), pathParam(request, 'name'), (request.body ?? {}) as RegenerateKeyInput);
-          return withSecret(reply, result);
+          const { value, waited } = await propagatedWrite(propagated, request, reply, () =>
+            keys.regenerate(ownerOf(request), pathParam(request, 'name'), (request.body ?? {}) as RegenerateKeyInput),
+          );
+          const body = withSecret(reply, value);
+          return waited ? reply.code(waited.status).send({ ...body, ...waited.body }) : body;
         },
       );
       app.put(
@@ -190,14 +201,15 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
         {
           schema: {
             tags,
-            summary: `Revoke a key (idempotent: 204 for unknown keys too; 404 when the ${owner.param} does not exist)`,
+            summary: `Revoke a key (idempotent: 204 for unknown keys too; 404 when the ${owner.param} does not exist; with \`wait\`: once every live node refuses it)`,
             params: named,
-            response: { 204: NoContent, ...ErrorResponses(404) },
+            querystring: WaitQuery,
+            response: { 200: Type.Object({ propagation: PropagationSchema }), 202: PendingBody, 204: NoContent, ...ErrorResponses(400, 404) },
           },
         },
         async (request, reply) => {
-          await keys.revoke(ownerOf(request), pathParam(request, 'name'));
-          return reply.code(204).send();
+          const { waited } = await propagatedWrite(propagated, request, reply, () => keys.revoke(ownerOf(request), pathParam(request, 'name')));
+          return waited ? reply.code(waited.status).send(waited.body) : reply.code(204).send();
         },
       );
     }

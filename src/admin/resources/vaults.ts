@@ -87,7 +87,7 @@ export function vaultRoutes(deps: VaultRoutesDeps): AdminRoutes {
         return { data: status ? all.filter((h) => h.status === status) : all };
       },
     );
-    registerEntityEndpoints(app, kit.store, resource);
+    registerEntityEndpoints(app, kit.store, resource, kit.propagation);
     registerStoreSecretEndpoints(app, kit.store, deps.maxValueSize);
   };
 }

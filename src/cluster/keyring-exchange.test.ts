@@ -171,6 +171,30 @@ for (const dialect of DIALECTS) {
       await stopNode(b);
     });
 
+    it('keeps a complete node ready and writing (with the previous key) while a key activated elsewhere is on its way', async () => {
+      const a = await startNode('a', { folder: null });
+      const b = await startNode('b', { exchange: false });
+      b.exchange.start();
+      await until('b complete', () => b.parts.keyring.problem() === null);
+      // a cannot hand keys over while it is not asking: b's new key stays missing on a.
+      await a.exchange.stop();
+      const previous = a.parts.keyringHolder.current().active;
+      const made = await b.parts.keyring.generate();
+      await b.parts.keyring.activate(made.id);
+      await until('a read the new metadata', () => a.parts.keyring.missing().includes(made.id));
+      assert.equal(a.parts.keyring.problem(), null, 'ready during the grace');
+      assert.equal(a.parts.keyringHolder.current().active, previous, 'still encrypting with the previous key');
+      const consumer = await a.parts.store.consumers.insert({ username: `carol-${dialect}` });
+      const cred = await a.parts.store.basicAuthCredentials.insert({ consumer: { id: consumer.id }, username: `carol-${dialect}`, password: 'secret-3' });
+      assert.match((await b.parts.store.basicAuthCredentials.get(cred.id))!.password, /^\$argon2id\$/, 'b reads what a wrote under the previous key');
+      await until('the grace ends: a is not ready while the key stays missing', () => a.parts.keyring.problem()?.code === 'PC_KEYRING_KEY_MISSING', 8000);
+      // The shared-folder node must end holding every key (the next tests start from its blob).
+      await a.parts.keyring.adoptShared([b.parts.keyringHolder.current().keys.get(made.id)!]);
+      assert.equal(a.parts.keyring.problem(), null);
+      await stopNode(a);
+      await stopNode(b);
+    });
+
     it('answers a request with the keys wrapped for its public key, and no column of keyring_exchange or cluster_events holds key material', async () => {
       const a = await startNode('a', { folder: null, exchange: false });
       const asker = rsaPem(3072);

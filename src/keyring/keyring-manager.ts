@@ -97,6 +97,8 @@ export interface KeyringManager extends KeyringService, KeyringMetricsSource {
 }
 
 const USAGE_REFRESH_MS = 10 * 60 * 1000;
+/** How long a node that was complete stays ready while a key made elsewhere is on its way (see problem()). */
+const MISSING_GRACE_MS = 5000;
 
 export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
   const { store, holder, counter, config, logger } = deps;
@@ -113,6 +115,11 @@ export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
   let usageTimer: NodeJS.Timeout | undefined;
   let counting: Promise<void> | null = null;
   let sharingProblem: () => PortcullisError | null = () => null;
+  // A node that was complete and then misses a key another node just made (it arrives through the
+  // keyring exchange within about a second) stays ready for MISSING_GRACE_MS: a key rotation must
+  // not make every other node not-ready at once. A node that never was complete gets no grace.
+  let everComplete = false;
+  let missingSince: number | null = null;
   /** Refreshes the values-per-key metric in the background (one count at a time). */
   const recount = () =>
     (counting ??= countKeyringUsage(store)
@@ -380,6 +387,7 @@ export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
     },
 
     async reload() {
+      if (missingIds().length === 0 && holder.current().active !== null) everComplete = true;
       if (material) {
         const fromFile = material.load();
         const incoming = fromFile.keys.filter((k) => !held().has(k.id));
@@ -388,20 +396,29 @@ export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
       metadata = await readKeyMetadata(store.db);
       for (const m of metadata) counter.setPersisted(m.id, m.encryptions);
       const active = activeMeta()?.id ?? null;
-      const next = active !== null && held().has(active) ? active : null;
+      // A new active key this node does not hold yet (made by another node, on its way through the
+      // exchange): keep encrypting with the previous one, which every node can still read, rather
+      // than refusing every write until it arrives.
+      const previous = holder.current().active;
+      const keepPrevious = previous !== null && held().has(previous) && metadata.some((m) => m.id === previous);
+      const next = active !== null && held().has(active) ? active : keepPrevious ? previous : null;
       if (next !== holder.current().active) holder.replace(withKeys(holder.current(), [], next));
     },
 
     problem() {
       const missing = missingIds();
+      if (missing.length === 0) missingSince = null;
+      else missingSince ??= nowMs();
       if (missing.length > 0) {
         const notShared = sharingProblem();
         if (notShared) return notShared;
+        if (everComplete && nowMs() - missingSince! < MISSING_GRACE_MS) return null;
         return new PortcullisError('PC_KEYRING_KEY_MISSING', {
           message: `The keyring is incomplete: this node does not hold key${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`,
         });
       }
       if (holder.current().active === null) return new PortcullisError('PC_KEYRING_EMPTY');
+      everComplete = true;
       return null;
     },
 

@@ -7,15 +7,7 @@ import type { ClusterEvent } from '../store/cluster-events.js';
 import { createEventBus, type EventBus, type EventBusHealth } from './event-bus.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/databases.js';
 import { TEST_CIPHER } from '../store/testing/test-cipher.js';
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  assert.fail(`${what} within ${ms} ms`);
-}
+import { until } from '../../test/support/until.js';
 
 /** Two stores on one fresh PostgreSQL database: `writer` writes, `reader` runs the bus. */
 function twoStores(busOptions: { pollInterval: number; listenBackoff: { min: number; max: number } }) {

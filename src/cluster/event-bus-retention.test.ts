@@ -6,18 +6,10 @@ import type { ClusterEvent } from '../store/cluster-events.js';
 import { createEventBus } from './event-bus.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../../test/support/databases.js';
 import { TEST_CIPHER } from '../store/testing/test-cipher.js';
+import { until } from '../../test/support/until.js';
 
 const logger = pino({ level: 'silent' });
 const HOUR = 3_600_000;
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  assert.fail(`${what} within ${ms} ms`);
-}
 
 for (const dialect of DIALECTS) {
   describe(`event retention on ${dialect}`, () => {

@@ -21,6 +21,7 @@ import { answerRequest, putRequest, readRequest } from './keyring-exchange-table
 import { unwrapKeyring, wrapKeyring } from '../keyring/keyring-wrap.js';
 import type { KeyringKey } from '../keyring/keyring.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../../test/support/databases.js';
+import { until as waitUntil } from '../../test/support/until.js';
 
 interface Node {
   readonly name: string;
@@ -40,13 +41,7 @@ function rsaPem(bits = 2048) {
   });
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = (what: string, check: () => boolean | Promise<boolean>, ms = 20_000) => waitUntil(what, check, ms);
 
 for (const dialect of DIALECTS) {
   describe(`keyring exchange on ${dialect}`, () => {

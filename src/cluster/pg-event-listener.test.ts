@@ -7,15 +7,7 @@ import { createPostgresDatabase, type PostgresOptions } from '../store/dialects/
 import { EVENTS_CHANNEL } from '../store/cluster-events.js';
 import { createPgEventListener } from './pg-event-listener.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/databases.js';
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  assert.fail(`${what} within ${ms} ms`);
-}
+import { until } from '../../test/support/until.js';
 
 /** A listener with every callback and log line recorded. */
 function recorded(options: PostgresOptions, backoff = { min: 20, max: 40 }) {

@@ -7,15 +7,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PortcullisError } from '../errors/portcullis-error.js';
 import { createStorageHealth } from './storage-health.js';
+import { until as waitUntil } from '../../test/support/until.js';
 
-async function until(what: string, check: () => boolean, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  assert.fail(`${what} within ${ms} ms`);
-}
+const until = (what: string, check: () => boolean | Promise<boolean>, ms = 2000) => waitUntil(what, check, ms);
 
 function health(failFastMs: number) {
   let up = false;

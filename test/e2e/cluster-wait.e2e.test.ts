@@ -9,15 +9,9 @@ import assert from 'node:assert/strict';
 import { admin, startCliNode, writeConfigFor, type CliNode } from './support/cli.js';
 import { startEchoUpstream, type EchoUpstream } from './support/upstream.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { until as waitUntil } from '../support/until.js';
 
-async function until(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  assert.fail(`${what} within ${ms} ms`);
-}
+const until = (what: string, check: () => boolean | Promise<boolean>, ms = 10_000) => waitUntil(what, check, ms);
 
 describe('acknowledged revocation across three nodes on PostgreSQL', () => {
   let upstream: EchoUpstream;

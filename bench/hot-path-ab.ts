@@ -70,10 +70,14 @@ async function keyAuthAccess(root: string): Promise<() => unknown> {
     key: { keyId: 'abcdef0123456789', consumerId: consumer.id, expiresAt: null, rowId: 'r', issuer: 'portcullis', serviceId: null },
   };
   const verifier = { verify: async () => valid, verifyCached: () => valid };
+  // The outcome counter a running node passes (a checkout without it counts nothing).
+  const outcomes = await loadOptional(root, 'observability/auth-outcomes.ts');
+  const { Registry } = await import('prom-client');
   const plugin = keyAuthPlugin.create(Value.Default(KeyAuthConfigSchema, {}), {
     logger: pino({ level: 'silent' }),
     apiKeys: verifier,
     consumers: { byId: () => consumer, find: () => consumer },
+    ...(outcomes ? { authOutcomes: outcomes['createAuthOutcomes'](new Registry()) } : {}),
   });
   return () =>
     plugin.access({

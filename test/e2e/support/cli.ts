@@ -62,32 +62,36 @@ export function writeConfigFor(database: DatabaseConfig, overrides: Record<strin
   return writeConfig({ ...db, ...overrides }, dirname(c.sqlite_path));
 }
 
+/** Calls `onLine` with each complete line `stream` writes (a node's JSON log lines). */
+export function onLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let buffer = '';
+  stream.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      onLine(buffer.slice(0, nl));
+      buffer = buffer.slice(nl + 1);
+    }
+  });
+}
+
 /** Starts `portcullis start --config <file>` and waits for its "portcullis started" line. */
 export async function startCliNode(configFile: string, env: Record<string, string> = {}): Promise<CliNode> {
   const child = spawn(process.execPath, [BIN, 'start', '--config', configFile], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const started = await new Promise<{ proxy: string; admin: string; proxyTls?: string; adminTls?: string }>((resolve, reject) => {
-    let buffer = '';
     const timer = setTimeout(() => {
       child.kill();
       reject(new Error(`node did not start:\n${logs.join('\n')}`));
     }, 20_000);
-    const onData = (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        logs.push(line);
-        if (line.includes('"portcullis started"')) {
-          clearTimeout(timer);
-          const parsed = JSON.parse(line) as { proxy: string; admin: string; proxyTls?: string; adminTls?: string };
-          resolve(parsed);
-        }
+    onLines(child.stdout!, (line) => {
+      logs.push(line);
+      if (line.includes('"portcullis started"')) {
+        clearTimeout(timer);
+        resolve(JSON.parse(line) as { proxy: string; admin: string; proxyTls?: string; adminTls?: string });
       }
-    };
-    child.stdout!.on('data', onData);
+    });
     child.stderr!.on('data', (c: Buffer) => logs.push(c.toString()));
     void exited.then((code) => {
       clearTimeout(timer);

@@ -56,7 +56,7 @@ export async function startScript(name: string, script: string, args: string[], 
 export async function startPortcullisCli(
   upstreamPort: number,
   cpus: string | null,
-  options: { checkout?: string; names?: readonly [string, string] } = {},
+  options: { checkout?: string; names?: readonly [string, string]; workers?: number } = {},
 ): Promise<[ChildServer, ChildServer]> {
   const checkout = options.checkout ?? '.';
   const [name, keyedName] = options.names ?? ['portcullis', 'key-auth'];
@@ -76,7 +76,9 @@ export async function startPortcullisCli(
     ].join('\n'),
   );
   const [cmd, argv] = pinned(cpus, [process.execPath, join(checkout, 'bin/portcullis.js'), 'start', '--config', configFile]);
-  const child = spawn(cmd, argv, { stdio: ['ignore', 'inherit', 'inherit'] });
+  // One process unless asked (the default would fork one worker per core); older checkouts ignore the variable.
+  const env = { ...process.env, PORTCULLIS_WORKERS: String(options.workers ?? 1) };
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'inherit', 'inherit'], env });
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`portcullis exited with ${code}`))));
   const admin = `http://127.0.0.1:${adminPort}`;
   await Promise.race([exited, until(async () => (await fetch(`${admin}/status/ready`)).status === 200)]);

@@ -76,7 +76,10 @@ async function startNode(dir: string, name: string, db: URL): Promise<Node> {
       '',
     ].join('\n'),
   );
-  const child = spawn(process.execPath, ['bin/portcullis.js', 'start', '--config', configFile], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, ['bin/portcullis.js', 'start', '--config', configFile], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, PORTCULLIS_WORKERS: '1' },
+  });
   const admin = `http://127.0.0.1:${adminPort}`;
   await until(async () => (await fetch(`${admin}/status/ready`)).status === 200);
   return { admin, proxy: `http://127.0.0.1:${proxyPort}`, child };

@@ -22,6 +22,8 @@ import { join } from 'node:path';
 import { freePort, startScript, cpuSeconds, post, until, stop, type ChildServer } from './processes.js';
 import { createSelfSignedCertificate } from '../src/tls/self-signed-certificate.js';
 
+/** Nodes run in one process here (the default would fork one worker per core). */
+const ONE_PROCESS = { ...process.env, PORTCULLIS_WORKERS: '1' };
 const DURATION = Number(process.env['BENCH_DURATION'] ?? 10);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
@@ -80,7 +82,9 @@ http {
   );
   const argv = ['nginx', '-e', 'stderr', '-c', conf];
   const child =
-    SERVER_CPU === null ? spawn(argv[0]!, argv.slice(1), { stdio: 'inherit' }) : spawn('taskset', ['-c', SERVER_CPU, ...argv], { stdio: 'inherit' });
+    SERVER_CPU === null
+      ? spawn(argv[0]!, argv.slice(1), { stdio: 'inherit', env: ONE_PROCESS })
+      : spawn('taskset', ['-c', SERVER_CPU, ...argv], { stdio: 'inherit', env: ONE_PROCESS });
   await until(async () => (await fetch(`http://127.0.0.1:${http}/`)).status === 200);
   return { child, https, http };
 }
@@ -102,7 +106,9 @@ async function startPortcullis(dir: string, upstreamPort: number, cert: string, 
   );
   const argv = [process.execPath, 'bin/portcullis.js', 'start', '--config', config];
   const child =
-    SERVER_CPU === null ? spawn(argv[0]!, argv.slice(1), { stdio: 'inherit' }) : spawn('taskset', ['-c', SERVER_CPU, ...argv], { stdio: 'inherit' });
+    SERVER_CPU === null
+      ? spawn(argv[0]!, argv.slice(1), { stdio: 'inherit', env: ONE_PROCESS })
+      : spawn('taskset', ['-c', SERVER_CPU, ...argv], { stdio: 'inherit', env: ONE_PROCESS });
   const admin = `http://127.0.0.1:${adminPort}`;
   await until(async () => (await fetch(`${admin}/status/ready`)).status === 200);
   await post(`${admin}/certificates`, { cert, key, snis: ['localhost'] });

@@ -34,7 +34,9 @@ const pg = await startTestPostgres();
 const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...passthrough, ...files], {
   stdio: 'inherit',
   // The HTTPS fakes in test/fakes/ serve a leaf of this TEST-ONLY CA; Node reads this variable only at start.
-  env: { ...process.env, NODE_ENV: 'test', PORTCULLIS_TEST_PG_URL: pg.url, NODE_EXTRA_CA_CERTS: TEST_CA },
+  // Nodes the tests start run in one process (the default, one worker per core, would fork); the
+  // `--workers` tests ask for workers themselves.
+  env: { PORTCULLIS_WORKERS: '1', ...process.env, NODE_ENV: 'test', PORTCULLIS_TEST_PG_URL: pg.url, NODE_EXTRA_CA_CERTS: TEST_CA },
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 const code = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0))));

@@ -36,6 +36,7 @@ import { MAX_BODY_DEPTH, registerJsonBodyParser } from './json-body-parser.js';
 import { createRequestLog } from './request-log.js';
 import { createRouteTable } from './route-table.js';
 import { registerStatusEndpoints } from './status-endpoints.js';
+import type { WorkerStatus } from '../node/workers/worker-status.js';
 import type { EventBusHealth } from '../cluster/event-bus.js';
 import { adminTlsCertificate, createAdminTlsListener, type AdminTlsListener, type CertificatePair } from './admin-tls-listener.js';
 import { createValidatorCompiler } from './validator-compiler.js';
@@ -88,6 +89,10 @@ export interface AdminServerDeps {
    * of the same node sees the change (read-your-writes); other nodes follow through events.
    */
   settled?(): Promise<void>;
+  /** The `/metrics` text instead of the registry's own (a `--workers` primary aggregates its workers'). */
+  metricsText?(): Promise<string>;
+  /** A `--workers` primary's workers, shown at `/status`. */
+  workers?(): readonly WorkerStatus[];
   /** Plugin names this node can run, shown at `/`. */
   readonly plugins?: readonly string[];
   /** Changes what core entities' responses show (a plugin's literal secrets redacted). */
@@ -194,6 +199,8 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
     nodeName: deps.nodeName ?? store.nodeId,
     instanceId: store.nodeId,
     plugins: deps.plugins,
+    ...(deps.metricsText ? { metricsText: () => deps.metricsText!() } : {}),
+    ...(deps.workers ? { workers: () => deps.workers!() } : {}),
   });
   registerOpenApiEndpoint(app, () => openapi.document());
 

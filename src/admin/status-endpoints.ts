@@ -18,6 +18,7 @@ import type { Store } from '../store/store.js';
 import type { AdminRouteConfig } from './admin-auth.js';
 import { ErrorResponses } from './http-schemas.js';
 import { notReadyCause } from './readiness.js';
+import type { WorkerStatus } from '../node/workers/worker-status.js';
 import { Metrics, NodeInfo, Ready, Status } from './status-schemas.js';
 
 /** What the node endpoints read. */
@@ -41,6 +42,10 @@ export interface StatusDeps {
   readonly instanceId: string;
   /** Names of the plugins this node can run, if the composition root passes them. */
   readonly plugins?: readonly string[] | undefined;
+  /** The `/metrics` text instead of `metrics.registry`'s (a `--workers` primary aggregates its workers'). */
+  metricsText?(): Promise<string>;
+  /** A `--workers` primary's workers. */
+  workers?(): readonly WorkerStatus[];
   /** How long `/status` and `/status/ready` wait for the database, in milliseconds. */
   readonly pingTimeout?: number;
 }
@@ -81,6 +86,7 @@ export function registerStatusEndpoints(app: FastifyInstance, deps: StatusDeps):
       ...(deps.eventHealth ? { events: eventsView(deps.eventHealth(), latest) } : {}),
       memory: { rss_bytes: memory.rss, heap_used_bytes: memory.heapUsed },
       ...keyringView(deps),
+      ...(deps.workers ? { workers: deps.workers() } : {}),
       ready: notReady === null,
       ...(notReady ? { cause: notReady } : {}),
     };
@@ -101,7 +107,7 @@ export function registerStatusEndpoints(app: FastifyInstance, deps: StatusDeps):
   const metrics = deps.metrics;
   if (!metrics) return;
   app.get('/metrics', { schema: { tags, summary: 'Prometheus metrics', response: { 200: Metrics } } }, async (_request, reply) => {
-    const text = await metrics.registry.metrics();
+    const text = deps.metricsText ? await deps.metricsText() : await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(text);
   });
 }

@@ -52,6 +52,18 @@ export const Status = Type.Object({
       error: Type.Optional(Cause),
     }),
   ),
+  workers: Type.Optional(
+    Type.Array(
+      Type.Object({
+        slot: Type.Integer({ description: 'the worker slot, 1…N; a replaced worker keeps its slot' }),
+        pid: Type.Union([Type.Integer(), Type.Null()]),
+        state: Type.Union([Type.Literal('starting'), Type.Literal('serving'), Type.Literal('stopping'), Type.Literal('restarting')]),
+        restarts: Type.Integer({ description: "how often this slot's worker died and was replaced" }),
+        applied_through: Type.Integer({ description: 'every cluster event up to this id is applied by the worker' }),
+      }),
+      { description: 'with `--workers N` (N > 1): the proxy worker processes of this node' },
+    ),
+  ),
   ready: Type.Boolean(),
   cause: Type.Optional(Type.String({ description: 'why the node is not ready (what `/status/ready` answers)' })),
 });

@@ -273,6 +273,10 @@ export const ConfigSchema = Type.Object(
     ),
     /** How long a stopping node waits for in-flight requests, in milliseconds. */
     shutdown_timeout: describe(Ms(10_000, 0, 600_000), 'How long a stopping node waits for in-flight requests, in ms.'),
+    workers: describe(
+      Type.Integer({ default: 0, minimum: 0, maximum: 256 }),
+      'Proxy worker processes (`node:cluster`) sharing the proxy ports: 0 = one per core (`os.availableParallelism()`), 1 = everything in one process. With more than one, the primary process runs the Admin API and hands the keyring to the workers over IPC; `portcullis start --workers N` overrides it. See docs/clustering.md.',
+    ),
 
     keyring_strategy: describe(
       Type.Union([Type.Literal('cluster'), Type.Literal('vault')], { default: 'cluster' }),

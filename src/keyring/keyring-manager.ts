@@ -25,6 +25,7 @@ import {
   type Keyring,
   type KeyringHolder,
   type KeyringKey,
+  EMPTY_KEYRING,
 } from './keyring.js';
 import type { KeyringService, KeyringStatus, KeyringUsage, RewrapProgress } from './keyring-service.js';
 import { addEncryptions, readBlob, readKeyMetadata, withKeyringLock, RECOVERY_BLOB, type KeyMetadata, type KeyringTx } from './keyring-metadata.js';
@@ -81,6 +82,11 @@ export interface KeyringManager extends KeyringService, KeyringMetricsSource {
   problem(): PortcullisError | null;
   /** Ids the database's metadata names that this process does not hold (as of the last reload). */
   missing(): readonly string[];
+  /**
+   * Opens with keys handed over by this machine's primary process (a `--workers` worker): nothing
+   * is read from or written to the key file, no key is made; later keys arrive through adoptShared.
+   */
+  openHanded(keys: readonly KeyringKey[]): Promise<void>;
   /**
    * Adopts keys another node handed over (the keyring exchange): each must be a key the database
    * lists with the same key check value, else nothing is adopted (PC_KEYRING_KEY_CONFLICT). Saved
@@ -423,6 +429,14 @@ export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
     },
 
     missing: () => missingIds(),
+
+    async openHanded(keys) {
+      metadata = await readKeyMetadata(store.db);
+      for (const m of metadata) counter.setPersisted(m.id, m.encryptions);
+      const handed = withKeys(EMPTY_KEYRING, keys, null);
+      const active = activeMeta()?.id ?? null;
+      holder.replace(withKeys(handed, [], active !== null && handed.keys.has(active) ? active : null));
+    },
 
     async adoptShared(keys) {
       // Authenticated by the metadata, not by the sender: a key the database does not list, or lists

@@ -31,15 +31,18 @@ import { createFailureLimiter } from '../plugins/basic-auth/failure-limiter.js';
 import { openStoreParts } from './store-parts.js';
 import { waitForDatabase } from './wait-for-database.js';
 import type { KeyringManager } from '../keyring/keyring-manager.js';
+import type { KeyringHolder, KeyringKey } from '../keyring/keyring.js';
+import type { Registry } from 'prom-client';
+import type { WorkerStatus } from './workers/worker-status.js';
 import { keyringRoutes } from '../admin/resources/keyring.js';
 import { registerKeyringMetrics } from '../keyring/keyring-metrics.js';
 import type { VaultBackendFactory } from '../secrets/vault-backend.js';
-import type { SecretResolver } from '../secrets/secret-resolver.js';
 import { preparePluginSecrets } from '../secrets/prepare-plugin-secrets.js';
 import { vaultReloader } from '../secrets/vault-reloader.js';
 import { createSecretMetrics } from '../secrets/secret-metrics.js';
 import { vaultRoutes } from '../admin/resources/vaults.js';
-import { createReferenceCheck, type ReferenceableEntity } from '../admin/reference-check.js';
+import { createReferenceCheck } from '../admin/reference-check.js';
+import { mergeUses, referenceableEntities, watchAdminCertificate } from './admin-certificate-watch.js';
 import { isFlaggedPath } from '../secrets/reference-paths.js';
 import { redactSecrets } from '../secrets/redact-secrets.js';
 import { prepareTlsMaterial } from '../tls/prepare-tls-material.js';
@@ -62,6 +65,47 @@ export interface NodeOptions {
   readonly backends?: readonly VaultBackendFactory[];
   /** Aborts a start still waiting for its database (SIGTERM): `startNode` then rejects with its reason. */
   readonly signal?: AbortSignal;
+  /** This process's part in a `--workers` node (src/node/workers/); absent: the whole node in one process. */
+  readonly role?: PrimaryRole | WorkerRole;
+}
+
+/** The primary of a `--workers` node: Admin API, keyring and cluster duties; its workers proxy. */
+export interface PrimaryRole {
+  readonly kind: 'primary';
+  readonly workers: NodeWorkers;
+}
+
+/** A `--workers` worker: proxies with the keys its primary handed over; no Admin API. */
+export interface WorkerRole {
+  readonly kind: 'worker';
+  readonly keyring: readonly KeyringKey[];
+  /** Every event id up to `through` is applied and the proxy state rebuilt with it. */
+  onApplied(through: number): void;
+}
+
+/** What the primary's node needs from its worker pool (src/node/workers/worker-pool.ts). */
+export interface NodeWorkers {
+  /**
+   * Forks the workers, hands them `keyring` (and every later change of it); resolves once each
+   * serves. `latestEventId` is what settled() waits for the workers to apply.
+   */
+  start(node: { readonly keyring: KeyringHolder; latestEventId(): Promise<number>; readonly logger: Logger }): Promise<ProxyAddresses>;
+  /** True while at least one worker serves. */
+  serving(): boolean;
+  /** Resolves when every serving worker applied every event written so far (bounded). */
+  settled(): Promise<void>;
+  /** Prometheus text of the primary's `registry` and every worker's, aggregated. */
+  metricsText(registry: Registry): Promise<string>;
+  /** Each worker, for `/status`. */
+  status(): readonly WorkerStatus[];
+  /** Drains and stops every worker. */
+  close(): Promise<void>;
+}
+
+/** Where the proxy listens (the workers share these ports). */
+export interface ProxyAddresses {
+  readonly proxy: { readonly host: string; readonly port: number };
+  readonly proxyTls: { readonly host: string; readonly port: number } | null;
 }
 
 export interface RunningNode {
@@ -87,8 +131,23 @@ export interface RunningNode {
   close(): Promise<void>;
 }
 
+/** A `--workers` worker as started: no Admin API. */
+export type RunningWorker = Omit<RunningNode, 'adminAddress' | 'adminTlsAddress'>;
+
 export async function startNode(options: NodeOptions): Promise<RunningNode> {
+  if (options.role?.kind === 'worker') throw new Error('startNode: a worker starts with startWorkerNode');
+  return (await startProcess(options)) as RunningNode;
+}
+
+export async function startWorkerNode(options: NodeOptions & { readonly role: WorkerRole }): Promise<RunningWorker> {
+  return startProcess(options);
+}
+
+async function startProcess(options: NodeOptions): Promise<RunningWorker & Partial<Pick<RunningNode, 'adminAddress' | 'adminTlsAddress'>>> {
   const { config } = options;
+  const role = options.role;
+  const primary = role?.kind === 'primary' ? role.workers : null;
+  const worker = role?.kind === 'worker' ? role : null;
   // The name is for operators and may be shared by mistake (two processes, one config); the
   // instance id is this process's own, so the event bus never mistakes another's events for its own.
   const nodeName = config.node_id ?? hostname();
@@ -109,7 +168,9 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     env: options.env ?? {},
     logger,
     nodeId: instanceId,
-    migrations: 'apply',
+    // A worker starts after its primary migrated the database, with the keys it handed over.
+    migrations: worker ? 'require' : 'apply',
+    ...(worker ? { handedKeyring: worker.keyring } : {}),
     ...(options.backends ? { backends: options.backends } : {}),
   }).catch(async (err: unknown) => {
     await starting?.close();
@@ -171,7 +232,9 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     bus.subscribe(keyring.subscriber);
     // Keys this node lacks come from the nodes that hold them (keyring_strategy: vault needs none: every node reads Vault).
     const exchange =
-      config.keyring_strategy === 'cluster' ? createKeyringExchange({ store, keyring, holder: parts.keyringHolder, logger, nodeName, config }) : null;
+      config.keyring_strategy === 'cluster' && !worker
+        ? createKeyringExchange({ store, keyring, holder: parts.keyringHolder, logger, nodeName, config })
+        : null;
     if (exchange) bus.subscribe(exchange.subscriber);
     bus.subscribe(apiKeys.invalidator);
     bus.subscribe(basicAuth);
@@ -188,47 +251,54 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     bus.subscribe(vaults);
     let ready = false;
     let runtimeRef: RuntimeLoader<RuntimeState> | undefined;
-    const admin = createAdminServer({
-      nodeName,
-      settled: async () => {
-        await vaults.settled();
-        await runtimeRef?.settled();
-      },
-      // A plugin's references are checked where its schema takes them: validation names a misplaced one better.
-      views: { plugins: (p) => ({ ...p, config: redactSecrets(p['config'], registry.encryptedPaths(String(p['name']))) }) },
-      referenceCheck: createReferenceCheck(
-        secrets,
-        (route, body, path, reference) => {
-          // A vault's config may reference only env (its validation says so otherwise).
-          if (/(^|\/)vaults(\/|$)/.test(route)) return reference.prefix === 'env';
-          return typeof body['name'] === 'string' ? isFlaggedPath(path.slice(1), registry.referenceablePaths(body['name'])) : true;
-        },
-        referenceableEntities(store),
-      ),
-      store,
-      config,
-      logger,
-      metrics,
-      ...(defaultCertificate ? { defaultCertificate } : {}),
-      isReady: () => ready,
-      keyringProblem: () => keyring.problem(),
-      keyringState: () => ({ active: parts.keyringHolder.current().active, missing: keyring.snapshot().missing }),
-      eventHealth: () => bus.health(),
-      plugins: registry.list().map((d) => d.name),
-      pluginConfigSchema: (name) => registry.get(name)?.configSchema,
-      extraRoutes: [
-        apiKeyRoutes({ keys: apiKeys.service, tokenProtected: Boolean(config.admin_token) }),
-        keyAuthAliasRoutes(apiKeys.service),
-        basicAuthRoutes(),
-        keyringRoutes({ keyring }),
-        vaultRoutes({ secrets, backends: parts.backends, maxValueSize: config.vault_max_value_size }),
-        clusteringRoutes({ nodeTimeout: config.cluster_node_timeout }),
-      ],
-    });
+    // A worker has no Admin API: its primary answers it for the whole node.
+    const admin = worker
+      ? null
+      : createAdminServer({
+          nodeName,
+          settled: async () => {
+            await vaults.settled();
+            await runtimeRef?.settled();
+            await primary?.settled();
+          },
+          ...(primary ? { metricsText: () => primary.metricsText(metrics.registry), workers: () => primary.status() } : {}),
+          // A plugin's references are checked where its schema takes them: validation names a misplaced one better.
+          views: { plugins: (p) => ({ ...p, config: redactSecrets(p['config'], registry.encryptedPaths(String(p['name']))) }) },
+          referenceCheck: createReferenceCheck(
+            secrets,
+            (route, body, path, reference) => {
+              // A vault's config may reference only env (its validation says so otherwise).
+              if (/(^|\/)vaults(\/|$)/.test(route)) return reference.prefix === 'env';
+              return typeof body['name'] === 'string' ? isFlaggedPath(path.slice(1), registry.referenceablePaths(body['name'])) : true;
+            },
+            referenceableEntities(store),
+          ),
+          store,
+          config,
+          logger,
+          metrics,
+          ...(defaultCertificate ? { defaultCertificate } : {}),
+          isReady: () => ready && (primary?.serving() ?? true),
+          keyringProblem: () => keyring.problem(),
+          keyringState: () => ({ active: parts.keyringHolder.current().active, missing: keyring.snapshot().missing }),
+          eventHealth: () => bus.health(),
+          plugins: registry.list().map((d) => d.name),
+          pluginConfigSchema: (name) => registry.get(name)?.configSchema,
+          extraRoutes: [
+            apiKeyRoutes({ keys: apiKeys.service, tokenProtected: Boolean(config.admin_token) }),
+            keyAuthAliasRoutes(apiKeys.service),
+            basicAuthRoutes(),
+            keyringRoutes({ keyring }),
+            vaultRoutes({ secrets, backends: parts.backends, maxValueSize: config.vault_max_value_size }),
+            clusteringRoutes({ nodeTimeout: config.cluster_node_timeout }),
+          ],
+        });
     await starting?.close();
-    const adminAddress = await admin.listen();
-    closers.push(() => admin.close());
-    closers.push(watchAdminCertificate(config, secrets, configFields, options.configReferences, admin, logger));
+    const adminAddress = admin ? await admin.listen() : null;
+    if (admin) {
+      closers.push(() => admin.close());
+      closers.push(watchAdminCertificate(config, secrets, configFields, options.configReferences, admin, logger));
+    }
 
     let proxyReferences: ReadonlySet<string> = new Set();
     const runtime = createRuntimeLoader<RuntimeState, RuntimeSnapshot>({
@@ -299,24 +369,37 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     await runtime.load();
     closers.push(() => runtime.stop());
 
-    const proxy = createProxyServer({ getState: () => runtime.current(), config, logger, metrics, ...(defaultCertificate ? { defaultCertificate } : {}) });
-    const { http: proxyAddress, https: proxyTlsAddress } = await proxy.listen();
-    closers.push(() => proxy.close());
+    // A primary's workers listen (node:cluster shares the ports); it hands them the keyring.
+    let addresses: ProxyAddresses;
+    if (primary) {
+      addresses = await primary.start({ keyring: parts.keyringHolder, latestEventId: () => store.events.latestId(), logger });
+      closers.push(() => primary.close());
+    } else {
+      const proxy = createProxyServer({ getState: () => runtime.current(), config, logger, metrics, ...(defaultCertificate ? { defaultCertificate } : {}) });
+      const { http, https } = await proxy.listen();
+      closers.push(() => proxy.close());
+      addresses = { proxy: { host: http.address, port: http.port }, proxyTls: https === null ? null : { host: https.address, port: https.port } };
+    }
+    if (worker) bus.onApplied((through) => void runtime.settled().then(() => worker.onApplied(through)));
     ready = true;
+    const adminTlsAddress = admin?.tlsAddress() ?? null;
     await nodeRegistry.setState(
       'ready',
-      listenerAddresses({ proxy: proxyAddress, proxy_tls: proxyTlsAddress, admin: adminAddress, admin_tls: admin.tlsAddress() }),
+      listenerAddresses({ proxy: addresses.proxy, proxy_tls: addresses.proxyTls, admin: adminAddress, admin_tls: adminTlsAddress }),
     );
-    await keyring.resumeRewrap();
+    if (!worker) await keyring.resumeRewrap();
+    const where = (a: { host: string; port: number }) => `${a.host}:${a.port}`;
     logger.info(
       {
-        proxy: `${proxyAddress.address}:${proxyAddress.port}`,
-        ...(proxyTlsAddress ? { proxyTls: `${proxyTlsAddress.address}:${proxyTlsAddress.port}` } : {}),
-        ...(admin.tlsAddress() ? { adminTls: `${admin.tlsAddress()!.host}:${admin.tlsAddress()!.port}` } : {}),
-        admin: `${adminAddress.host}:${adminAddress.port}`,
+        proxy: where(addresses.proxy),
+        ...(addresses.proxyTls ? { proxyTls: where(addresses.proxyTls) } : {}),
+        ...(adminTlsAddress ? { adminTls: where(adminTlsAddress) } : {}),
+        ...(adminAddress ? { admin: where(adminAddress) } : {}),
         database: config.database,
+        ...(primary ? { workers: primary.status().length } : {}),
       },
-      'portcullis started',
+      // The line operators (and tests) wait for comes once per node: from the primary, not from each worker.
+      worker ? 'worker serving' : 'portcullis started',
     );
 
     return {
@@ -330,71 +413,18 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       metrics,
       runtime,
       apiKeys,
-      proxyAddress: { host: proxyAddress.address, port: proxyAddress.port },
-      proxyTlsAddress: proxyTlsAddress === null ? null : { host: proxyTlsAddress.address, port: proxyTlsAddress.port },
-      adminAddress,
-      adminTlsAddress: admin.tlsAddress(),
+      proxyAddress: addresses.proxy,
+      proxyTlsAddress: addresses.proxyTls,
+      ...(adminAddress ? { adminAddress, adminTlsAddress } : {}),
       async close() {
         ready = false;
         await nodeRegistry.setState('stopping');
         await closeAll();
-        logger.info('portcullis stopped');
+        logger.info(worker ? 'worker stopped' : 'portcullis stopped');
       },
     };
   } catch (err) {
     await closeAll().catch(() => {});
     throw err;
   }
-}
-
-/** Two maps of reference → where it is used, as one. */
-function mergeUses(a: ReadonlyMap<string, string[]>, b: ReadonlyMap<string, string[]>): Map<string, string[]> {
-  const merged = new Map(a);
-  for (const [reference, where] of b) merged.set(reference, [...(merged.get(reference) ?? []), ...where]);
-  return merged;
-}
-
-/**
- * When `admin_tls_cert`/`admin_tls_key` hold vault references, a rotated value reaches the Admin
- * API's HTTPS listener: both are resolved again and the new pair served to new connections (a
- * pair that cannot be used is refused by the listener, which keeps the old one and logs why).
- */
-function watchAdminCertificate(
-  config: Config,
-  secrets: SecretResolver,
-  fields: ReadonlyMap<string, string>,
-  references: ReadonlyMap<string, readonly string[]> | undefined,
-  admin: { setTlsCertificate(pair: { cert: string; key: string }): boolean },
-  logger: Logger,
-): () => void {
-  // A field without a reference is not in `fields`: its configured value is then final.
-  const certField = fields.get('config:admin_tls_cert') ?? config.admin_tls_cert;
-  const keyField = fields.get('config:admin_tls_key') ?? config.admin_tls_key;
-  const watched = new Set(
-    [...(references ?? new Map<string, readonly string[]>()).entries()]
-      .filter(([, keys]) => keys.some((k) => /^config:admin_tls_(cert|key)$/.test(k)))
-      .map(([r]) => r),
-  );
-  if (certField === undefined || keyField === undefined || watched.size === 0) return () => {};
-  return secrets.onChange((changed) => {
-    if (![...changed].some((r) => watched.has(r))) return;
-    Promise.all([secrets.resolveField(certField), secrets.resolveField(keyField)])
-      .then(([cert, key]) => {
-        if (admin.setTlsCertificate({ cert, key })) logger.info('admin_tls_cert: a rotated certificate is served to new Admin API connections');
-      })
-      .catch((err: unknown) =>
-        logger.error({ code: (err as { code?: string }).code }, 'admin_tls_cert: the rotated certificate could not be resolved; the previous one is kept'),
-      );
-  });
-}
-
-/** Entities with top-level `referenceable` fields (certificates' PEMs), from their definitions. */
-function referenceableEntities(store: Store): ReferenceableEntity[] {
-  return (['certificates', 'ca_certificates', 'services', 'routes', 'consumers', 'plugins', 'snis'] as const).flatMap((name) => {
-    const def = store.dao(name)?.definition;
-    const fields = Object.entries(def?.fields ?? {})
-      .filter(([, f]) => f.referenceable && f.kind !== 'json')
-      .map(([field]) => field);
-    return def && fields.length > 0 ? [{ segment: def.path ?? def.name.replaceAll('_', '-'), fields }] : [];
-  });
 }

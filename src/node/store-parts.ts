@@ -18,7 +18,7 @@ import { createArgon2idHasher } from '../apikeys/hashing/argon2id-hasher.js';
 import type { KeyHasher } from '../apikeys/hashing/key-hasher.js';
 import { createKeyHashers, type KeyHashers } from '../apikeys/hashing/key-hashers.js';
 import { createIssuerDirectory, type IssuerDirectory } from '../apikeys/lifecycle/issuers.js';
-import { createKeyringHolder, type KeyringHolder } from '../keyring/keyring.js';
+import { createKeyringHolder, type KeyringHolder, type KeyringKey } from '../keyring/keyring.js';
 import { createKeyringCipher } from '../keyring/keyring-cipher.js';
 import { createEncryptionCounter, type EncryptionCounter } from '../keyring/encryption-counter.js';
 import { createKeyringManager, type KeyringManager } from '../keyring/keyring-manager.js';
@@ -43,6 +43,8 @@ export interface StorePartsOptions {
   readonly migrations: 'apply' | 'require' | 'skip';
   /** Load the keyring (default true). Only `migrate` opens a store without it (it never encrypts). */
   readonly openKeyring?: boolean;
+  /** A `--workers` worker's keys, handed over by its primary over IPC: the key file is never read (keyring_manager.openHanded). */
+  readonly handedKeyring?: readonly KeyringKey[];
   /** `pg_password` as written, when it held a vault reference: new connections get its current value, and a refused password is fetched again. */
   readonly pgPasswordField?: string;
   /** Told of every secret backend call (metrics). */
@@ -169,7 +171,8 @@ export async function openStoreParts(options: StorePartsOptions): Promise<StoreP
         throw new PendingMigrationsError(`the database is not migrated (${pending.join(', ')} pending): run \`portcullis migrate up\` or start a node first`);
     }
     if (options.openKeyring !== false) {
-      await keyring.open();
+      if (options.handedKeyring) await keyring.openHanded(options.handedKeyring);
+      else await keyring.open();
       keyringOpened = true;
     }
     // Vault entities are read once the keyring can decrypt their credentials.

@@ -107,6 +107,16 @@ describe('documentation links', () => {
 
   it('finds the files to check', () => assert.ok(FILES.length >= 10, FILES.join(', ')));
 
+  it('README.md names only npm scripts that package.json has (npm start, npm test, npm run …)', () => {
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    const named = [...read('README.md').matchAll(/^npm (?:run )?([a-z][\w:-]*)/gm)].map((m) => m[1]!).filter((s) => !['ci', 'install', 'link'].includes(s));
+    assert.ok(named.includes('start') && named.includes('test'), `README.md shows ${named.join(', ')}`);
+    assert.deepEqual(
+      named.filter((s) => !(s in scripts)),
+      [],
+    );
+  });
+
   it('docs/README.md links every page of docs/', () => {
     const index = prose(read('docs/README.md'));
     const missing = readdirSync(join(ROOT, 'docs')).filter(

@@ -10,7 +10,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,28 @@ function addresses(script: string, node: CliNode, upstream: EchoUpstream): strin
     .replace(/127\.0\.0\.1:9000\b/g, upstream.url.replace('http://', ''));
 }
 
+/**
+ * Files a node generates at its first start (the keyring's RSA pair, the default certificate). The
+ * first node makes them; later nodes start with copies, which spares each an RSA-3072 generation
+ * (seconds on a busy machine) and changes nothing the examples see: every node still has its own
+ * empty database and its own keyring.
+ */
+const GENERATED = ['keyring-public.pem', 'keyring-private.pem', 'tls-default.crt', 'tls-default.key'];
+
+function nodeFolder(parent: string, template: string): string {
+  const folder = mkdtempSync(join(parent, 'node-'));
+  if (GENERATED.every((f) => existsSync(join(template, f)))) {
+    mkdirSync(join(folder, 'data'), { mode: 0o700 });
+    for (const f of GENERATED) copyFileSync(join(template, f), join(folder, 'data', f));
+  }
+  return folder;
+}
+
+function keepGenerated(folder: string, template: string): void {
+  if (GENERATED.every((f) => existsSync(join(template, f)))) return;
+  for (const f of GENERATED) copyFileSync(join(folder, 'data', f), join(template, f));
+}
+
 function runBash(script: string, cwd: string, env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     // Its own process group, so that what an example starts in the background (an upstream) is stopped with it.
@@ -65,9 +87,11 @@ function runBash(script: string, cwd: string, env: Record<string, string>): Prom
 describe('documentation examples', () => {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-docs-'));
   const bin = join(dir, 'bin');
+  const template = join(dir, 'generated');
   let upstream: EchoUpstream;
   before(async () => {
     mkdirSync(bin);
+    mkdirSync(template, { mode: 0o700 });
     writeFileSync(join(bin, 'portcullis'), `#!/usr/bin/env bash\nexec "${process.execPath}" "${BIN}" "$@"\n`);
     chmodSync(join(bin, 'portcullis'), 0o755);
     upstream = await startEchoUpstream();
@@ -94,7 +118,9 @@ describe('documentation examples', () => {
       const work = mkdtempSync(join(dir, 'run-'));
       const refs = [...new Set(run.flatMap((b) => [...b.text.matchAll(/\{vault:\/\/env\/([a-z0-9_-]+)/gi)].map((m) => m[1]!)))];
       const nodeEnv = Object.fromEntries(refs.map((r) => [envVariable(r), `docs-example-${r}`]));
-      const node = await startCliNode(writeConfig({}, mkdtempSync(join(dir, 'node-'))), nodeEnv);
+      const folder = nodeFolder(dir, template);
+      const node = await startCliNode(writeConfig({}, folder), nodeEnv);
+      keepGenerated(folder, template);
       try {
         const script = addresses([PRELUDE, ...run.map((b) => blockScript(b, file))].join('\n'), node, upstream);
         writeFileSync(join(work, 'examples.sh'), script);

@@ -50,7 +50,7 @@ function transcriptSteps(text: string): Step[] {
     if (line.startsWith('$ ')) steps.push({ command: line.slice(2), output: [] });
     else if (continuing) steps.at(-1)!.command += `\n${line}`;
     else if (steps.length > 0) steps.at(-1)!.output.push(line);
-    continuing = (steps.length > 0 && line.endsWith('\\') && steps.at(-1)!.output.length === 0) || false;
+    continuing = steps.length > 0 && line.endsWith('\\') && steps.at(-1)!.output.length === 0;
   }
   return steps;
 }

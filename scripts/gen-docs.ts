@@ -1,6 +1,8 @@
-// Rewrites the generated blocks of docs/configuration.md and docs/errors.md from the code.
+// Rewrites the generated blocks of docs/configuration.md and docs/errors.md, and the whole of
+// portcullis.example.yaml, from the code.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { DOC_BEGIN, DOC_END, renderConfigReference } from '../src/config/config-doc.js';
+import { renderExampleConfig } from '../src/config/config-example.js';
 import { ERRORS_BEGIN, ERRORS_END, renderErrorTable } from '../src/errors/errors-doc.js';
 
 function rewrite(path: string, begin: string, end: string, block: string): void {
@@ -15,3 +17,6 @@ function rewrite(path: string, begin: string, end: string, block: string): void 
 
 rewrite('docs/configuration.md', DOC_BEGIN, DOC_END, renderConfigReference());
 rewrite('docs/errors.md', ERRORS_BEGIN, ERRORS_END, renderErrorTable());
+
+writeFileSync(new URL('../portcullis.example.yaml', import.meta.url), renderExampleConfig());
+console.log('portcullis.example.yaml updated');

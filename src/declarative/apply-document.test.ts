@@ -177,6 +177,40 @@ for (const dialect of DIALECTS) {
       assert.equal(await parts.store.events.latestId(), events);
     });
 
+    it('checks only what it writes: a stored entity its schema would now refuse blocks no other change', async () => {
+      const [keyAuth] = await parts.store.plugins.listAll({ name: 'key-auth' });
+      const stale = keyAuth ?? (await parts.store.plugins.insert({ name: 'key-auth', service: { name: 'billing' } }));
+      // As if written by an older version whose schema allowed it.
+      await parts.store.db
+        .updateTable('plugins')
+        .set({ config: JSON.stringify({ key_names: 'apikey' }) })
+        .where('id', '=', stale.id)
+        .execute();
+      const doc = parse(await dump());
+      doc.consumers.push({ username: 'dave' });
+      assert.deepEqual(lines(await apply(doc)), ['+ consumer dave']);
+      doc.plugins.find((p: any) => p.name === 'key-auth').enabled = false;
+      const refused = await apply(doc);
+      assert.ok(!refused.ok);
+      assert.match(refused.errors[0]!.path, /^plugins\[\d\]\.config\.key_names$/);
+      await parts.store.plugins.delete(stale.id);
+    });
+
+    it('reports the progress of every change, in order', async () => {
+      const doc = parse(await dump());
+      const many = Array.from({ length: 60 }, (_, i) => ({ username: `bulk-${String(i).padStart(2, '0')}` }));
+      doc.consumers.push(...many);
+      const seen: [number, number][] = [];
+      const result = await applyDocument(deps, stringify(doc), { onProgress: (done, total) => seen.push([done, total]) });
+      assert.equal(result.ok, true);
+      assert.deepEqual(
+        seen,
+        many.map((_, i) => [i + 1, 60]),
+      );
+      doc.consumers = doc.consumers.filter((c: any) => !c.username.startsWith('bulk-'));
+      assert.equal((await apply(doc)).changes.length, 60);
+    });
+
     const invalid: [string, (doc: any) => unknown, string[]][] = [
       ['a wrong format version', (d) => ({ ...d, _format_version: '2.0' }), ['_format_version']],
       ['an unknown list', (d) => ({ ...d, upstreams: [] }), ['upstreams']],
@@ -191,7 +225,7 @@ for (const dialect of DIALECTS) {
         (d) => ({ ...d, routes: [...d.routes, { name: 'y', service: 'nowhere', paths: ['/y'] }] }),
         ['routes[2].service'],
       ],
-      ['a name twice', (d) => ({ ...d, consumers: [...d.consumers, { username: 'alice' }] }), ['consumers[1]']],
+      ['a name twice', (d) => ({ ...d, consumers: [{ username: 'alice' }, { username: 'alice' }] }), ['consumers[1]']],
       ['a certificate without an id', (d) => ({ ...d, ca_certificates: [{ cert: d.ca_certificates[0].cert }] }), ['ca_certificates[0].id']],
       [
         'a plugin config its schema refuses',

@@ -9,6 +9,7 @@ import type { EntityName } from '../entities/entity.js';
 import type { FieldError } from '../errors/portcullis-error.js';
 import type { NestedEncryption } from '../store/row-codec.js';
 import { declarativeKind, SECRET_MARKER } from './declarative-kinds.js';
+import { bracketIndexes } from './declarative-item.js';
 
 /** Fields encrypted inside JSON fields, per kind (what the store is built with: plugin and vault configs). */
 export type NestedSecrets = Partial<Record<EntityName, NestedEncryption>>;
@@ -80,7 +81,7 @@ export function restoreSecrets(
     if (typeof kept === 'string') out = setAt(out, place, kept);
     else
       errors.push({
-        path: `${path}.${place.join('.')}`,
+        path: bracketIndexes(`${path}.${place.join('.')}`),
         message: `is ${JSON.stringify(SECRET_MARKER)} but no stored value is there to keep (${stored ? 'the stored field is empty' : 'a new entity'}): give the value or a {vault://…} reference`,
       });
   }

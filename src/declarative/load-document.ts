@@ -25,9 +25,22 @@ const validators = new Map<EntityName, Validator<unknown>>(DECLARATIVE_KINDS.map
 
 export function loadDocument(text: string): LoadResult {
   if (Buffer.byteLength(text) > MAX_DOCUMENT_BYTES) return fail('(file)', `is larger than ${MAX_DOCUMENT_BYTES} bytes`);
-  const parsed = parseDocument(text, { uniqueKeys: true });
-  if (parsed.errors.length > 0) return { ok: false, errors: parsed.errors.slice(0, 10).map((e) => ({ path: '(file)', message: e.message })) };
-  const doc: unknown = parsed.toJS({ maxAliasCount: 100 });
+  // Without prettyErrors a message quotes no source text: the line it points at may hold a secret.
+  const parsed = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  if (parsed.errors.length > 0) {
+    const at = (e: (typeof parsed.errors)[number]) => {
+      const before = text.slice(0, e.pos[0]);
+      return `line ${before.split('\n').length}, column ${before.length - before.lastIndexOf('\n')}: `;
+    };
+    return { ok: false, errors: parsed.errors.slice(0, 10).map((e) => ({ path: '(file)', message: `${at(e)}${e.message}` })) };
+  }
+  let doc: unknown;
+  try {
+    doc = parsed.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // The yaml package refuses alias expansion past the bound ("billion laughs").
+    return fail('(file)', (err as Error).message);
+  }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return fail('(file)', 'must be a mapping of entity lists');
   const top = doc as Record<string, unknown>;
   const errors: FieldError[] = [];

@@ -53,15 +53,21 @@ export async function planChanges(deps: PlanDeps, file: ReadonlyMap<EntityName, 
       if (!match && item.id !== null) match = byId.get(item.id);
       if (match && matched.has(match.id!)) match = undefined;
       if (match) matched.add(match.id!);
-      const desired = await prepare(deps, kind, item, match ?? null, errors);
-      if (!desired) continue;
-      if (!match) {
-        writes.push({ op: 'create', kind: kind.name, key: item.key, label: itemLabel(item), fields: [], desired, currentId: null });
+      const desired = await prepare(deps, kind, item, match ?? null);
+      if (desired.errors.length > 0) {
+        errors.push(...desired.errors);
         continue;
       }
-      const changed = kind.fields.filter((f) => !isDeepStrictEqual(desired.fields[f], match.fields[f]));
-      if (changed.length > 0)
-        writes.push({ op: 'update', kind: kind.name, key: item.key, label: itemLabel(item), fields: changed, desired, currentId: match.id });
+      const changed = match ? kind.fields.filter((f) => !isDeepStrictEqual(desired.item.fields[f], match.fields[f])) : [];
+      if (match && changed.length === 0) continue;
+      // Checks run only on what will be written: a stored certificate that has since expired does not block other changes.
+      if (desired.problems.length > 0) {
+        errors.push(...desired.problems);
+        continue;
+      }
+      if (match)
+        writes.push({ op: 'update', kind: kind.name, key: item.key, label: itemLabel(item), fields: changed, desired: desired.item, currentId: match.id });
+      else writes.push({ op: 'create', kind: kind.name, key: item.key, label: itemLabel(item), fields: [], desired: desired.item, currentId: null });
     }
     for (const item of stored) {
       if (matched.has(item.id!)) continue;
@@ -78,22 +84,32 @@ export async function planChanges(deps: PlanDeps, file: ReadonlyMap<EntityName, 
   return errors.length > 0 ? { ok: false, errors } : { ok: true, changes: [...writes, ...deletes.reverse()] };
 }
 
-/** The file's entity ready to compare and write: markers replaced, config schemas applied, checks passed; null after errors. */
-async function prepare(deps: PlanDeps, kind: DeclarativeKind, item: FileItem, match: Item | null, errors: FieldError[]): Promise<FileItem | null> {
+interface Prepared {
+  /** The entity to compare and write: markers replaced, config defaults filled. */
+  readonly item: FileItem;
+  /** Why it cannot be compared at all (a marker with nothing behind it). */
+  readonly errors: readonly FieldError[];
+  /** Why it cannot be written (its config schema, its cross-field checks). */
+  readonly problems: readonly FieldError[];
+}
+
+/** The file's entity ready to compare and write, with what stands against it. */
+async function prepare(deps: PlanDeps, kind: DeclarativeKind, item: FileItem, match: Item | null): Promise<Prepared> {
   const restored = restoreSecrets(kind.name, item.fields, match?.fields ?? null, deps.nested, item.path);
-  if (restored.errors.length > 0) return (void errors.push(...restored.errors), null);
-  let fields: Record<string, unknown> = { ...restored.fields };
+  if (restored.errors.length > 0) return { item, errors: restored.errors, problems: [] };
+  const fields: Record<string, unknown> = { ...restored.fields };
   const problems: FieldError[] = [];
   const hook = deps.hooks[kind.name];
   if (hook) {
     const hooked = await hook({ ...fields });
     problems.push(...hooked.errors);
     // A hook adjusts the entity's own values (config defaults); references stay as the file names them.
-    for (const f of kind.fields) if (kind.definition.fields[f]!.kind !== 'foreign' && f in hooked.entity) fields[f] = hooked.entity[f];
+    if (hooked.errors.length === 0)
+      for (const f of kind.fields) if (kind.definition.fields[f]!.kind !== 'foreign' && f in hooked.entity) fields[f] = hooked.entity[f];
   }
   if (problems.length === 0 && kind.definition.check) problems.push(...kind.definition.check(fields as unknown as Omit<BaseEntity, keyof BaseEntity>));
-  if (problems.length > 0) return (void errors.push(...problems.map((p) => ({ path: bracketIndexes(`${item.path}.${p.path}`), message: p.message }))), null);
-  return { ...item, fields };
+  const at = (p: FieldError) => ({ path: bracketIndexes(`${item.path}.${p.path}`), message: p.message });
+  return { item: { ...item, fields }, errors: [], problems: problems.map(at) };
 }
 
 /** What a service or consumer owns that the file cannot hold (`API keys "a", "b"`), or null. */

@@ -12,6 +12,7 @@ import type { Store } from '../store/store.js';
 import { declarativeKind, referredKind } from './declarative-kinds.js';
 import { bracketIndexes, type FileItem } from './declarative-item.js';
 import type { Change } from './plan-changes.js';
+import { ownedCredentials } from './owned-credentials.js';
 
 export interface ApplyOptions {
   readonly dryRun?: boolean;
@@ -21,6 +22,8 @@ export interface ApplyOptions {
 
 export type ApplyResult = { readonly ok: true } | { readonly ok: false; readonly errors: readonly FieldError[]; readonly status: number };
 
+type ApplyStore = Pick<Store, 'transaction' | 'dao' | 'apiKeys' | 'basicAuthCredentials'>;
+
 /** Thrown inside the transaction to roll it back; never leaves this module. */
 class Rollback extends Error {
   constructor(readonly result: ApplyResult) {
@@ -28,7 +31,7 @@ class Rollback extends Error {
   }
 }
 
-export async function applyChanges(store: Pick<Store, 'transaction' | 'dao'>, changes: readonly Change[], options: ApplyOptions = {}): Promise<ApplyResult> {
+export async function applyChanges(store: ApplyStore, changes: readonly Change[], options: ApplyOptions = {}): Promise<ApplyResult> {
   if (changes.length === 0) return { ok: true };
   try {
     await store.transaction(async () => {
@@ -48,11 +51,14 @@ export async function applyChanges(store: Pick<Store, 'transaction' | 'dao'>, ch
 }
 
 /** One change; an expected failure (a PortcullisError from the DAO) as a value. */
-async function run(store: Pick<Store, 'dao'>, change: Change): Promise<ApplyResult | null> {
+async function run(store: ApplyStore, change: Change): Promise<ApplyResult | null> {
   const dao = store.dao(change.kind)!;
   try {
-    if (change.op === 'delete') await dao.delete(change.currentId!);
-    else if (change.op === 'update') await dao.upsert(change.currentId!, writeInput(change.desired!));
+    if (change.op === 'delete') {
+      const refused = await ownerRefusal(store, change);
+      if (refused) return refused;
+      await dao.delete(change.currentId!);
+    } else if (change.op === 'update') await dao.upsert(change.currentId!, writeInput(change.desired!));
     else await dao.insert(writeInput(change.desired!), change.desired!.id ? { id: change.desired!.id } : {});
     return null;
   } catch (err) {
@@ -63,6 +69,14 @@ async function run(store: Pick<Store, 'dao'>, change: Change): Promise<ApplyResu
       : [{ path: at, message: err.message }];
     return { ok: false, errors, status: err.status };
   }
+}
+
+/** The refusal of deleting a service or consumer that owns credentials now (its row locked first, as key creation locks it). */
+async function ownerRefusal(store: ApplyStore, change: Change): Promise<ApplyResult | null> {
+  if (change.kind !== 'services' && change.kind !== 'consumers') return null;
+  await store.apiKeys.lockOwner(change.kind, change.currentId!);
+  const owned = await ownedCredentials(store, change.kind, change.currentId!);
+  return owned ? { ok: false, status: 409, errors: [{ path: change.label, message: `cannot be deleted: it owns ${owned} (created since the diff)` }] } : null;
 }
 
 /** The Admin API body of a file entity: references as `{id}`, `{username}` or `{name}`. */

@@ -18,6 +18,10 @@ import { declarativeDeps } from './declarative-deps.js';
 import { applyDocument, type DeclarativeDeps } from './apply-document.js';
 import { dumpState, serializeDocument } from './dump-state.js';
 import { changeLine } from './format-changes.js';
+import { loadDocument } from './load-document.js';
+import { planChanges } from './plan-changes.js';
+import { readCurrentState } from './read-current-state.js';
+import { applyChanges } from './apply-changes.js';
 import { SECRET_MARKER } from './declarative-kinds.js';
 
 const logger = pino({ level: 'silent' });
@@ -140,9 +144,27 @@ for (const dialect of DIALECTS) {
       assert.equal(result.ok, false);
       assert.ok(!result.ok && result.stage === 'plan');
       const message = !result.ok ? result.errors.map((e) => `${e.path}: ${e.message}`).join('\n') : '';
-      assert.match(message, /^consumer alice: cannot be deleted: it owns API keys "key-[0-9a-f]+" and basic-auth credentials "alice-basic"/);
+      assert.match(message, /^consumer alice: cannot be deleted: it owns API keys "key-[0-9a-f]+" and basic-auth credentials "alice-basic"/m);
       assert.ok(await parts.store.consumers.get('alice'));
       assert.deepEqual((await parts.store.apiKeys.list()).data, [keyBefore]);
+    });
+
+    it('refuses, in the transaction, to delete an owner that got an API key after the diff was planned', async () => {
+      const erin = await parts.store.consumers.insert({ username: 'erin' });
+      const doc = parse(await dump());
+      doc.consumers = doc.consumers.filter((c: any) => c.username !== 'erin');
+      const loaded = loadDocument(stringify(doc));
+      assert.ok(loaded.ok);
+      const plan = await planChanges(deps, loaded.items, await readCurrentState(parts.store));
+      assert.ok(plan.ok);
+      assert.deepEqual(plan.changes.map(changeLine), ['- consumer erin']);
+      const key = testApiKeyRecord(erin.id);
+      await parts.store.apiKeys.insert(key);
+      const result = await applyChanges(parts.store, plan.changes);
+      assert.ok(!result.ok);
+      assert.match(result.errors[0]!.message, /owns API keys "key-[0-9a-f]+"/);
+      assert.ok(await parts.store.consumers.get('erin'));
+      assert.ok(await parts.store.apiKeys.getById(key.id));
     });
 
     it('refuses a marker where no value is stored, naming the entity and field', async () => {

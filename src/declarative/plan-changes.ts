@@ -15,6 +15,7 @@ import type { Store } from '../store/store.js';
 import { DECLARATIVE_KINDS, type DeclarativeKind } from './declarative-kinds.js';
 import { bracketIndexes, itemLabel, type DeclarativeState, type FileItem, type Item } from './declarative-item.js';
 import { restoreSecrets, type NestedSecrets } from './declarative-secrets.js';
+import { ownedCredentials } from './owned-credentials.js';
 
 export interface Change {
   readonly op: 'create' | 'update' | 'delete';
@@ -110,18 +111,4 @@ async function prepare(deps: PlanDeps, kind: DeclarativeKind, item: FileItem, ma
   if (problems.length === 0 && kind.definition.check) problems.push(...kind.definition.check(fields as unknown as Omit<BaseEntity, keyof BaseEntity>));
   const at = (p: FieldError) => ({ path: bracketIndexes(`${item.path}.${p.path}`), message: p.message });
   return { item: { ...item, fields }, errors: [], problems: problems.map(at) };
-}
-
-/** What a service or consumer owns that the file cannot hold (`API keys "a", "b"`), or null. */
-async function ownedCredentials(store: PlanDeps['store'], kind: EntityName, id: string): Promise<string | null> {
-  if (kind !== 'services' && kind !== 'consumers') return null;
-  const keys = await store.apiKeys.list(kind === 'services' ? { service_id: id, size: 5 } : { consumer_id: id, size: 5 });
-  const owned: string[] = [];
-  if (keys.data.length > 0) owned.push(`API keys ${keys.data.map((k) => JSON.stringify(k.name)).join(', ')}${keys.offset ? ' …' : ''}`);
-  if (kind === 'consumers') {
-    const credentials = await store.basicAuthCredentials.list({ where: { consumer: id }, size: 5 });
-    if (credentials.data.length > 0)
-      owned.push(`basic-auth credentials ${credentials.data.map((c) => JSON.stringify(c.username)).join(', ')}${credentials.offset ? ' …' : ''}`);
-  }
-  return owned.length > 0 ? owned.join(' and ') : null;
 }

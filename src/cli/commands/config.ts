@@ -7,11 +7,13 @@
 import type { Command } from 'commander';
 import { withConfigOption, loadResolvedConfigOrReport } from '../config-option.js';
 import { configReferences, setPath } from '../../config/load-resolved-config.js';
+import { registerDeclarativeCommands } from './config-declarative.js';
 
 const SECRET_KEYS = new Set(['pg_password', 'admin_token', 'token', 'keyring_vault_token', 'keyring_private_key', 'admin_tls_key', 'tls_default_key']);
 
 export function registerConfigCommand(program: Command): void {
   const config = program.command('config').description('Inspect the configuration');
+  registerDeclarativeCommands(config);
   withConfigOption(
     config.command('check').description('Validate the configuration, resolve its vault references (never printed) and print it as written'),
   ).action(async (options: { config?: string }) => {

@@ -80,11 +80,12 @@ export async function startCliNode(configFile: string, env: Record<string, strin
   const child = spawn(process.execPath, [BIN, 'start', '--config', configFile], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // Generous: a first start makes RSA key pairs and, with --workers, forks; CI machines are shared.
   const started = await new Promise<{ proxy: string; admin: string; proxyTls?: string; adminTls?: string }>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill();
       reject(new Error(`node did not start:\n${logs.join('\n')}`));
-    }, 20_000);
+    }, 60_000);
     onLines(child.stdout!, (line) => {
       logs.push(line);
       if (line.includes('"portcullis started"')) {

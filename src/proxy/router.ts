@@ -69,11 +69,11 @@ export interface Router {
   match(method: string, host: string | undefined, path: string, headers: IncomingHttpHeaders): RouteMatch | PathRefused | null;
 }
 
-/** Where a compiled entry is filed: under exact hosts, wildcard patterns, or no host. */
-interface Filing {
-  readonly exactHost: string | null;
-  readonly wildcards: readonly string[] | null;
-}
+const NO_HOSTS: readonly string[] = [];
+const ANY_PATH: readonly null[] = [null];
+
+/** Where a compiled entry is filed: under one exact host, under wildcard patterns, or (null) under no host. */
+type Filing = string | readonly string[] | null;
 
 /** Builds a router over `routes`; `services` is keyed by service id. */
 export function createRouter(routes: readonly Route[], services: ReadonlyMap<string, Service>): Router {
@@ -83,21 +83,21 @@ export function createRouter(routes: readonly Route[], services: ReadonlyMap<str
   for (const route of routes) {
     const service = route.service ? (services.get(route.service.id) ?? null) : null;
     if (service !== null && !service.enabled) continue;
-    const hosts = route.hosts.map((h) => h.toLowerCase());
-    const exactHosts = hosts.filter((h) => !h.includes('*'));
-    const wildHosts = hosts.filter((h) => h.includes('*'));
-    for (const path of route.paths.length > 0 ? route.paths : [null]) {
+    const hosts = route.hosts.length > 0 ? route.hosts.map((h) => h.toLowerCase()) : NO_HOSTS;
+    const exactHosts = hosts.length > 0 ? hosts.filter((h) => !h.includes('*')) : NO_HOSTS;
+    const wildHosts = hosts.length > 0 ? hosts.filter((h) => h.includes('*')) : NO_HOSTS;
+    for (const path of route.paths.length > 0 ? route.paths : ANY_PATH) {
       for (const host of exactHosts) {
         entries.push(compileEntry(route, service, path, portless(host) !== host));
-        filings.push({ exactHost: host, wildcards: null });
+        filings.push(host);
       }
       if (wildHosts.length > 0) {
         entries.push(compileEntry(route, service, path));
-        filings.push({ exactHost: null, wildcards: wildHosts });
+        filings.push(wildHosts);
       }
       if (hosts.length === 0) {
         entries.push(compileEntry(route, service, path));
-        filings.push({ exactHost: null, wildcards: null });
+        filings.push(null);
       }
     }
   }
@@ -107,8 +107,8 @@ export function createRouter(routes: readonly Route[], services: ReadonlyMap<str
   // In rank order, so every list is built by appending.
   for (const ranked of rankEntries(entries)) {
     const filing = filings[ranked.index]!;
-    if (filing.exactHost !== null) pushTo(byExactHost, filing.exactHost, ranked);
-    else if (filing.wildcards !== null) for (const pattern of filing.wildcards) wildcard.add(pattern, ranked);
+    if (typeof filing === 'string') pushTo(byExactHost, filing, ranked);
+    else if (filing !== null) for (const pattern of filing) wildcard.add(pattern, ranked);
     else anyHost.add(ranked);
   }
   const exact = new ExactHostIndex(byExactHost);

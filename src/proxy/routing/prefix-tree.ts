@@ -35,15 +35,19 @@ export class PrefixTree {
 
   /** Adds a plain-prefix entry (kind 'prefix'); lists stay in rank order whatever the order of adds. */
   add(ranked: RankedEntry): void {
-    const prefix = ranked.entry.prefix;
     const isDirectory = ranked.entry.prefixIsDirectory;
-    const segments = (isDirectory ? prefix.slice(0, -1) : prefix).split('/');
+    const prefix = isDirectory ? ranked.entry.prefix.slice(0, -1) : ranked.entry.prefix;
     let node = this.#root;
-    for (const segment of segments) {
+    // One node per segment of the prefix (the text between slashes, '' before the first one).
+    for (let start = 0; ;) {
+      const slash = prefix.indexOf('/', start);
+      const segment = slash === -1 ? prefix.slice(start) : prefix.slice(start, slash);
       node.children ??= new Map();
       let child = node.children.get(segment);
       if (child === undefined) node.children.set(segment, (child = { children: null, plain: null, dir: null }));
       node = child;
+      if (slash === -1) break;
+      start = slash + 1;
     }
     if (isDirectory) insertByRank((node.dir ??= []), ranked);
     else insertByRank((node.plain ??= []), ranked);

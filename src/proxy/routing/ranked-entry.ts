@@ -24,9 +24,9 @@ export interface RouteHit {
  * rank order, each with `index`, its position in `entries` (to find what the caller keeps beside it).
  */
 export function rankEntries(entries: readonly RouteEntry[]): (RankedEntry & { readonly index: number })[] {
-  const order = entries.map((entry, index) => ({ entry, index }));
-  order.sort((a, b) => compareEntries(a.entry, b.entry) || a.index - b.index);
-  return order.map(({ entry, index }, rank) => ({ entry, rank, index }));
+  const order = Array.from(entries.keys());
+  order.sort((a, b) => compareEntries(entries[a]!, entries[b]!) || a - b);
+  return order.map((index, rank) => ({ entry: entries[index]!, rank, index }));
 }
 
 /**

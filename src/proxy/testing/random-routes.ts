@@ -14,7 +14,7 @@ import type { SeededRandom } from './seeded-random.js';
 const EXACT_HOSTS = ['a.test', 'b.test', 'a.test:8080', 'b.test:8443', '[::1]', '[::1]:8443', 'x.a.test', 'A.Test'];
 const WILDCARD_HOSTS = ['*.a.test', '*.test', '*.x.a.test', 'a.*', 'a.test.*', '*.a.test:8080', 'b.*:8443', '*.test:9090'];
 const SEGMENTS = ['api', 'apix', 'v1', 'v2', 'users', 'files', 'items', '42', 'x', ''];
-const REGEXES = ['~/api/v\\d+', '~/files', '~/items/\\d+$', '~/api', '~/(users|items)/', '~/x?', '~/files/(?=x)'];
+const REGEXES = ['~/api/v\\d+', '~/files', '~/items/\\d+$', '~/api', '~/(users|items)/', '~/x?', '~/files/(?=x)', '~/apix?/v', '~/a|/files/4', '~/ap+i/'];
 const METHODS = ['GET', 'POST', 'DELETE', 'PUT'];
 const ROUTE_HEADERS: Record<string, string[]>[] = [{ 'x-v': ['1'] }, { 'x-v': ['1', '2'], 'x-t': ['a'] }, { 'X-T': ['A'] }];
 const REQUEST_HOSTS = [...EXACT_HOSTS, 'a.test:9090', 'y.a.test', 'y.x.a.test', 'a.com', 'a.test.com', 'b.org:8443', 'test', '.test', 'x.test:9090'];

@@ -15,8 +15,9 @@
  * hosts are a Map of route tables (`exact-host-index.ts`), wildcard hosts a Map by stem looked up
  * with the request host's suffixes and prefixes (`wildcard-host-index.ts`), and each route table
  * (`route-table.ts`) keeps plain prefixes in a tree keyed by path segment (`prefix-tree.ts`), regexes
- * and path-less entries apart. A lookup costs the depth of the path and the candidates at the
- * prefixes it passes, not the number of routes. `testing/reference-router.ts` is the old linear
+ * and path-less entries apart (a regex whose literal start the path lacks is skipped before RE2). A
+ * lookup costs the depth of the path and the candidates at the prefixes it passes, not the number
+ * of routes. `testing/reference-router.ts` is the old linear
  * matcher, and the property tests hold the two to the same answers.
  *
  * Confinement: every match goes through `toMatch`, which refuses (`PATH_REFUSED`, answered 400) a

@@ -1,12 +1,14 @@
 /**
  * One routing entry: a route compiled for one of its paths (Kong splits routes by path the same
  * way), with its method and header conditions precomputed, and the order in which entries are
- * tried. Plain paths match at segment boundaries (see `prefixMatches`). The router (`router.ts`) buckets entries by host and tries them in this order.
+ * tried. Plain paths match at segment boundaries (see `prefixMatches`). The router (`router.ts`)
+ * ranks every entry once in this order and files it by host class and path kind (`routing/`).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Route } from '../entities/routes.js';
 import type { Service } from '../entities/services.js';
 import { compileRoutePattern, type RoutePattern } from '../entities/route-pattern.js';
+import { regexLiteralPrefix } from './routing/regex-literal-prefix.js';
 
 /**
  * How an entry matches the path: a plain prefix at a segment boundary, an anchored regex, or any
@@ -30,6 +32,8 @@ export interface RouteEntry {
   readonly prefixIsDirectory: boolean;
   /** RE2, sticky and anchored; null for other kinds, or for a stored pattern RE2 refuses (matches nothing). */
   readonly regex: RoutePattern | null;
+  /** For a regex: text every match starts with (`regexLiteralPrefix`), checked before RE2 runs; '' otherwise. */
+  readonly regexPrefix: string;
   readonly methods: readonly string[] | null;
   readonly headers: readonly HeaderRule[];
   /** True for an entry filed under a host that names a port: it beats the same host without one. */
@@ -46,13 +50,20 @@ export function compileEntry(route: Route, service: Service | null, path: string
     prefix: path !== null && !isRegex ? path : '',
     prefixIsDirectory: path !== null && !isRegex && path.endsWith('/'),
     regex: isRegex ? compileOrNull(path.slice(1)) : null,
+    regexPrefix: isRegex ? regexLiteralPrefix(path.slice(1)) : '',
     methods: route.methods.length > 0 ? route.methods.map((m) => m.toUpperCase()) : null,
-    headers: Object.entries(route.headers).map(([name, values]) => ({
-      name: name.toLowerCase(),
-      values: new Set(values.map((v) => v.toLowerCase())),
-    })),
+    headers: compileHeaders(route.headers),
     portSpecific,
   };
+}
+
+const NO_HEADER_RULES: readonly HeaderRule[] = Object.freeze([]);
+
+/** The header conditions; most routes have none, and then share one empty list (builds of 100k routes). */
+function compileHeaders(headers: Route['headers']): readonly HeaderRule[] {
+  const names = Object.keys(headers);
+  if (names.length === 0) return NO_HEADER_RULES;
+  return names.map((name) => ({ name: name.toLowerCase(), values: new Set(headers[name]!.map((v) => v.toLowerCase())) }));
 }
 
 /**
@@ -97,7 +108,7 @@ export function matchEntry(entry: RouteEntry, method: string, path: string, head
   if (entry.kind === 'prefix') return prefixMatches(entry, path) ? entry.prefix.length : -1;
   if (entry.kind === 'regex') {
     const regex = entry.regex;
-    if (regex === null) return -1;
+    if (regex === null || !path.startsWith(entry.regexPrefix)) return -1;
     // Sticky: the match starts at 0 and lastIndex ends where it stopped (bytes = characters here).
     regex.lastIndex = 0;
     return regex.test(bytes!.bytes) ? regex.lastIndex : -1;

@@ -2,7 +2,7 @@
  * The router: which route, and so which service, a request belongs to. Built once per
  * configuration change from plain entities; a lookup only reads precomputed tables.
  *
- * Order of precedence (decided in docs, Kong-like):
+ * Order of precedence (decided in docs, Kong-like; `docs/design.md`, "Router"):
  * 1. Host: routes naming the request's host exactly, then routes whose wildcard host
  *    (`*.example.com`, `example.*`) matches, then routes without hosts. A host with a port
  *    (`example.com:8080`) only matches that port; a host without one matches any port.
@@ -10,6 +10,15 @@
  *    at the start) are tried when no plain prefix matches, by `regex_priority` then age; routes
  *    with header or method conditions win over routes without at the same path rank.
  * Routes of disabled services are left out, so their requests fall to other routes or 404.
+ *
+ * Data structure (`routing/`): every entry is ranked once in that order (`ranked-entry.ts`); exact
+ * hosts are a Map of route tables (`exact-host-index.ts`), wildcard hosts a Map by stem looked up
+ * with the request host's suffixes and prefixes (`wildcard-host-index.ts`), and each route table
+ * (`route-table.ts`) keeps plain prefixes in a tree keyed by path segment (`prefix-tree.ts`), regexes
+ * and path-less entries apart (a regex whose literal start the path lacks is skipped before RE2). A
+ * lookup costs the depth of the path and the candidates at the prefixes it passes, not the number
+ * of routes. `testing/reference-router.ts` is the old linear
+ * matcher, and the property tests hold the two to the same answers.
  *
  * Confinement: every match goes through `toMatch`, which refuses (`PATH_REFUSED`, answered 400) a
  * request whose remainder (after `strip_path`) holds a dot segment under any upstream's reading
@@ -20,9 +29,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Route } from '../entities/routes.js';
 import type { Service } from '../entities/services.js';
-import { compareEntries, compileEntry, matchEntry, PathBytes, type RouteEntry } from './route-entry.js';
+import { compileEntry, PathBytes, type RouteEntry } from './route-entry.js';
 import { joinUpstreamPath, stripMatchedPrefix } from './upstream-path.js';
 import { hasDotSegment, mayHideDotSegment } from './path-confinement.js';
+import { rankEntries, type RankedEntry, type RouteHit } from './routing/ranked-entry.js';
+import { ExactHostIndex, portless } from './routing/exact-host-index.js';
+import { WildcardHostIndex } from './routing/wildcard-host-index.js';
+import { RouteTable } from './routing/route-table.js';
 
 /** The route a request belongs to, with the paths derived from it. */
 export interface RouteMatch {
@@ -57,116 +70,76 @@ export interface Router {
   match(method: string, host: string | undefined, path: string, headers: IncomingHttpHeaders): RouteMatch | PathRefused | null;
 }
 
-/** A compiled wildcard host: `*.example.com` keeps `.example.com`, `example.*` keeps `example.`. */
-interface WildcardHost {
-  readonly leading: boolean;
-  readonly stem: string;
-  /** Null when the pattern names no port (any port matches). */
-  readonly port: string | null;
-}
+const NO_HOSTS: readonly string[] = [];
+const ANY_PATH: readonly null[] = [null];
 
-interface WildcardEntry {
-  readonly entry: RouteEntry;
-  readonly hosts: readonly WildcardHost[];
-}
+/** Where a compiled entry is filed: under one exact host, under wildcard patterns, or (null) under no host. */
+type Filing = string | readonly string[] | null;
 
 /** Builds a router over `routes`; `services` is keyed by service id. */
 export function createRouter(routes: readonly Route[], services: ReadonlyMap<string, Service>): Router {
-  const exact = new Map<string, RouteEntry[]>();
-  const wildcard: WildcardEntry[] = [];
-  const anyHost: RouteEntry[] = [];
-
+  // Compiled in the order the linear router compiled them: ties in rank keep this order.
+  const entries: RouteEntry[] = [];
+  const filings: Filing[] = [];
   for (const route of routes) {
     const service = route.service ? (services.get(route.service.id) ?? null) : null;
     if (service !== null && !service.enabled) continue;
-    const hosts = route.hosts.map((h) => h.toLowerCase());
-    const exactHosts = hosts.filter((h) => !h.includes('*'));
-    const wildHosts = hosts.filter((h) => h.includes('*'));
-    for (const path of route.paths.length > 0 ? route.paths : [null]) {
-      for (const host of exactHosts) pushTo(exact, host, compileEntry(route, service, path, portless(host) !== host));
-      if (wildHosts.length > 0) wildcard.push({ entry: compileEntry(route, service, path), hosts: wildHosts.map(compileWildcard) });
-      if (hosts.length === 0) anyHost.push(compileEntry(route, service, path));
+    const hosts = route.hosts.length > 0 ? route.hosts.map((h) => h.toLowerCase()) : NO_HOSTS;
+    const exactHosts = hosts.length > 0 ? hosts.filter((h) => !h.includes('*')) : NO_HOSTS;
+    const wildHosts = hosts.length > 0 ? hosts.filter((h) => h.includes('*')) : NO_HOSTS;
+    for (const path of route.paths.length > 0 ? route.paths : ANY_PATH) {
+      for (const host of exactHosts) {
+        entries.push(compileEntry(route, service, path, portless(host) !== host));
+        filings.push(host);
+      }
+      if (wildHosts.length > 0) {
+        entries.push(compileEntry(route, service, path));
+        filings.push(wildHosts);
+      }
+      if (hosts.length === 0) {
+        entries.push(compileEntry(route, service, path));
+        filings.push(null);
+      }
     }
   }
-  // A request for host:port also considers the routes that name the host without a port.
-  for (const [key, entries] of exact) {
-    const bare = portless(key);
-    if (bare !== key) entries.push(...(exact.get(bare) ?? []));
+  const byExactHost = new Map<string, RankedEntry[]>();
+  const wildcard = new WildcardHostIndex();
+  const anyHost = new RouteTable();
+  // In rank order, so every list is built by appending.
+  for (const ranked of rankEntries(entries)) {
+    const filing = filings[ranked.index]!;
+    if (typeof filing === 'string') pushTo(byExactHost, filing, ranked);
+    else if (filing !== null) for (const pattern of filing) wildcard.add(pattern, ranked);
+    else anyHost.add(ranked);
   }
-  for (const entries of exact.values()) entries.sort(compareEntries);
+  const exact = new ExactHostIndex(byExactHost);
   // Only a router with regex entries makes the per-lookup bytes holder (the usual request allocates nothing more).
   const hasRegex = routes.some((r) => r.paths.some((p) => p.startsWith('~')));
-  wildcard.sort((a, b) => compareEntries(a.entry, b.entry));
-  anyHost.sort(compareEntries);
 
   return {
     match(method, host, path, headers) {
       const bytes = hasRegex ? new PathBytes(path) : null;
       const withPort = host === undefined ? '' : host.toLowerCase();
       const hostname = portless(withPort);
-      const bucket = exact.get(withPort) ?? (hostname !== withPort ? exact.get(hostname) : undefined);
-      if (bucket !== undefined) {
-        const found = firstMatch(bucket, method, path, headers, bytes);
-        if (found !== null) return found;
-      }
-      for (let i = 0; i < wildcard.length; i++) {
-        const w = wildcard[i]!;
-        if (!anyWildcardMatches(w.hosts, hostname, withPort.slice(hostname.length + 1))) continue;
-        const length = matchEntry(w.entry, method, path, headers, bytes);
-        if (length >= 0) return toMatch(w.entry, path, length);
-      }
-      return firstMatch(anyHost, method, path, headers, bytes);
+      const hit =
+        exact.find(withPort, hostname)?.find(method, path, headers, bytes) ??
+        wildcard.find(hostname, withPort.slice(hostname.length + 1), method, path, headers, bytes) ??
+        anyHost.find(method, path, headers, bytes);
+      return hit === null ? null : toMatch(hit, path);
     },
   };
 }
 
-function firstMatch(
-  entries: readonly RouteEntry[],
-  method: string,
-  path: string,
-  headers: IncomingHttpHeaders,
-  bytes: PathBytes | null,
-): RouteMatch | PathRefused | null {
-  for (let i = 0; i < entries.length; i++) {
-    const length = matchEntry(entries[i]!, method, path, headers, bytes);
-    if (length >= 0) return toMatch(entries[i]!, path, length);
-  }
-  return null;
-}
-
-function toMatch(entry: RouteEntry, path: string, matchedLength: number): RouteMatch | PathRefused {
-  const strippedPath = entry.route.strip_path ? stripMatchedPrefix(path, matchedLength) : path;
+function toMatch({ ranked: { entry }, length }: RouteHit, path: string): RouteMatch | PathRefused {
+  const strippedPath = entry.route.strip_path ? stripMatchedPrefix(path, length) : path;
   // The one confinement check: with no dot segment in what is joined, the join stays below the service path.
   if (mayHideDotSegment(strippedPath) && hasDotSegment(strippedPath)) return PATH_REFUSED;
   const upstreamPath = entry.service ? joinUpstreamPath(entry.service.path, strippedPath) : strippedPath;
   return { route: entry.route, service: entry.service, strippedPath, upstreamPath };
 }
 
-function compileWildcard(pattern: string): WildcardHost {
-  const host = portless(pattern);
-  const port = host === pattern ? null : pattern.slice(host.length + 1);
-  const leading = host.startsWith('*.');
-  return { leading, stem: leading ? host.slice(1) : host.slice(0, -1), port };
-}
-
-function anyWildcardMatches(hosts: readonly WildcardHost[], hostname: string, port: string): boolean {
-  for (let i = 0; i < hosts.length; i++) {
-    const h = hosts[i]!;
-    if (h.port !== null && h.port !== port) continue;
-    if (hostname.length <= h.stem.length) continue;
-    if (h.leading ? hostname.endsWith(h.stem) : hostname.startsWith(h.stem)) return true;
-  }
-  return false;
-}
-
-/** `host:port` → `host` (IPv6 literals keep their brackets); a host without port is returned as is. */
-function portless(host: string): string {
-  const colon = host.lastIndexOf(':');
-  return colon === -1 || colon < host.lastIndexOf(']') ? host : host.slice(0, colon);
-}
-
-function pushTo(map: Map<string, RouteEntry[]>, key: string, entry: RouteEntry): void {
+function pushTo<T>(map: Map<string, T[]>, key: string, value: T): void {
   const list = map.get(key);
-  if (list) list.push(entry);
-  else map.set(key, [entry]);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }

@@ -9,6 +9,7 @@ import { openStoreParts, type StoreParts } from '../node/store-parts.js';
 import { createApiKeyService, type ApiKeyService } from '../apikeys/lifecycle/api-key-service.js';
 import { createPluginRegistry, BUILTIN_PLUGINS } from '../plugins/registry.js';
 import { sha256Hex } from '../apikeys/hashing/sha256-hex.js';
+import { LOCALHOST_TLS, TEST_CA_PEM } from '../../test/support/tls-fixtures.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../../test/support/databases.js';
 import { mapDeck } from './map-deck.js';
 import { applyPlan, type ItemResult } from './apply-plan.js';
@@ -144,6 +145,24 @@ for (const dialect of DIALECTS) {
       assert.match(results[0]!.reason!, /no-such-service/);
       assert.match(results[4]!.reason!, /another owner/);
       assert.ok(!JSON.stringify(results).includes(KEYS[0]!), 'no value in a reason');
+    });
+
+    it("imports certificates with their SNIs and CA certificates under Kong's ids, which services refer to", async () => {
+      const caId = '5a0c3b1e-1d2a-4c5b-9e8f-0a1b2c3d4e99';
+      const doc = {
+        _format_version: '3.0',
+        ca_certificates: [{ id: caId, cert: TEST_CA_PEM, cert_digest: 'ignored' }],
+        certificates: [{ cert: LOCALHOST_TLS.cert, key: LOCALHOST_TLS.key, snis: [{ name: 'localhost' }] }],
+        services: [{ name: 'secure', url: 'https://secure.test', ca_certificates: [caId], tls_verify: true }],
+      };
+      const first = await applyPlan(planOf(doc), { store: parts.store, keys, dryRun: false });
+      assert.deepEqual(outcomes(first), ['created ca_certificates[0]', 'created certificates[0]', 'created services[0]']);
+      assert.deepEqual((await parts.store.services.getOrFail('secure')).ca_certificates, [caId]);
+      assert.equal((await parts.store.snis.getOrFail('localhost')).certificate.id, (await parts.store.certificates.list()).data[0]!.id);
+      const again = await applyPlan(planOf(doc), { store: parts.store, keys, dryRun: false });
+      assert.deepEqual(outcomes(again), ['exists ca_certificates[0]', 'exists certificates[0]', 'exists services[0]']);
+      const dump = JSON.stringify(await parts.store.db.selectFrom('certificates').selectAll().execute());
+      assert.ok(!dump.includes(LOCALHOST_TLS.key.split('\n')[1]!), 'the private key is encrypted at rest');
     });
 
     it('reports a write the store refuses (a consumer over its key limit) as failed, with the code', async () => {

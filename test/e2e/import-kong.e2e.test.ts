@@ -157,6 +157,29 @@ describe('portcullis import kong (real CLI, real node)', () => {
     }
   });
 
+  it('refuses a broken file before writing, naming the place in the file (exit 1), and a missing file (exit 2)', async () => {
+    const dir = dirname(configFile);
+    const broken = join(dir, 'broken.yaml');
+    writeFileSync(broken, '_format_version: "3.0"\nservices:\n  - name: x\n    url: http://x.test\n    routes:\n      - paths: [/a, /b, "~/(unclosed"]\n');
+    const bomb = join(dir, 'bomb.yaml');
+    writeFileSync(
+      bomb,
+      ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((l, i) => `${l}: &${l} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`)].join('\n'),
+    );
+    const cases: [string, number, RegExp][] = [
+      [broken, 1, /services\[0\]\.routes\[0\]\.paths\[2\]/],
+      [bomb, 1, /alias/i],
+      [join(dir, 'missing.yaml'), 2, /no such file/],
+    ];
+    for (const [file, code, message] of cases) {
+      const res = await runCli(['import', 'kong', file, '--config', configFile]);
+      assert.equal(res.code, code, res.stderr);
+      assert.match(res.stderr, message);
+      assert.match(res.stderr, /nothing was written/);
+    }
+    assert.equal((await call(node, '/a')).status, 404, 'nothing of the broken file was written');
+  });
+
   it('no key value or password is in the database files, the commands output or the node logs', () => {
     const folder = dirname(parse(readFileSync(configFile, 'utf8')).sqlite_path as string);
     for (const f of readdirSync(folder)) {

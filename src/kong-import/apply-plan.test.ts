@@ -175,6 +175,10 @@ for (const dialect of DIALECTS) {
       const failed = results.filter((r) => r.outcome === 'failed');
       assert.equal(failed.length, 1);
       assert.match(failed[0]!.reason!, /PC_STORE_LIMIT_REACHED/);
+      // The refusal rolled its chunk back; written again key by key, the other 100 are all there.
+      assert.equal(results.filter((r) => r.outcome === 'created').length, 101, 'the consumer and 100 keys');
+      const frank = await parts.store.consumers.getOrFail('frank');
+      assert.equal(await parts.store.apiKeys.countActive({ consumer_id: frank.id }, Math.floor(Date.now() / 1000)), 100);
     });
   });
 }

@@ -30,6 +30,8 @@ export class MapContext {
   readonly labels = new Map<string, string>();
   readonly nowSeconds: number;
   readonly registry: PluginRegistry;
+  /** The file's `_format_version`: in "1.1" (Kong 2.x) a regex path has no `~`. */
+  formatVersion: string | null = null;
 
   constructor(deps: { nowSeconds: number; registry: PluginRegistry }) {
     this.nowSeconds = deps.nowSeconds;

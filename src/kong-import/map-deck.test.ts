@@ -149,6 +149,12 @@ describe('mapDeck: problems stop the import, each at its decK path', () => {
       path: 'plugins[0].config.key_names',
     },
     { name: 'a plugin without a name', doc: deck({ plugins: [{ config: {} }] }), path: 'plugins[0].name' },
+    {
+      name: 'a Kong 2.x regex path in a "1.1" file (no ~)',
+      doc: { _format_version: '1.1', services: [svc({ routes: [{ paths: ['/a', '/orders/\\d+$'] }] })] },
+      path: 'services[0].routes[0].paths[1]',
+      message: /deck file convert/,
+    },
     { name: 'tags with a comma', doc: deck({ consumers: [{ username: 'a', tags: ['a,b'] }] }), path: 'consumers[0].tags[0]' },
   ];
   for (const c of cases) {
@@ -159,6 +165,11 @@ describe('mapDeck: problems stop the import, each at its decK path', () => {
       if (c.message) assert.match(found.message, c.message);
     });
   }
+
+  it('accepts plain and ~ paths in a "1.1" file, and the same characters in a "3.0" file as plain text', () => {
+    assert.deepEqual(plan({ _format_version: '1.1', services: [svc({ routes: [{ paths: ['/a/b', '~/c/[0-9]+'] }] })] }).problems, []);
+    assert.deepEqual(plan(deck({ services: [svc({ routes: [{ paths: ['/files$'] }] })] })).problems, []);
+  });
 
   it('reports every problem of a file in one pass', () => {
     const p = plan(deck({ services: [svc({ name: 1 }), svc({ name: 'b', port: 'x' })], consumers: [{}] }));

@@ -40,7 +40,7 @@ export function mapDeck(document: unknown, deps: MapDeckDeps): ImportPlan {
   const version = document['_format_version'];
   if (typeof version !== 'string' || !DECK_FORMAT_VERSIONS.includes(version)) {
     ctx.reader.problem('_format_version', `must be one of ${DECK_FORMAT_VERSIONS.map((v) => `"${v}"`).join(', ')}`);
-  }
+  } else ctx.formatVersion = version;
   indexNames(ctx, document);
   for (const c of ctx.reader.objects(document, 'ca_certificates', '')) mapCaCertificate(ctx, c.value, c.path);
   for (const c of ctx.reader.objects(document, 'certificates', '')) mapCertificate(ctx, c.value, c.path);

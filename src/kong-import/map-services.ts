@@ -51,6 +51,7 @@ export function mapRoute(ctx: MapContext, route: DeckObject, path: string, paren
   const input: Record<string, unknown> = {};
   for (const f of ROUTE_FIELDS) if (route[f] !== undefined && route[f] !== null) input[f] = route[f];
   if (route['protocols'] != null) input['protocols'] = route['protocols'];
+  if (ctx.formatVersion === '1.1') refuseUnmarkedRegexes(ctx, input['paths'], path);
   const refs: Record<string, PlanRef> = {};
   const serviceName = refName(route['service']);
   if (parent) refs['service'] = parent;
@@ -67,6 +68,25 @@ export function mapRoute(ctx: MapContext, route: DeckObject, path: string, paren
   );
   if (ctx.checker.check(routesDefinition, input, path)) ctx.items.route.push({ kind: 'route', path, label, id: kongId(route['id']), input, refs });
   for (const p of ctx.reader.objects(route, 'plugins', path)) mapPlugins(ctx, p.value, p.path, { route: { plan: path } });
+}
+
+/** Characters that made a Kong 2.x path a regex; Kong 3 (and Portcullis) need the `~` instead. */
+const REGEX_CHARS = /[\\()[\]{}*+?|^$]/;
+
+/**
+ * A "1.1" file (Kong 2.x) marks no regex: `/orders/\d+` was a regex there and would be a plain
+ * prefix here. Refused, with the decK command that adds the `~` Kong 3 needs too.
+ */
+function refuseUnmarkedRegexes(ctx: MapContext, paths: unknown, path: string): void {
+  if (!Array.isArray(paths)) return;
+  paths.forEach((p, i) => {
+    if (typeof p === 'string' && !p.startsWith('~') && REGEX_CHARS.test(p)) {
+      ctx.reader.problem(
+        `${path}.paths[${i}]`,
+        'is a Kong 2.x regex path without "~": run `deck file convert --from kong-gateway-2.x --to kong-gateway-3.x` first',
+      );
+    }
+  });
 }
 
 /** Top-level routes: each names its service. */

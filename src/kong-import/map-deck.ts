@@ -6,12 +6,13 @@
 import { createHash } from 'node:crypto';
 import type { PluginRegistry } from '../plugins/registry.js';
 import { at, isObject, type DeckObject } from './deck-path.js';
-import type { ImportPlan } from './import-plan.js';
+import type { ImportPlan, PlannedEntity } from './import-plan.js';
 import { MapContext } from './map-context.js';
 import { mapService, mapTopLevelRoutes } from './map-services.js';
 import { mapConsumer } from './map-consumers.js';
 import { mapPlugins } from './map-plugins.js';
 import { mapCaCertificate, mapCertificate } from './map-certificates.js';
+import { regexShadowing } from './regex-shadowing.js';
 
 /** decK's `_format_version`s: 1.1 (Kong 1.x–2.x) and 3.0 (Kong 3.x). */
 export const DECK_FORMAT_VERSIONS = ['1.1', '3.0'];
@@ -55,6 +56,7 @@ export function mapDeck(document: unknown, deps: MapDeckDeps): ImportPlan {
     else ctx.skip(key, key, key, reason);
   }
   refuseDuplicateCredentials(ctx);
+  ctx.unsupported.push(...regexShadowing(ctx.items.route as PlannedEntity[]));
   return { items: ctx.ordered(), unsupported: ctx.unsupported, problems: ctx.reader.problems };
 }
 

@@ -255,6 +255,22 @@ describe('mapDeck: what is not migrated is reported and skipped (or imported wit
       reason: /no plugin request-termination config field "echo"/,
     },
     {
+      name: 'a regex path a prefix of another route takes first',
+      doc: deck({
+        services: [
+          svc({
+            routes: [
+              { name: 'list', paths: ['/orders'] },
+              { name: 'one', paths: ['~/orders/[0-9]+$'] },
+            ],
+          }),
+        ],
+      }),
+      entity: 'route.paths',
+      skipped: false,
+      reason: /Kong tries regex paths before prefixes/,
+    },
+    {
       name: 'an unknown route field',
       doc: deck({ services: [svc({ routes: [{ paths: ['/a'], sources: [{ ip: '10.0.0.1' }] }] })] }),
       entity: 'route.sources',

@@ -9,6 +9,7 @@ import { registerConfigCommand } from './commands/config.js';
 import { registerApiKeysCommand } from './commands/apikeys.js';
 import { registerKeyringCommand } from './commands/keyring.js';
 import { registerVaultCommand } from './commands/vault.js';
+import { registerImportCommand } from './commands/import.js';
 import { VERSION } from '../version.js';
 
 export function buildProgram(): Command {
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerApiKeysCommand(program);
   registerKeyringCommand(program);
   registerVaultCommand(program);
+  registerImportCommand(program);
   return program;
 }
 

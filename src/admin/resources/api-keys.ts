@@ -29,6 +29,7 @@ import {
 } from '../../apikeys/lifecycle/schemas.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../store/pagination.js';
 import { PendingBody, PropagationSchema, WaitQuery, propagatedWrite } from '../propagation-reply.js';
+import { apiKeyRefs, assertNotUuidName } from './api-key-refs.js';
 
 export const ApiKey = Type.Object(
   {
@@ -72,7 +73,8 @@ const AllListQuery = Type.Object(
   { ...OwnerListQuery.properties, consumer: Type.Optional(Type.String({ maxLength: 256 })), service: Type.Optional(Type.String({ maxLength: 256 })) },
   { additionalProperties: false },
 );
-const KeyName = Type.String({ pattern: KEY_NAME_PATTERN, description: 'the key name' });
+/** A key in a path: its id (a UUID) or its name; see api-key-refs.ts. */
+const KeyRef = Type.Union([Type.String({ format: 'uuid' }), Type.String({ pattern: KEY_NAME_PATTERN })], { description: "the key's id (a UUID) or its name" });
 const Owner = Type.String({ minLength: 1, maxLength: 256 });
 
 interface OwnerKind {
@@ -117,6 +119,7 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
 
   return (app, kit) => {
     const propagated = { store: kit.store, propagation: kit.propagation };
+    const refs = apiKeyRefs(kit.store, keys);
     kit.nameSchema(ApiKey, 'ApiKey');
     kit.nameSchema(GenerateKeyBody, 'ApiKeyGenerateInput');
     for (const owner of OWNERS) {
@@ -124,7 +127,7 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
       const tags = ['api-keys'];
       const ownerOf = (request: FastifyRequest): OwnerRef => ({ [owner.param]: pathParam(request, owner.param) });
       const params = PathParams({ [owner.param]: Owner });
-      const named = PathParams({ [owner.param]: Owner, name: KeyName });
+      const named = PathParams({ [owner.param]: Owner, name: KeyRef });
 
       app.post(
         base,
@@ -138,6 +141,7 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
           },
         },
         async (request, reply) => {
+          assertNotUuidName((request.body as GenerateKeyInput).name);
           const result = await keys.create(ownerOf(request), request.body as GenerateKeyInput, facts(request));
           return reply.code(201).send(withSecret(reply, result));
         },
@@ -158,7 +162,7 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
       app.get(
         `${base}/:name`,
         { schema: { tags, summary: 'Show one key (masked)', params: named, response: { 200: ApiKey, ...ErrorResponses(404) } } },
-        async (request) => view(await keys.get(ownerOf(request), pathParam(request, 'name'))),
+        async (request) => view(await refs.show(ownerOf(request), pathParam(request, 'name'))),
       );
       app.post(
         `${base}/:name/regenerate`,
@@ -174,7 +178,7 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
         },
         async (request, reply) => {
           const { value, waited } = await propagatedWrite(propagated, request, reply, () =>
-            keys.regenerate(ownerOf(request), pathParam(request, 'name'), (request.body ?? {}) as RegenerateKeyInput),
+            refs.regenerate(ownerOf(request), pathParam(request, 'name'), (request.body ?? {}) as RegenerateKeyInput),
           );
           const body = withSecret(reply, value);
           return waited ? reply.code(waited.status).send({ ...body, ...waited.body }) : body;
@@ -192,7 +196,7 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
           },
         },
         async (request, reply) => {
-          const { record, created } = await keys.set(ownerOf(request), pathParam(request, 'name'), request.body as SetKeyInput, facts(request));
+          const { record, created } = await refs.set(ownerOf(request), pathParam(request, 'name'), request.body as SetKeyInput, facts(request));
           return reply.code(created ? 201 : 200).send(view(record));
         },
       );
@@ -208,7 +212,7 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
           },
         },
         async (request, reply) => {
-          const { waited } = await propagatedWrite(propagated, request, reply, () => keys.revoke(ownerOf(request), pathParam(request, 'name')));
+          const { waited } = await propagatedWrite(propagated, request, reply, () => refs.revoke(ownerOf(request), pathParam(request, 'name')));
           return waited ? reply.code(waited.status).send(waited.body) : reply.code(204).send();
         },
       );

@@ -105,7 +105,7 @@ export function createOpenApiCollector(info: { readonly title: string; readonly 
               version: info.version,
               description: INFO_DESCRIPTION,
               license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
-              contact: { name: 'Portcullis maintainers', url: 'https://github.com/portcullis-gateway/portcullis' },
+              contact: { name: 'Portcullis maintainers' },
             },
             servers: [{ url: 'http://127.0.0.1:8001', description: 'the default `admin_listen`; use the address of your node' }],
             tags: tagDefinitions(tags),

@@ -3,8 +3,9 @@
  * response shows one without a hand-written copy that could drift from the schema. A schema's own
  * `examples[0]`, `const`, `default` or first `enum` value wins; otherwise one is built from its
  * type: required properties only (so that mutually exclusive optional fields never meet), one
- * item per array, the smallest allowed number, a well-formed string for known formats. A string
- * with a `pattern` and no `examples` gets a plain word, which may not match: the OpenAPI lint
+ * item per array, the smallest allowed number, a well-formed string for known formats or property
+ * names (`id`, `*_at`, `url`), else the first of a few candidates its `pattern` accepts. A pattern
+ * none fits gets a plain word that may not match: the OpenAPI lint
  * (`src/admin/openapi-lint.test.ts`) validates every example against its schema and names it.
  */
 
@@ -25,7 +26,8 @@ const FORMATS: Readonly<Record<string, string>> = {
 /** Samples by property name, used when they fit the schema: `id` → a UUID, `*_at` → a time … */
 function byName(name: string | undefined, type: unknown): unknown {
   if (name === undefined) return undefined;
-  if (name === 'id' || name.endsWith('_id')) return type === 'string' ? FORMATS['uuid'] : undefined;
+  // Only `id`: other `*_id` fields are of many shapes (a key's public id is 16 hex, a node's a name).
+  if (name === 'id') return type === 'string' ? FORMATS['uuid'] : undefined;
   if (name.endsWith('_at') || name === 'valid_until') return type === 'integer' ? 1767225600 : type === 'string' ? FORMATS['date-time'] : undefined;
   if (name === 'url') return FORMATS['uri'];
   if (name === 'host') return FORMATS['hostname'];
@@ -33,18 +35,17 @@ function byName(name: string | undefined, type: unknown): unknown {
 }
 
 /**
- * An example of `schema`, the value of property `name` when given; `resolve` turns a `$ref`
- * into its schema. Depth-bounded.
+ * An example of `schema` (a TypeBox schema: no `$ref`), the value of property `name` when given.
+ * Depth-bounded.
  */
-export function exampleOf(schema: unknown, resolve: (ref: string) => unknown = () => undefined, depth = 0, name?: string): unknown {
+export function exampleOf(schema: unknown, depth = 0, name?: string): unknown {
   if (!schema || typeof schema !== 'object' || depth > 12) return null;
   const s = schema as Schema;
-  const next = (sub: unknown, property?: string) => exampleOf(sub, resolve, depth + 1, property ?? name);
+  const next = (sub: unknown, property?: string) => exampleOf(sub, depth + 1, property ?? name);
   if (Array.isArray(s['examples']) && s['examples'].length > 0) return s['examples'][0];
   if ('const' in s) return s['const'];
   if ('default' in s) return s['default'];
   if (Array.isArray(s['enum']) && s['enum'].length > 0) return s['enum'][0];
-  if (typeof s['$ref'] === 'string') return next(resolve(s['$ref']));
   for (const key of ['anyOf', 'oneOf'] as const) {
     // The first branch that is not null: an example says more than `null`.
     const branches = s[key] as Schema[] | undefined;
@@ -60,7 +61,7 @@ export function exampleOf(schema: unknown, resolve: (ref: string) => unknown = (
       return stringExample(s, byName(name, 'string'));
     case 'integer':
     case 'number':
-      return typeof byName(name, s['type']) === 'number' && s['minimum'] === undefined ? byName(name, s['type']) : numberExample(s);
+      return numberExample(s, byName(name, s['type']));
     case 'boolean':
       return true;
     case 'null':
@@ -124,7 +125,10 @@ function matches(pattern: unknown, value: string): boolean {
   });
 }
 
-function numberExample(s: Schema): number {
+function numberExample(s: Schema, named: unknown): number {
+  const min = typeof s['minimum'] === 'number' ? s['minimum'] : -Infinity;
+  const max = typeof s['maximum'] === 'number' ? s['maximum'] : Infinity;
+  if (typeof named === 'number' && named >= min && named <= max) return named;
   if (typeof s['minimum'] === 'number') return s['minimum'];
   if (typeof s['exclusiveMinimum'] === 'number') return s['exclusiveMinimum'] + 1;
   if (typeof s['maximum'] === 'number' && s['maximum'] < 1) return s['maximum'];

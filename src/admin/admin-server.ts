@@ -263,7 +263,15 @@ function registerOpenApiEndpoint(app: FastifyInstance, build: () => Record<strin
   let document: Record<string, unknown> | undefined;
   app.get(
     '/openapi.json',
-    { schema: { tags: ['node'], summary: 'This document (OpenAPI 3.1)', response: { 200: Type.Object({}, { additionalProperties: true }) } } },
+    {
+      schema: {
+        tags: ['node'],
+        summary: 'This document (OpenAPI 3.1)',
+        description:
+          'This OpenAPI 3.1 document, generated from the schemas the Admin API validates requests with: every served route, including those of installed resources.',
+        response: { 200: Type.Object({}, { additionalProperties: true }) },
+      },
+    },
     async () => (document ??= build()),
   );
 }

@@ -32,10 +32,20 @@ export function registerEntityEndpoints(app: FastifyInstance, store: Store, reso
   const item = `/${segment}/:${param}`;
   const params = PathParams({ [param]: resource.idParam });
   const tags = [segment];
+  const key = resource.definition.endpointKey;
+  const named = key ? `by its id (a UUID) or its \`${key}\`` : 'by its id (a UUID)';
 
   app.get(
     collection,
-    { schema: { tags, summary: `List ${segment}`, querystring: resourceListQuery(resource), response: { 200: resource.list, ...ErrorResponses(400) } } },
+    {
+      schema: {
+        tags,
+        summary: `List ${segment}`,
+        description: `One page of ${segment}, oldest first; pass the \`offset\` (or follow \`next\`) for the next page.`,
+        querystring: resourceListQuery(resource),
+        response: { 200: resource.list, ...ErrorResponses(400) },
+      },
+    },
     async (request) => {
       const options = pageOptions(request.query as PageQuery);
       return listBody(await dao.list(options), request, options.size, view);
@@ -44,12 +54,30 @@ export function registerEntityEndpoints(app: FastifyInstance, store: Store, reso
 
   app.post(
     collection,
-    { schema: { tags, summary: `Create a ${singular}`, body: resource.input, response: { 201: resource.output, ...ErrorResponses(400, 409) } } },
+    {
+      schema: {
+        tags,
+        summary: `Create a ${singular}`,
+        description: `Creates a ${singular} from the body (missing fields take their defaults) and answers with it as stored.`,
+        body: resource.input,
+        response: { 201: resource.output, ...ErrorResponses(400, 409) },
+      },
+    },
     async (request, reply) => reply.code(201).send(view(await dao.insert(request.body as Body))),
   );
 
-  app.get(item, { schema: { tags, summary: `Get a ${singular}`, params, response: { 200: resource.output, ...ErrorResponses(400, 404) } } }, async (request) =>
-    view(await dao.getOrFail(pathParam(request, param))),
+  app.get(
+    item,
+    {
+      schema: {
+        tags,
+        summary: `Get a ${singular}`,
+        description: `The ${singular} named in the path ${named}.`,
+        params,
+        response: { 200: resource.output, ...ErrorResponses(400, 404) },
+      },
+    },
+    async (request) => view(await dao.getOrFail(pathParam(request, param))),
   );
 
   app.put(
@@ -58,6 +86,7 @@ export function registerEntityEndpoints(app: FastifyInstance, store: Store, reso
       schema: {
         tags,
         summary: `Create or replace a ${singular}`,
+        description: `Replaces the ${singular} named in the path ${named} with the body (201 when it did not exist); a body naming it otherwise is 400.`,
         params,
         body: resource.input,
         response: { 200: resource.output, 201: resource.output, ...ErrorResponses(400, 409) },
@@ -74,7 +103,16 @@ export function registerEntityEndpoints(app: FastifyInstance, store: Store, reso
 
   app.patch(
     item,
-    { schema: { tags, summary: `Update a ${singular}`, params, body: resource.patch, response: { 200: resource.output, ...ErrorResponses(400, 404, 409) } } },
+    {
+      schema: {
+        tags,
+        summary: `Update a ${singular}`,
+        description: `Changes the fields the body gives of the ${singular} named in the path ${named}; the others keep their values.`,
+        params,
+        body: resource.patch,
+        response: { 200: resource.output, ...ErrorResponses(400, 404, 409) },
+      },
+    },
     async (request) => view(await dao.update(pathParam(request, param), request.body as Body)),
   );
 
@@ -84,6 +122,7 @@ export function registerEntityEndpoints(app: FastifyInstance, store: Store, reso
       schema: {
         tags,
         summary: `Delete a ${singular} (with \`wait\`: once every live node applied it)`,
+        description: `Deletes the ${singular} named in the path ${named}: 204, also when it does not exist; 409 while other entities refer to it. With \`?wait=\`, answers once every live node applied the deletion (200), or 202 naming the nodes still pending.`,
         params,
         querystring: WaitQuery,
         response: { 200: Type.Object({ propagation: PropagationSchema }), 202: PendingBody, 204: NoContent, ...ErrorResponses(400, 409) },

@@ -32,6 +32,7 @@ export function registerNestedEndpoints(app: FastifyInstance, store: Store, pare
   const tags = [child.segment];
   const of = `of a ${parent.definition.singular}`;
   const singular = child.definition.singular;
+  const under = `the ${parent.definition.singular} named in the path (by id or ${parent.definition.endpointKey ?? 'id'})`;
 
   const parentOf = (request: Parameters<typeof pathParam>[0]) => parents.getOrFail(pathParam(request, parent.param));
   /** The child named in the path if it belongs to `owner`; null when absent; 404 when another's. */
@@ -51,6 +52,7 @@ export function registerNestedEndpoints(app: FastifyInstance, store: Store, pare
       schema: {
         tags,
         summary: `List the ${child.segment} ${of}`,
+        description: `One page of the ${child.segment} of ${under}; 404 when it does not exist.`,
         params: collectionParams,
         querystring: resourceListQuery(child),
         response: { 200: child.list, ...ErrorResponses(400, 404) },
@@ -69,6 +71,7 @@ export function registerNestedEndpoints(app: FastifyInstance, store: Store, pare
       schema: {
         tags,
         summary: `Create a ${singular} ${of}`,
+        description: `Creates a ${singular} belonging to ${under}; a body naming another ${parent.definition.singular} is 400.`,
         params: collectionParams,
         body: child.input,
         response: { 201: child.output, ...ErrorResponses(400, 404, 409) },
@@ -82,7 +85,15 @@ export function registerNestedEndpoints(app: FastifyInstance, store: Store, pare
 
   app.get(
     item,
-    { schema: { tags, summary: `Get a ${singular} ${of}`, params: itemParams, response: { 200: child.output, ...ErrorResponses(400, 404) } } },
+    {
+      schema: {
+        tags,
+        summary: `Get a ${singular} ${of}`,
+        description: `The ${singular} named in the path if it belongs to ${under}; 404 otherwise.`,
+        params: itemParams,
+        response: { 200: child.output, ...ErrorResponses(400, 404) },
+      },
+    },
     async (request) => {
       const idOrKey = pathParam(request, child.param);
       const found = await ownedChild(idOrKey, await parentOf(request));
@@ -97,6 +108,7 @@ export function registerNestedEndpoints(app: FastifyInstance, store: Store, pare
       schema: {
         tags,
         summary: `Create or replace a ${singular} ${of}`,
+        description: `Creates or replaces the ${singular} named in the path, belonging to ${under}; a ${singular} of another ${parent.definition.singular} is 404.`,
         params: itemParams,
         body: child.input,
         response: { 200: child.output, 201: child.output, ...ErrorResponses(400, 404, 409) },
@@ -120,6 +132,7 @@ export function registerNestedEndpoints(app: FastifyInstance, store: Store, pare
       schema: {
         tags,
         summary: `Update a ${singular} ${of}`,
+        description: `Changes the fields the body gives of the ${singular} named in the path, if it belongs to ${under}.`,
         params: itemParams,
         body: child.patch,
         response: { 200: child.output, ...ErrorResponses(400, 404, 409) },
@@ -139,7 +152,15 @@ export function registerNestedEndpoints(app: FastifyInstance, store: Store, pare
 
   app.delete(
     item,
-    { schema: { tags, summary: `Delete a ${singular} ${of}`, params: itemParams, response: { 204: NoContent, ...ErrorResponses(400, 404, 409) } } },
+    {
+      schema: {
+        tags,
+        summary: `Delete a ${singular} ${of}`,
+        description: `Deletes the ${singular} named in the path if it belongs to ${under}: 204, also when it does not exist.`,
+        params: itemParams,
+        response: { 204: NoContent, ...ErrorResponses(400, 404, 409) },
+      },
+    },
     async (request, reply) => {
       const idOrKey = pathParam(request, child.param);
       await store.transaction(async () => {
@@ -161,6 +182,7 @@ export function registerParentEndpoint(app: FastifyInstance, store: Store, child
       schema: {
         tags: [parent.segment],
         summary: `Get the ${parent.definition.singular} a ${child.definition.singular} belongs to`,
+        description: `The ${parent.definition.singular} the \`${field}\` of the ${child.definition.singular} named in the path refers to; 404 when it refers to none.`,
         params: PathParams({ [child.param]: child.idParam }),
         response: { 200: parent.output, ...ErrorResponses(400, 404) },
       },

@@ -11,6 +11,7 @@ import { ServiceInput } from '../entities/services.js';
 import { createAdminHarness, type AdminHarness } from '../../test/support/admin-harness.js';
 import type { AdminRoutes } from './admin-server.js';
 import { openApiPath } from './openapi-document.js';
+import { constUnionsAsEnums } from './openapi-schema-view.js';
 
 type Operation = { parameters: { name: string; in: string }[]; requestBody?: unknown; responses: Record<string, unknown>; security?: unknown[] };
 type Document = {
@@ -89,8 +90,14 @@ describe('Admin API OpenAPI document', () => {
 
     it('uses the entity input schemas for request bodies and names them as components', () => {
       const post = doc.paths['/services']!['post']!;
-      assert.deepEqual(post.requestBody, { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ServiceInput' } } } });
-      assert.deepEqual(doc.components.schemas['ServiceInput'], JSON.parse(JSON.stringify(ServiceInput)));
+      const body = post.requestBody as { required: boolean; content: Record<string, { schema: unknown; example: unknown }> };
+      assert.equal(body.required, true);
+      assert.deepEqual(body.content['application/json']!.schema, { $ref: '#/components/schemas/ServiceInput' });
+      assert.ok('example' in body.content['application/json']!);
+      // The same schema, its unions of constants shown as `enum`.
+      const shown = JSON.parse(JSON.stringify(ServiceInput)) as unknown;
+      constUnionsAsEnums(shown);
+      assert.deepEqual(doc.components.schemas['ServiceInput'], shown);
       assert.ok(doc.components.schemas['Service']);
       assert.ok(doc.components.schemas['ServiceList']);
       assert.ok(doc.components.schemas['Error']);

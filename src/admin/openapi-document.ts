@@ -2,13 +2,20 @@
  * The OpenAPI 3.1 document of the Admin API, built from the routes themselves: an `onRoute` hook
  * records each route's method, path and TypeBox schemas (params, querystring, body, response),
  * so the document lists exactly what is registered, extra routes included. Schemas given a name
- * with `name()` become components referred to by `$ref`; the others are inlined.
+ * with `name()` become components referred to by `$ref` wherever they occur (inside other schemas
+ * too); the others are inlined. Every request body and response carries an example made from its
+ * schema (openapi-examples.ts), every error response the shared `Error` schema with an example of
+ * the catalogue code of its status, and every operation its 405 and 401 (unless public).
  */
 import { STATUS_CODES } from 'node:http';
 import type { RouteOptions } from 'fastify';
 import type { TSchema } from 'typebox';
 import type { AdminRouteConfig } from './admin-auth.js';
+import { ERROR_CATALOGUE } from '../errors/catalogue.js';
 import { ErrorBody } from './http-schemas.js';
+import { exampleOf } from './openapi-examples.js';
+import { constUnionsAsEnums } from './openapi-schema-view.js';
+import { tagDefinitions } from './openapi-tags.js';
 
 type Json = Record<string, unknown>;
 
@@ -35,34 +42,39 @@ export interface OpenApiCollector {
 export function createOpenApiCollector(info: { readonly title: string; readonly version: string }): OpenApiCollector {
   const names = new Map<object, string>([[ErrorBody, 'Error']]);
   const paths: Record<string, Record<string, Json>> = {};
-  const ref = (schema: unknown): unknown => {
-    const name = names.get(schema as object);
-    return name ? { $ref: `#/components/schemas/${name}` } : schema;
-  };
-  const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ref(ErrorBody) } } });
+  const tags = new Set<string>();
+  const errorResponse = (description: string, status: string) => ({
+    description,
+    content: { 'application/json': { schema: ErrorBody, example: errorExample(status) } },
+  });
 
   const operation = (route: RouteOptions): Json => {
     const schema = (route.schema ?? {}) as RouteDocs & { params?: TSchema; querystring?: TSchema; body?: TSchema; response?: Record<string, TSchema> };
     const isPublic = (route.config as AdminRouteConfig | undefined)?.adminPublic === true;
     const responses: Json = {};
     for (const [code, body] of Object.entries(schema.response ?? {})) {
-      const description = (body as { description?: string }).description ?? STATUS_CODES[Number(code)] ?? code;
+      // The shared error schema's own description says nothing of the status: use the status's name.
+      const own = body === ErrorBody ? undefined : (body as { description?: string }).description;
+      const description = own ?? STATUS_CODES[Number(code)] ?? code;
       const media = (body as { type?: unknown }).type === 'string' ? 'text/plain' : 'application/json';
-      responses[code] = code === '204' ? { description } : { description, content: { [media]: { schema: ref(body) } } };
+      const example = body === ErrorBody ? errorExample(code) : exampleOf(body);
+      responses[code] = code === '204' ? { description } : { description, content: { [media]: { schema: body, example } } };
     }
     if (schema.body) {
-      responses['413'] ??= errorResponse('The body is larger than admin_max_body_size');
-      responses['415'] ??= errorResponse('The body is not application/json');
+      responses['413'] ??= errorResponse('The body is larger than admin_max_body_size', '413');
+      responses['415'] ??= errorResponse('The body is of a media type the Admin API does not read', '415');
     }
-    if (!isPublic) responses['401'] ??= errorResponse('The admin token is missing or wrong');
-    responses['default'] = errorResponse('An error');
+    if (!isPublic) responses['401'] ??= errorResponse('The admin token is missing or wrong', '401');
+    responses['405'] ??= errorResponse('The path exists, not with this method (the `Allow` header lists those it has)', '405');
+    responses['default'] = errorResponse('An error', '500');
+    for (const tag of schema.tags ?? []) tags.add(tag);
     return {
       operationId: operationId(route.method, route.url),
       ...(schema.summary ? { summary: schema.summary } : {}),
       ...(schema.description ? { description: schema.description } : {}),
       ...(schema.tags ? { tags: [...schema.tags] } : {}),
       parameters: [...parameters(schema.params, 'path'), ...parameters(schema.querystring, 'query')],
-      ...(schema.body ? { requestBody: { required: true, content: { 'application/json': { schema: ref(schema.body) } } } } : {}),
+      ...(schema.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema.body, example: exampleOf(schema.body) } } } } : {}),
       responses,
       ...(isPublic ? { security: [] } : {}),
     };
@@ -82,24 +94,52 @@ export function createOpenApiCollector(info: { readonly title: string; readonly 
     },
     document() {
       const schemas = Object.fromEntries([...names].map(([schema, name]) => [name, schema]));
-      // A JSON round trip: plain data, detached from the live schema objects.
-      return JSON.parse(
-        JSON.stringify({
-          openapi: '3.1.0',
-          info: { title: info.title, version: info.version },
-          components: {
-            schemas,
-            securitySchemes: {
-              bearer: { type: 'http', scheme: 'bearer', description: 'the admin_token' },
-              adminToken: { type: 'apiKey', in: 'header', name: 'Portcullis-Admin-Token', description: 'the admin_token' },
+      // A JSON round trip: plain data, detached from the live schema objects. A named schema met
+      // anywhere but as its own component becomes a `$ref` to it.
+      const document = JSON.parse(
+        JSON.stringify(
+          {
+            openapi: '3.1.0',
+            info: {
+              title: info.title,
+              version: info.version,
+              description: INFO_DESCRIPTION,
+              license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+              contact: { name: 'Portcullis maintainers' },
             },
+            servers: [{ url: 'http://127.0.0.1:8001', description: 'the default `admin_listen`; use the address of your node' }],
+            tags: tagDefinitions(tags),
+            components: {
+              schemas,
+              securitySchemes: {
+                bearer: { type: 'http', scheme: 'bearer', description: 'the admin_token' },
+                adminToken: { type: 'apiKey', in: 'header', name: 'Portcullis-Admin-Token', description: 'the admin_token' },
+              },
+            },
+            security: [{ bearer: [] }, { adminToken: [] }],
+            paths,
           },
-          security: [{ bearer: [] }, { adminToken: [] }],
-          paths,
-        }),
+          function (this: unknown, _key, value: unknown) {
+            const name = value && typeof value === 'object' && this !== schemas ? names.get(value) : undefined;
+            return name ? { $ref: `#/components/schemas/${name}` } : value;
+          },
+        ),
       ) as Json;
+      constUnionsAsEnums(document);
+      return document;
     },
   };
+}
+
+const INFO_DESCRIPTION =
+  'The Admin API of a Portcullis node: services, routes, consumers and plugins (Kong-style), API keys, the keyring that ' +
+  'encrypts fields at rest, vaults and cluster state. Every call needs the admin token (`Authorization: Bearer …` or ' +
+  '`Portcullis-Admin-Token`) when `admin_token` is set; every error is `{code, message, fields?}` with a code from docs/errors.md.';
+
+/** An `Error` body with the first catalogue code of this status (`PC_INTERNAL` for the default response). */
+function errorExample(status: string): Json {
+  const entry = Object.entries(ERROR_CATALOGUE).find(([, e]) => String(e.status) === status) ?? ['PC_INTERNAL', ERROR_CATALOGUE.PC_INTERNAL];
+  return { code: entry[0], message: entry[1].message };
 }
 
 /** `/services/:service/routes` → `/services/{service}/routes`. */

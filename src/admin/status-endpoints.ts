@@ -50,6 +50,28 @@ export interface StatusDeps {
   readonly pingTimeout?: number;
 }
 
+/** What the OpenAPI document says of each endpoint. */
+const NODE_DOCS = {
+  about: {
+    summary: 'About this node',
+    description: 'The version, node id, instance id and database dialect of this node, and the plugins it has installed.',
+  },
+  status: {
+    summary: 'Health and load of this node',
+    description:
+      'What an operator checks first: admin connections and requests, database reachable and writable (with the cause when not), the cluster event stream, memory, the keyring, and readiness with its cause.',
+  },
+  ready: {
+    summary: 'Readiness probe (no token needed)',
+    description:
+      '200 once the node serves traffic: its database takes writes, its keyring is complete and its event stream is caught up; 503 `PC_ADMIN_NOT_READY` naming the cause otherwise. Needs no token, for load balancers and orchestrators.',
+  },
+  metrics: {
+    summary: 'Prometheus metrics',
+    description: 'Metrics of this node in the Prometheus text format: requests, latencies, auth outcomes, caches, cluster events, database.',
+  },
+} as const;
+
 /** Registers `/`, `/status`, `/status/ready` and, when metrics are given, `/metrics`. */
 export function registerStatusEndpoints(app: FastifyInstance, deps: StatusDeps): void {
   const tags = ['node'];
@@ -65,7 +87,7 @@ export function registerStatusEndpoints(app: FastifyInstance, deps: StatusDeps):
   const cause = (storage: PortcullisError | null) =>
     notReadyCause({ loaded: deps.isReady(), storage, keyring: deps.keyringProblem?.() ?? null, events: deps.eventHealth?.() ?? null });
 
-  app.get('/', { schema: { tags, summary: 'About this node', response: { 200: NodeInfo } } }, async () => ({
+  app.get('/', { schema: { tags, ...NODE_DOCS.about, response: { 200: NodeInfo } } }, async () => ({
     tagline: 'Welcome to Portcullis',
     version: deps.version,
     node_id: deps.nodeName,
@@ -74,7 +96,7 @@ export function registerStatusEndpoints(app: FastifyInstance, deps: StatusDeps):
     plugins: { available_on_server: [...(deps.plugins ?? [])] },
   }));
 
-  app.get('/status', { schema: { tags, summary: 'Health and load of this node', response: { 200: Status } } }, async () => {
+  app.get('/status', { schema: { tags, ...NODE_DOCS.status, response: { 200: Status } } }, async () => {
     const memory = process.memoryUsage();
     const [isReachable, problem, latest] = await Promise.all([reachable(), storageProblem(), deps.eventHealth ? latestEvent() : null]);
     const notReady = cause(problem);
@@ -93,20 +115,16 @@ export function registerStatusEndpoints(app: FastifyInstance, deps: StatusDeps):
   });
 
   const publicRoute: AdminRouteConfig = { adminPublic: true };
-  app.get(
-    '/status/ready',
-    { config: publicRoute, schema: { tags, summary: 'Readiness probe (no token needed)', response: { 200: Ready, ...ErrorResponses(503) } } },
-    async () => {
-      // Not loaded yet: no database round trip needed to say so.
-      const notReady = cause(deps.isReady() ? await storageProblem() : null);
-      if (notReady) throw new PortcullisError('PC_ADMIN_NOT_READY', { message: notReady });
-      return { ready: true };
-    },
-  );
+  app.get('/status/ready', { config: publicRoute, schema: { tags, ...NODE_DOCS.ready, response: { 200: Ready, ...ErrorResponses(503) } } }, async () => {
+    // Not loaded yet: no database round trip needed to say so.
+    const notReady = cause(deps.isReady() ? await storageProblem() : null);
+    if (notReady) throw new PortcullisError('PC_ADMIN_NOT_READY', { message: notReady });
+    return { ready: true };
+  });
 
   const metrics = deps.metrics;
   if (!metrics) return;
-  app.get('/metrics', { schema: { tags, summary: 'Prometheus metrics', response: { 200: Metrics } } }, async (_request, reply) => {
+  app.get('/metrics', { schema: { tags, ...NODE_DOCS.metrics, response: { 200: Metrics } } }, async (_request, reply) => {
     const text = deps.metricsText ? await deps.metricsText() : await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(text);
   });

@@ -103,6 +103,27 @@ export class ApiKeyDao {
     }, 'api_keys');
   }
 
+  /**
+   * The key with this id if `owner` owns it (see nameCacheKey), in any status. The id of another
+   * owner's key finds nothing: a path names a key under its owner, never past it; no owner, no key.
+   */
+  async getOwnedById(owner: ApiKeyOwner, id: string): Promise<ApiKeyRecord | null> {
+    if (!owner.service_id && !owner.consumer_id) return null;
+    return this.#ctx.read(async (db) => {
+      const row = await ownedBy(db.selectFrom('api_keys').selectAll().where('id', '=', id.toLowerCase()), owner).executeTakeFirst();
+      return row ? this.#decode(row) : null;
+    }, 'api_keys');
+  }
+
+  /** `getOwnedById`, the row locked until the caller's transaction ends. Call it inside `store.transaction`. */
+  async lockOwnedById(owner: ApiKeyOwner, id: string): Promise<ApiKeyRecord | null> {
+    if (!owner.service_id && !owner.consumer_id) return null;
+    return this.#ctx.joinTransaction(async (tx) => {
+      const row = await tx.forUpdate(ownedBy(tx.db.selectFrom('api_keys').selectAll().where('id', '=', id.toLowerCase()), owner)).executeTakeFirst();
+      return row ? this.#decode(row) : null;
+    }, 'api_keys');
+  }
+
   /** The key of this owner (see nameCacheKey) with this name: the active one, else the latest revoked one. */
   async getByName(owner: ApiKeyOwner, name: string): Promise<ApiKeyRecord | null> {
     return this.#ctx.read(async (db) => {
@@ -320,8 +341,14 @@ export class ApiKeyDao {
 
 /** Narrows a query on api_keys to one owner's keys of one name (see nameCacheKey). */
 function byName<Q extends { where(...args: any[]): Q }>(query: Q, owner: ApiKeyOwner, name: string): Q {
-  const q = query.where('name', '=', name);
-  return owner.service_id ? q.where('service_id', '=', owner.service_id) : q.where('service_id', 'is', null).where('consumer_id', '=', owner.consumer_id ?? '');
+  return ownedBy(query.where('name', '=', name), owner);
+}
+
+/** Keys `owner` owns: a service's keys, or a consumer's keys that no service owns (see nameCacheKey). */
+function ownedBy<Q extends { where(...args: any[]): Q }>(query: Q, owner: ApiKeyOwner): Q {
+  return owner.service_id
+    ? query.where('service_id', '=', owner.service_id)
+    : query.where('service_id', 'is', null).where('consumer_id', '=', owner.consumer_id ?? '');
 }
 
 function eventData(r: ApiKeyRecord): Record<string, unknown> {

@@ -29,6 +29,7 @@ import {
 } from '../../apikeys/lifecycle/schemas.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../store/pagination.js';
 import { PendingBody, PropagationSchema, WaitQuery, propagatedWrite } from '../propagation-reply.js';
+import { apiKeyRefs, assertNotUuidName } from './api-key-refs.js';
 
 export const ApiKey = Type.Object(
   {
@@ -72,7 +73,8 @@ const AllListQuery = Type.Object(
   { ...OwnerListQuery.properties, consumer: Type.Optional(Type.String({ maxLength: 256 })), service: Type.Optional(Type.String({ maxLength: 256 })) },
   { additionalProperties: false },
 );
-const KeyName = Type.String({ pattern: KEY_NAME_PATTERN, description: 'the key name' });
+/** A key in a path: its id (a UUID) or its name; see api-key-refs.ts. */
+const KeyRef = Type.Union([Type.String({ format: 'uuid' }), Type.String({ pattern: KEY_NAME_PATTERN })], { description: "the key's id (a UUID) or its name" });
 const Owner = Type.String({ minLength: 1, maxLength: 256 });
 
 interface OwnerKind {
@@ -117,6 +119,7 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
 
   return (app, kit) => {
     const propagated = { store: kit.store, propagation: kit.propagation };
+    const refs = apiKeyRefs(kit.store, keys);
     kit.nameSchema(ApiKey, 'ApiKey');
     kit.nameSchema(GenerateKeyBody, 'ApiKeyGenerateInput');
     for (const owner of OWNERS) {
@@ -124,7 +127,7 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
       const tags = ['api-keys'];
       const ownerOf = (request: FastifyRequest): OwnerRef => ({ [owner.param]: pathParam(request, owner.param) });
       const params = PathParams({ [owner.param]: Owner });
-      const named = PathParams({ [owner.param]: Owner, name: KeyName });
+      const named = PathParams({ [owner.param]: Owner, name: KeyRef });
 
       app.post(
         base,
@@ -132,12 +135,14 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
           schema: {
             tags,
             summary: `Generate (or register) a key of a ${owner.param}`,
+            description: `Generates a key for the ${owner.param} (the plaintext is in \`api_key\` of this answer only, with \`Cache-Control: no-store\`), or registers one given as \`api_key\` (a value, loopback or token-protected connections only) or \`sha256\` (a push issuer's digest). A name that is a UUID is refused: a UUID in a path is an id.`,
             params,
             body: GenerateKeyBody,
             response: { 201: ApiKeyWithSecret, ...ErrorResponses(400, 403, 404, 409) },
           },
         },
         async (request, reply) => {
+          assertNotUuidName((request.body as GenerateKeyInput).name);
           const result = await keys.create(ownerOf(request), request.body as GenerateKeyInput, facts(request));
           return reply.code(201).send(withSecret(reply, result));
         },
@@ -148,6 +153,7 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
           schema: {
             tags,
             summary: `List the keys of a ${owner.param} (masked)`,
+            description: `One page of the keys the ${owner.param} owns, masked, filtered by \`status\` and \`issuer\`; \`next\` keeps every filter.`,
             params,
             querystring: OwnerListQuery,
             response: { 200: ListResponse(ApiKey), ...ErrorResponses(400, 404) },
@@ -157,8 +163,16 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
       );
       app.get(
         `${base}/:name`,
-        { schema: { tags, summary: 'Show one key (masked)', params: named, response: { 200: ApiKey, ...ErrorResponses(404) } } },
-        async (request) => view(await keys.get(ownerOf(request), pathParam(request, 'name'))),
+        {
+          schema: {
+            tags,
+            summary: 'Show one key (masked)',
+            description: 'The key named in the path by its id (a UUID) or its name, under its owner only; masked, never its secret.',
+            params: named,
+            response: { 200: ApiKey, ...ErrorResponses(404) },
+          },
+        },
+        async (request) => view(await refs.show(ownerOf(request), pathParam(request, 'name'))),
       );
       app.post(
         `${base}/:name/regenerate`,
@@ -166,6 +180,8 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
           schema: {
             tags,
             summary: 'Replace the secret of a key (optionally keeping the old one for grace_period seconds)',
+            description:
+              "Gives the active key named in the path (by id or name) a new secret, shown once in `api_key`; the old secret keeps working `grace_period` seconds more, never past the key's expiry. With `?wait=`, answers once every live node applied it.",
             params: named,
             querystring: WaitQuery,
             body: RegenerateKeyBody,
@@ -174,7 +190,7 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
         },
         async (request, reply) => {
           const { value, waited } = await propagatedWrite(propagated, request, reply, () =>
-            keys.regenerate(ownerOf(request), pathParam(request, 'name'), (request.body ?? {}) as RegenerateKeyInput),
+            refs.regenerate(ownerOf(request), pathParam(request, 'name'), (request.body ?? {}) as RegenerateKeyInput),
           );
           const body = withSecret(reply, value);
           return waited ? reply.code(waited.status).send({ ...body, ...waited.body }) : body;
@@ -186,13 +202,15 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
           schema: {
             tags,
             summary: 'Set the value of a key (ours or external)',
+            description:
+              'Sets the value of the key named in the path: by name, creates the key (201) or replaces its value (200); by id, replaces the value of that active key (404 otherwise, never creates). A value in our format is ours, any other is external.',
             params: named,
             body: SetKeyBody,
             response: { 200: ApiKey, 201: ApiKey, ...ErrorResponses(400, 403, 404, 409) },
           },
         },
         async (request, reply) => {
-          const { record, created } = await keys.set(ownerOf(request), pathParam(request, 'name'), request.body as SetKeyInput, facts(request));
+          const { record, created } = await refs.set(ownerOf(request), pathParam(request, 'name'), request.body as SetKeyInput, facts(request));
           return reply.code(created ? 201 : 200).send(view(record));
         },
       );
@@ -201,14 +219,15 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
         {
           schema: {
             tags,
-            summary: `Revoke a key (idempotent: 204 for unknown keys too; 404 when the ${owner.param} does not exist; with \`wait\`: once every live node refuses it)`,
+            summary: 'Revoke a key',
+            description: `Revokes the key named in the path (by id or name): 204, also for an unknown or already revoked key of the ${owner.param}, or the id of another owner's key (it leaks nothing); 404 when the ${owner.param} does not exist. With \`?wait=\`, answers once every live node refuses the key (200), or 202 naming the nodes still pending.`,
             params: named,
             querystring: WaitQuery,
             response: { 200: Type.Object({ propagation: PropagationSchema }), 202: PendingBody, 204: NoContent, ...ErrorResponses(400, 404) },
           },
         },
         async (request, reply) => {
-          const { waited } = await propagatedWrite(propagated, request, reply, () => keys.revoke(ownerOf(request), pathParam(request, 'name')));
+          const { waited } = await propagatedWrite(propagated, request, reply, () => refs.revoke(ownerOf(request), pathParam(request, 'name')));
           return waited ? reply.code(waited.status).send(waited.body) : reply.code(204).send();
         },
       );
@@ -220,6 +239,8 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
         schema: {
           tags: ['api-keys'],
           summary: 'List every key (masked)',
+          description:
+            'One page of every key, of services and consumers, masked, filtered by `status`, `issuer`, `consumer` and `service`; `next` keeps every filter.',
           querystring: AllListQuery,
           response: { 200: ListResponse(ApiKey), ...ErrorResponses(400, 404) },
         },
@@ -243,6 +264,8 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): AdminRoutes {
         schema: {
           tags: ['api-keys'],
           summary: 'A remote issuer announces revoked keys: every node forgets them',
+          description:
+            'A remote issuer names the public ids of keys it revoked; every node drops them from its cache at once instead of waiting for the cache to expire.',
           body: RevocationsBody,
           response: { 202: Type.Object({ accepted: Type.Integer() }), ...ErrorResponses(400) },
         },

@@ -62,6 +62,8 @@ export function clusteringRoutes(deps: ClusteringRoutesDeps): AdminRoutes {
         schema: {
           tags,
           summary: 'Every node process registered on this database, live or not',
+          description:
+            'Every node process that registered on this database: instance id, node name, host, pid, version, addresses, last heartbeat, last event applied and whether it is live (heartbeat within `cluster_node_timeout`).',
           response: { 200: Type.Object({ data: Type.Array(ClusterNodeSchema) }) },
         },
       },
@@ -73,6 +75,8 @@ export function clusteringRoutes(deps: ClusteringRoutesDeps): AdminRoutes {
         schema: {
           tags,
           summary: 'A cluster event (the id a write answered with in Portcullis-Event-Id) and which live nodes applied it',
+          description:
+            'The cluster event a write answered with in `Portcullis-Event-Id`, and which live nodes have applied it and which not yet; 404 when the event is unknown or pruned.',
           params: Type.Object({ id: Type.String({ maxLength: 32, description: 'the event id: a positive integer' }) }),
           response: { 200: ClusterEventSchema, ...ErrorResponses(400, 404) },
         },

@@ -33,6 +33,8 @@ export function keyAuthAliasRoutes(keys: ApiKeyService): AdminRoutes {
         schema: {
           tags,
           summary: "A consumer's API keys (Kong's key-auth listing; secrets are never listed)",
+          description:
+            'Read-only alias of `GET /consumers/{consumer}/api-keys` for scripts written for Kong: the same masked keys. Unlike Kong, a key is never shown in clear: only its hash is stored.',
           params: PathParams({ consumer: Type.String({ minLength: 1, maxLength: 256 }) }),
           querystring: ListQuery,
           response: { 200: ListResponse(ApiKey), ...ErrorResponses(400, 404) },
@@ -46,6 +48,8 @@ export function keyAuthAliasRoutes(keys: ApiKeyService): AdminRoutes {
         schema: {
           tags,
           summary: "Every API key (Kong's key-auth listing; secrets are never listed)",
+          description:
+            'Read-only alias of `GET /api-keys` for scripts written for Kong: every key, masked. Unlike Kong, a key is never shown in clear: only its hash is stored.',
           querystring: ListQuery,
           response: { 200: ListResponse(ApiKey), ...ErrorResponses(400) },
         },

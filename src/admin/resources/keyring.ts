@@ -112,12 +112,27 @@ export function keyringRoutes(deps: KeyringRoutesDeps): AdminRoutes {
 
     app.get(
       '/keyring',
-      { schema: { tags, summary: 'The keyring: key ids, the active key, and what this node lacks', response: { 200: KeyringStatus } } },
+      {
+        schema: {
+          tags,
+          summary: 'The keyring: key ids, the active key, and what this node lacks',
+          description:
+            'Every key id the keyring knows with its check value, creation time, use count and whether this node holds its material (never the material itself), the active key, and the keys the database uses that this node lacks.',
+          response: { 200: KeyringStatus },
+        },
+      },
       async () => keyring.status(),
     );
     app.get(
       '/keyring/active',
-      { schema: { tags, summary: 'The id of the active key', response: { 200: Type.Object({ id: Type.String() }), ...ErrorResponses(503) } } },
+      {
+        schema: {
+          tags,
+          summary: 'The id of the active key',
+          description: 'The id of the key new encrypted values are written with; 503 while the keyring has no active key.',
+          response: { 200: Type.Object({ id: Type.String() }), ...ErrorResponses(503) },
+        },
+      },
       async () => {
         const { active } = await keyring.status();
         if (active === null) throw new PortcullisError('PC_KEYRING_EMPTY');
@@ -126,7 +141,15 @@ export function keyringRoutes(deps: KeyringRoutesDeps): AdminRoutes {
     );
     app.post(
       '/keyring/generate',
-      { schema: { tags, summary: 'Make a new key (not active); its material is shown once', response: { 200: GeneratedKey, ...ErrorResponses(400, 503) } } },
+      {
+        schema: {
+          tags,
+          summary: 'Make a new key (not active); its material is shown once',
+          description:
+            'Generates a random 256-bit key and adds it to the keyring without activating it. The answer is the only place its material appears (`Cache-Control: no-store`); activate it with `POST /keyring/activate`.',
+          response: { 200: GeneratedKey, ...ErrorResponses(400, 503) },
+        },
+      },
       async (_request, reply) => {
         noStore(reply);
         return keyring.generate();
@@ -138,6 +161,8 @@ export function keyringRoutes(deps: KeyringRoutesDeps): AdminRoutes {
         schema: {
           tags,
           summary: 'Make a held key the one new values are encrypted with',
+          description:
+            'Makes a key this node holds the active key: values written from now on are encrypted with it, on every node. Existing values keep their key until a rewrap.',
           body: KeyIdBody,
           response: { 204: NoContent, ...ErrorResponses(400, 404) },
         },
@@ -149,7 +174,15 @@ export function keyringRoutes(deps: KeyringRoutesDeps): AdminRoutes {
     );
     app.post(
       '/keyring/export',
-      { schema: { tags, summary: 'The keyring wrapped under `keyring_public_key`', response: { 200: ExportBody, ...ErrorResponses(400) } } },
+      {
+        schema: {
+          tags,
+          summary: 'The keyring wrapped under `keyring_public_key`',
+          description:
+            'The keyring encrypted to the configured `keyring_public_key`, for another node or a backup: only the holder of the matching private key can read it. 400 when no public key is configured.',
+          response: { 200: ExportBody, ...ErrorResponses(400) },
+        },
+      },
       async (_request, reply) => {
         noStore(reply);
         return keyring.exportKeyring();
@@ -161,6 +194,8 @@ export function keyringRoutes(deps: KeyringRoutesDeps): AdminRoutes {
         schema: {
           tags,
           summary: 'Merge an export (needs `keyring_private_key`): adds missing keys, removes none',
+          description:
+            "Reads an export made by `POST /keyring/export` with this node's `keyring_private_key` and adds the keys it lacks; keys already held are kept, none is removed.",
           body: ImportBody,
           response: { 201: ImportResult, ...ErrorResponses(400, 409) },
         },
@@ -176,6 +211,8 @@ export function keyringRoutes(deps: KeyringRoutesDeps): AdminRoutes {
         schema: {
           tags,
           summary: 'Add one key given as id and material',
+          description:
+            'Adds one key given as its id and its base64 material (for a key kept outside Portcullis); refused when the id is taken by other material.',
           body: RawKeyBody,
           response: { 201: Type.Object({ id: Type.String() }), ...ErrorResponses(400, 409) },
         },
@@ -192,6 +229,8 @@ export function keyringRoutes(deps: KeyringRoutesDeps): AdminRoutes {
         schema: {
           tags,
           summary: 'Remove a key: refused while it is active or stored values use it, unless `force`',
+          description:
+            'Removes a key from the keyring. Refused while it is the active key or stored values are still encrypted with it (rewrap first), unless `force` is set: values under a removed key can no longer be read.',
           body: RemoveBody,
           response: { 204: NoContent, ...ErrorResponses(400, 404, 409) },
         },
@@ -202,8 +241,17 @@ export function keyringRoutes(deps: KeyringRoutesDeps): AdminRoutes {
         return reply.code(204).send();
       },
     );
-    app.get('/keyring/usage', { schema: { tags, summary: 'Stored encrypted values per key id, by entity', response: { 200: Usage } } }, async () =>
-      keyring.usage(),
+    app.get(
+      '/keyring/usage',
+      {
+        schema: {
+          tags,
+          summary: 'Stored encrypted values per key id, by entity',
+          description: 'How many stored encrypted values each key id protects, per entity kind: what a rewrap must move before a key can be removed.',
+          response: { 200: Usage },
+        },
+      },
+      async () => keyring.usage(),
     );
     app.post(
       '/keyring/recover',
@@ -211,6 +259,8 @@ export function keyringRoutes(deps: KeyringRoutesDeps): AdminRoutes {
         schema: {
           tags,
           summary: 'Restore keys from the database’s recovery copy with the recovery private key',
+          description:
+            'Restores keys from the recovery copy kept in the database, decrypted with the recovery private key given in the body; the private key is used for this call only and never stored.',
           body: RecoverBody,
           response: { 200: RecoverResult, ...ErrorResponses(400) },
         },
@@ -219,7 +269,14 @@ export function keyringRoutes(deps: KeyringRoutesDeps): AdminRoutes {
     );
     app.post(
       '/keyring/vault/sync',
-      { schema: { tags, summary: '`keyring_strategy: vault`: read the keys from Vault again', response: { 204: NoContent, ...ErrorResponses(400, 503) } } },
+      {
+        schema: {
+          tags,
+          summary: '`keyring_strategy: vault`: read the keys from Vault again',
+          description: 'With `keyring_strategy: vault`, reads the keyring from Vault again (after a key was added there); 400 with any other strategy.',
+          response: { 204: NoContent, ...ErrorResponses(400, 503) },
+        },
+      },
       async (_request, reply) => {
         await keyring.vaultSync();
         return reply.code(204).send();
@@ -231,13 +288,25 @@ export function keyringRoutes(deps: KeyringRoutesDeps): AdminRoutes {
         schema: {
           tags,
           summary: 'Re-encrypt every stored value with the active key, in the background (or show the running rewrap)',
+          description:
+            'Starts re-encrypting every stored encrypted value with the active key, in the background and in batches; when a rewrap is already running, answers with its progress instead of starting another.',
           response: { 202: RewrapProgress, ...ErrorResponses(503) },
         },
       },
       async (_request, reply) => reply.code(202).send(await keyring.startRewrap()),
     );
-    app.get('/keyring/rewrap', { schema: { tags, summary: 'Progress of the last rewrap', response: { 200: RewrapProgress } } }, async () =>
-      keyring.rewrapProgress(),
+    app.get(
+      '/keyring/rewrap',
+      {
+        schema: {
+          tags,
+          summary: 'Progress of the last rewrap',
+          description:
+            'The progress of the running or last rewrap: its status and target key, values done, failed and in total, rate, estimated time left, and when it started, was updated and finished.',
+          response: { 200: RewrapProgress },
+        },
+      },
+      async () => keyring.rewrapProgress(),
     );
   };
 }

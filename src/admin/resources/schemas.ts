@@ -40,7 +40,14 @@ export function registerSchemaEndpoints(app: FastifyInstance, deps: SchemaEndpoi
     const entity = resource.segment;
     app.get(
       `/schemas/${entity}`,
-      { schema: { tags, summary: `The schema of a ${resource.definition.singular}`, response: { 200: EntitySchema } } },
+      {
+        schema: {
+          tags,
+          summary: `The schema of a ${resource.definition.singular}`,
+          description: `The JSON schema a ${resource.definition.singular} body is validated with (the same one the Admin API uses), for tools that build or check configuration.`,
+          response: { 200: EntitySchema },
+        },
+      },
       async () => ({
         entity,
         schema: resource.input,
@@ -52,6 +59,7 @@ export function registerSchemaEndpoints(app: FastifyInstance, deps: SchemaEndpoi
         schema: {
           tags,
           summary: `Check a ${resource.definition.singular} without creating it`,
+          description: `Validates the body as a ${resource.definition.singular} would be on create, plugin config included, 200 when it is valid, 400 naming each failing field otherwise; nothing is written.`,
           body: resource.input,
           response: { 200: Valid, ...ErrorResponses(400) },
         },
@@ -71,6 +79,7 @@ export function registerSchemaEndpoints(app: FastifyInstance, deps: SchemaEndpoi
       schema: {
         tags,
         summary: "A plugin's config schema",
+        description: 'The JSON schema of the `config` of an installed plugin; 404 for a plugin this node does not have.',
         params: Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }) }),
         response: { 200: PluginSchema, ...ErrorResponses(404) },
       },

@@ -51,6 +51,7 @@ export function registerTagEndpoints(app: FastifyInstance, store: Store, entitie
       schema: {
         tags,
         summary: 'List every tag and the entities holding it',
+        description: 'One page of (tag, entity name, entity id) rows for every tagged entity, across entity kinds, ordered by tag.',
         querystring: ListQuery,
         response: { 200: ListResponse(TagRow), ...ErrorResponses(400) },
       },
@@ -67,6 +68,7 @@ export function registerTagEndpoints(app: FastifyInstance, store: Store, entitie
       schema: {
         tags,
         summary: 'List the entities holding a tag',
+        description: 'One page of the entities (kind and id) that hold the tag in the path.',
         params: PathParams({ tag: Tags.items }),
         querystring: ListQuery,
         response: { 200: ListResponse(TagRow), ...ErrorResponses(400) },

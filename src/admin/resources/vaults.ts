@@ -77,6 +77,8 @@ export function vaultRoutes(deps: VaultRoutesDeps): AdminRoutes {
         schema: {
           tags: ['vaults'],
           summary: 'Every vault reference in use, with its health (never its value)',
+          description:
+            'Every `{vault://…}` reference the configuration uses, where it is used, and whether it resolves now (with the error when not); a secret value is never shown.',
           querystring: StatusQuery,
           response: { 200: Type.Object({ data: Type.Array(ReferenceHealth) }), ...ErrorResponses(400) },
         },
@@ -112,6 +114,8 @@ function registerStoreSecretEndpoints(app: FastifyInstance, store: Store, maxVal
       schema: {
         tags,
         summary: 'Write a new version of a store secret (the value is never returned)',
+        description:
+          "Stores the body's value as the new version of a secret of a `store` vault, encrypted under the keyring; references to the key resolve to the new version. The answer names the version, never the value.",
         params: SecretParams,
         body: SecretInput,
         response: { 200: SecretVersion, 201: SecretVersion, ...ErrorResponses(400, 404) },
@@ -137,6 +141,7 @@ function registerStoreSecretEndpoints(app: FastifyInstance, store: Store, maxVal
       schema: {
         tags,
         summary: "List a store vault's secrets: keys, versions, update times (never values)",
+        description: 'The secrets of a `store` vault: their keys, versions and update times; values are never listed.',
         params: VaultParams,
         response: { 200: Type.Object({ data: Type.Array(SecretSummary) }), ...ErrorResponses(400, 404) },
       },
@@ -148,7 +153,15 @@ function registerStoreSecretEndpoints(app: FastifyInstance, store: Store, maxVal
   );
   app.delete(
     '/vaults/:vault/secrets/:key',
-    { schema: { tags, summary: 'Delete every version of a store secret', params: SecretParams, response: { 204: NoContent, ...ErrorResponses(400, 404) } } },
+    {
+      schema: {
+        tags,
+        summary: 'Delete every version of a store secret',
+        description: 'Deletes every version of a secret of a `store` vault; references to it fail to resolve from then on.',
+        params: SecretParams,
+        response: { 204: NoContent, ...ErrorResponses(400, 404) },
+      },
+    },
     async (request, reply) => {
       const { vault: ref, key } = request.params as { vault: string; key: string };
       const vault = await storeVault(ref);

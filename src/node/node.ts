@@ -209,7 +209,6 @@ async function startProcess(options: NodeOptions): Promise<RunningWorker & Parti
     });
     closers.push(() => apiKeys.close());
     registerVerifierMetrics(metrics.registry, apiKeys.verifier);
-    registerNodeMetrics(metrics.registry, store);
     const basicAuth = createBasicAuthVerifier(
       {
         credentials: store.basicAuthCredentials,
@@ -229,6 +228,7 @@ async function startProcess(options: NodeOptions): Promise<RunningWorker & Parti
       safetyPollInterval: config.cluster_safety_poll_interval,
       retention: config.cluster_events_retention,
     });
+    registerNodeMetrics(metrics.registry, store, bus);
     bus.subscribe(keyring.subscriber);
     // Keys this node lacks come from the nodes that hold them (keyring_strategy: vault needs none: every node reads Vault).
     const exchange =

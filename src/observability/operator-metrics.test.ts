@@ -80,4 +80,14 @@ describe('operator metrics', () => {
     assert.ok(!text.includes('secret-looking-path'));
     assert.ok(!text.includes('no-such-service'));
   });
+
+  // Last: it stops the node's event bus.
+  it('shows the cluster event lag: 0 once this process applied every event, the count of unread events otherwise', async () => {
+    await t.node.bus.poll();
+    assert.equal(sample(await metrics(), 'portcullis_cluster_event_lag'), 0);
+    // With the bus stopped, events written meanwhile stay unread: exactly that many show as lag.
+    await t.node.bus.stop();
+    for (let i = 0; i < 3; i++) await t.node.store.recordEvent({ entity: 'services', entity_id: `lag-probe-${i}`, operation: 'update', data: null });
+    assert.equal(sample(await metrics(), 'portcullis_cluster_event_lag'), 3);
+  });
 });

@@ -23,6 +23,8 @@ function get(url: string, headers: Record<string, string> = {}): Promise<number>
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
     req.on('error', reject);
+    // A connection the primary handed to a worker at the moment it was killed is lost (node:cluster).
+    req.setTimeout(5000, () => req.destroy(new Error(`no answer from ${url} within 5 s`)));
     req.end();
   });
 }
@@ -110,7 +112,8 @@ describe('portcullis start --workers 2', () => {
     renameSync(blob, `${blob}.away`);
     try {
       process.kill(first!.pid!, 'SIGKILL');
-      // The other worker keeps serving meanwhile.
+      // Once the primary saw the death, new connections go to the other worker until the replacement serves.
+      await until('the primary saw the worker die', async () => (await workers())[0]!.pid !== first!.pid, 20_000, 20);
       assert.deepEqual(new Set(await statuses(`${node.proxyUrl}/open`, 6)), new Set([200]));
       await until(
         'the replacement worker serves',

@@ -433,6 +433,14 @@ export function createKeyringManager(deps: KeyringManagerDeps): KeyringManager {
     async openHanded(keys) {
       metadata = await readKeyMetadata(store.db);
       for (const m of metadata) counter.setPersisted(m.id, m.encryptions);
+      // The same check as for keys another node hands over: the database's check values decide.
+      const known = new Map(metadata.map((m) => [m.id, m.kcv]));
+      const refused = keys.filter((k) => known.get(k.id) !== keyCheckValue(k.key)).map((k) => k.id);
+      if (refused.length > 0) {
+        throw new PortcullisError('PC_KEYRING_KEY_CONFLICT', {
+          message: `Keyring key${refused.length > 1 ? 's' : ''} ${refused.join(', ')} handed over by the primary do${refused.length > 1 ? '' : 'es'} not match the key check value the database lists`,
+        });
+      }
       const handed = withKeys(EMPTY_KEYRING, keys, null);
       const active = activeMeta()?.id ?? null;
       holder.replace(withKeys(handed, [], active !== null && handed.keys.has(active) ? active : null));

@@ -5,7 +5,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -71,6 +71,33 @@ for (const dialect of DIALECTS) {
         assert.equal(statSync(join(folder, file)).mode & 0o777, 0o600, file);
       }
       for (const p of first) await stop(p);
+    });
+
+    it('opens a --workers worker with the keys its primary handed over: no key file read or written, keys checked against the database', async () => {
+      const primary = await start();
+      const consumer = (await primary.store.consumers.insert({ username: `handed-${dialect}` })).id;
+      const cred = await primary.store.basicAuthCredentials.insert({ consumer: { id: consumer }, username: `handed-basic-${dialect}`, password: 'secret-h' });
+      const keys = [...primary.keyringHolder.current().keys.values()];
+      const blob = join(dirname(database.config.sqlite_path), 'keyring.blob');
+      const away = `${blob}.away-${dialect}`;
+      rmSync(away, { force: true });
+      renameSync(blob, away);
+      try {
+        const worker = await openStoreParts({ config: config(), env: {}, logger, migrations: 'require', handedKeyring: keys });
+        open.push(worker);
+        assert.equal(existsSync(blob), false, 'the worker wrote no key file');
+        assert.equal(worker.keyringHolder.current().active, primary.keyringHolder.current().active);
+        assert.equal(worker.keyring.problem(), null);
+        assert.match((await worker.store.basicAuthCredentials.get(cred.id))!.password, /^\$argon2id\$/);
+        await stop(worker);
+        // A key whose material does not match the check value the database lists is refused, whole.
+        const forged = keys.map((k, i) => (i === 0 ? { ...k, key: randomBytes(32) } : k));
+        await rejectsWith(openStoreParts({ config: config(), env: {}, logger, migrations: 'require', handedKeyring: forged }), 'PC_KEYRING_KEY_CONFLICT');
+        assert.equal(existsSync(blob), false);
+      } finally {
+        renameSync(away, blob);
+        await stop(primary);
+      }
     });
 
     it('comes back after a restart with the same keys (from the blob file) and reads what it wrote', async () => {

@@ -290,7 +290,7 @@ describe('admin client and `portcullis keyring --admin-url`', () => {
       const blob = readFileSync(out, 'utf8').trim();
       assert.ok(!exported.stdout.includes(blob), 'the blob goes to the file only');
       const again = await cli(at('export', '--out', out));
-      assert.equal(again.code, 2);
+      assert.equal(again.code, 4, 'refused: the file exists');
       assert.match(again.stderr, /exists/);
       assert.equal(readFileSync(out, 'utf8').trim(), blob, 'the existing file is untouched');
 
@@ -309,7 +309,7 @@ describe('admin client and `portcullis keyring --admin-url`', () => {
     it('export leaves no file behind when the node refuses', async () => {
       const out = join(dir, 'refused.export');
       const refused = await cli(at('export', '--out', out), { env: { PORTCULLIS_ADMIN_TOKEN: 'wrong-token-0123456789-0123456789' } });
-      assert.equal(refused.code, 2);
+      assert.equal(refused.code, 4, 'refused: the token is rejected');
       assert.ok(!existsSync(out));
     });
 
@@ -321,17 +321,17 @@ describe('admin client and `portcullis keyring --admin-url`', () => {
       assert.deepEqual(status.ids, ['Raw00001', 'Raw00002']);
       assert.equal(status.keys[0]!.kcv, status.keys[1]!.kcv, 'the same material both ways');
       const conflict = await cli(at('import-raw', '--id', 'Raw00001', '--key-file', file('other.key', Buffer.alloc(32, 1))));
-      assert.equal(conflict.code, 2);
+      assert.equal(conflict.code, 4);
       assert.match(conflict.stderr, /^portcullis: PC_KEYRING_KEY_CONFLICT: /);
     });
 
-    it('remove refuses a key in use with exit 2 saying how many values use it, and removes it with --force', async () => {
+    it('remove refuses a key in use with exit 4 saying how many values use it, and removes it with --force', async () => {
       const { id: active } = await svc.generate();
       await svc.activate(active);
       const { id: old } = await svc.generate();
       svc.addForeignValues(old, 'plugins', 17);
       const refused = await cli(at('remove', old));
-      assert.equal(refused.code, 2);
+      assert.equal(refused.code, 4);
       assert.match(refused.stderr, /PC_KEYRING_KEY_IN_USE: .*\b17\b/);
       const usage = await cli(at('usage'));
       assert.match(usage.stdout, new RegExp(`^${old}\\t17\\tplugins=17$`, 'm'));
@@ -340,17 +340,17 @@ describe('admin client and `portcullis keyring --admin-url`', () => {
       assert.match(forced.stdout, new RegExp(`removed ${old}`));
     });
 
-    it('recover exits 0 when every key came back and 1 naming how many did not', async () => {
+    it('recover exits 0 when every key came back, 4 naming how many did not, 1 for a key that is not the recovery key', async () => {
       const pem = file('recovery.pem', MEMORY_RECOVERY_PEM);
       const complete = await cli(at('recover', '--private-key', pem));
       assert.equal(complete.code, 0, complete.stderr);
       svc.addForeignValues('Lost0001', 'plugins', 1);
       const partial = await cli(at('recover', '--private-key', pem, '--json'));
-      assert.equal(partial.code, 1);
+      assert.equal(partial.code, 4);
       assert.deepEqual(JSON.parse(partial.stdout), { recovered: [], not_recovered: ['Lost0001'] });
       assert.match(partial.stderr, /1 keys are not in the recovery copy/);
       const wrong = await cli(at('recover', '--private-key', file('wrong.pem', '-----BEGIN PRIVATE KEY-----\nd3Jvbmc=\n-----END PRIVATE KEY-----\n')));
-      assert.equal(wrong.code, 2);
+      assert.equal(wrong.code, 1);
       assert.match(wrong.stderr, /PC_KEYRING_EXPORT_INVALID/);
     });
 
@@ -384,14 +384,14 @@ describe('admin client and `portcullis keyring --admin-url`', () => {
       assert.match(frames.at(-1)!, /^rewrap \[#+\] 100%  200\/200  failed 0 .*\x1b\[K\n$/);
     });
 
-    it('rewrap exits 1 when values failed, saying how many and that the node lacks their key', async () => {
+    it('rewrap exits 4 when values failed, saying how many and that the node lacks their key', async () => {
       const { id } = await svc.generate();
       await svc.activate(id);
       svc.addForeignValues(id, 'plugins', 100);
       svc.addForeignValues('Lost0001', 'plugins', 3);
       svc.rewrapFailures = 3;
       const run = await cli(at('rewrap', '--json'));
-      assert.equal(run.code, 1);
+      assert.equal(run.code, 4);
       const final = JSON.parse(run.stdout);
       assert.equal(final.failed, 3);
       assert.match(run.stderr, /3 values could not be re-encrypted .*keys this node does not hold \(Lost0001\)/);
@@ -408,10 +408,10 @@ describe('admin client and `portcullis keyring --admin-url`', () => {
       assert.equal((await svc.rewrapProgress()).status, 'running');
     });
 
-    it('reports refusals and outages with the node’s code and exit 2 or 3', async () => {
+    it('reports refusals, unknown keys and outages with the node’s code and exit 4, 2 or 3', async () => {
       const cases: [args: string[], env: Record<string, string>, code: number, stderr: RegExp][] = [
-        [at('status'), { PORTCULLIS_ADMIN_TOKEN: 'wrong-token-0123456789-0123456789' }, 2, /PC_ADMIN_UNAUTHORIZED: The admin token is not valid/],
-        [at('status'), {}, 2, /PC_ADMIN_UNAUTHORIZED: A valid admin token is required/],
+        [at('status'), { PORTCULLIS_ADMIN_TOKEN: 'wrong-token-0123456789-0123456789' }, 4, /PC_ADMIN_UNAUTHORIZED: The admin token is not valid/],
+        [at('status'), {}, 4, /PC_ADMIN_UNAUTHORIZED: A valid admin token is required/],
         [at('activate', 'Unknown1'), { PORTCULLIS_ADMIN_TOKEN: TOKEN }, 2, /PC_KEYRING_KEY_UNKNOWN/],
         [at('rewrap'), { PORTCULLIS_ADMIN_TOKEN: TOKEN }, 3, /PC_KEYRING_EMPTY/],
         [['status', '--admin-url', 'http://127.0.0.1:9'], { PORTCULLIS_ADMIN_TOKEN: TOKEN }, 3, /cannot reach the Admin API at http:\/\/127\.0\.0\.1:9/],
@@ -424,7 +424,7 @@ describe('admin client and `portcullis keyring --admin-url`', () => {
       }
     });
 
-    it('refuses bad input before calling the node', async () => {
+    it('refuses bad input with exit 1 before calling the node', async () => {
       const empty = file('empty', '');
       const cases: [args: string[], env: Record<string, string>, stderr: RegExp][] = [
         [at('activate', 'bad-id'), {}, /a key id is 8 characters/],
@@ -443,7 +443,7 @@ describe('admin client and `portcullis keyring --admin-url`', () => {
       for (const [args, env, stderr] of cases) {
         const before = await svc.status();
         const run = await cli(args, { env: { PORTCULLIS_ADMIN_TOKEN: TOKEN, ...env } });
-        assert.notEqual(run.code, 0, args.join(' '));
+        assert.equal(run.code, 1, args.join(' '));
         assert.match(run.stderr, stderr, args.join(' '));
         assert.deepEqual(await svc.status(), before, 'nothing changed on the node');
       }

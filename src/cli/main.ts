@@ -1,8 +1,12 @@
 /**
  * The `portcullis` command. Each subcommand lives in commands/; this file only assembles them.
- * The CLI is the one place that reads `process.env` and writes to the terminal.
+ * The CLI is the one place that reads `process.env` and writes to the terminal. Exit codes are
+ * those of exit-codes.ts (docs/cli.md): commander's own errors (unknown command or option, a
+ * value outside an option's choices) are usage errors, 1; an error nothing expected is 70.
  */
 import { Command, CommanderError } from 'commander';
+import { EXIT } from './exit-codes.js';
+import { registerVersionCommand } from './commands/version.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerConfigCommand } from './commands/config.js';
@@ -25,6 +29,7 @@ export function buildProgram(): Command {
   registerKeyringCommand(program);
   registerVaultCommand(program);
   registerImportCommand(program);
+  registerVersionCommand(program);
   return program;
 }
 
@@ -35,7 +40,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
-    throw err;
+    // Commander printed its message already; help and --version exit 0, every other of its errors is usage.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    process.stderr.write(`portcullis: internal error (please report it): ${(err as Error)?.message ?? String(err)}\n`);
+    return EXIT.INTERNAL;
   }
 }

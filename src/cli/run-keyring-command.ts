@@ -4,39 +4,20 @@
  * database and data folder, opened through the composition root's `openStoreParts` with the
  * node's config, so the CLI builds exactly the keyring manager a node builds. `runKeyringCommand`
  * opens the target once when the command asks for it (after checking its own input), closes it at
- * the end, and turns failures into one line on stderr and an exit code:
- * 1 invalid config; 2 refused (bad input, a 4xx); 3 node or database unavailable (a 5xx, no answer).
+ * the end, and turns failures into one line on stderr and an exit code (exit-codes.ts).
  */
 import { open, readFile, stat, unlink } from 'node:fs/promises';
-import type { DestinationStream } from 'pino';
-import { AdminClientError, adminTokenProblem, createAdminClient, parseAdminUrl, remoteKeyringService, type AdminClient } from './admin-client.js';
+import { adminTokenProblem, createAdminClient, parseAdminUrl, remoteKeyringService, type AdminClient } from './admin-client.js';
 import type { StoreParts } from '../node/store-parts.js';
-import type { ProgressStream } from './progress-bar.js';
-import { ConfigError } from '../config/load-config.js';
 import { loadResolvedConfig } from '../config/load-resolved-config.js';
-import { createLogger } from '../observability/logger.js';
-import { isPortcullisError } from '../errors/portcullis-error.js';
+import { CliFailure, EXIT } from './exit-codes.js';
+import { openDatabase } from './open-database.js';
+import { cliLogger } from './cli-logger.js';
+import { report, type CliIo } from './run-command.js';
 import type { KeyringService } from '../keyring/keyring-service.js';
 
-/** The terminal and process around a command; tests pass their own. */
-export interface CliIo {
-  readonly stdout: ProgressStream;
-  readonly stderr: ProgressStream;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  setExitCode(code: number): void;
-  sleep(ms: number): Promise<void>;
-  /** Milliseconds, for the pace of plain progress lines. */
-  now(): number;
-}
-
-export const PROCESS_IO: CliIo = {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-  setExitCode: (code) => void (process.exitCode = code),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  now: () => Date.now(),
-};
+export { CliFailure, EXIT };
+export { PROCESS_IO, report, type CliIo } from './run-command.js';
 
 /** The options every keyring command takes. */
 export interface TargetOptions {
@@ -48,16 +29,6 @@ export interface TargetOptions {
 
 /** Bound on the small files a command reads: a key, a PEM, a token. */
 export const MAX_SMALL_FILE = 64 * 1024;
-
-/** A failure of the command itself (bad input, invalid config), with its exit code. */
-export class CliFailure extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 2,
-  ) {
-    super(message);
-  }
-}
 
 export type OpenKeyring = () => Promise<KeyringService>;
 
@@ -82,24 +53,6 @@ export async function runKeyringCommand(io: CliIo, options: TargetOptions, work:
   } finally {
     await close?.();
   }
-}
-
-/** Writes a failure to stderr and returns its exit code; rethrows what is a bug. */
-export function report(io: CliIo, err: unknown): number {
-  if (err instanceof CliFailure) {
-    io.stderr.write(`portcullis: ${err.message}\n`);
-    return err.exitCode;
-  }
-  if (err instanceof AdminClientError) {
-    io.stderr.write(`portcullis: ${err.message}\n`);
-    return 3;
-  }
-  if (isPortcullisError(err)) {
-    const fields = (err.fields ?? []).map((f) => `\n  ${f.path}: ${f.message}`).join('');
-    io.stderr.write(`portcullis: ${err.code}: ${err.message}${fields}\n`);
-    return err.status >= 500 ? 3 : 2;
-  }
-  throw err;
 }
 
 async function openAdminApi(io: CliIo, options: TargetOptions): Promise<{ keyring: KeyringService; close(): Promise<void> }> {
@@ -129,25 +82,8 @@ async function openStoppedNode(io: CliIo, options: TargetOptions): Promise<{ key
 
 /** The store parts of a stopped node (its database and data folder), with the node's config. */
 export async function openStoppedNodeParts(io: CliIo, options: Pick<TargetOptions, 'config'>): Promise<StoreParts> {
-  let config;
-  try {
-    config = (await loadResolvedConfig({ file: options.config, env: io.env })).config;
-  } catch (err) {
-    if (err instanceof ConfigError) throw new CliFailure(err.message, 1);
-    throw err;
-  }
-  // Loaded here, not at the top: the --admin-url mode never loads the database drivers.
-  const { openStoreParts, PendingMigrationsError } = await import('../node/store-parts.js');
-  // Warnings only, on stderr: stdout carries the command's output (JSON with --json).
-  const logger = createLogger({ level: 'warn', destination: io.stderr as DestinationStream });
-  let parts;
-  try {
-    parts = await openStoreParts({ config, env: io.env, logger, migrations: 'require' });
-  } catch (err) {
-    if (err instanceof PendingMigrationsError) throw new CliFailure(err.message, 2);
-    throw err;
-  }
-  return parts;
+  const { config } = await loadResolvedConfig({ file: options.config, env: io.env });
+  return openDatabase({ config, env: io.env, logger: cliLogger(io.stderr), migrations: 'require' });
 }
 
 /** Reads a file the user named, bounded, with a message that says which file failed. */
@@ -170,6 +106,7 @@ export async function createPrivateFile(path: string) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new CliFailure(
       code === 'EEXIST' ? `${path} exists: choose a new file (an export is never written over another file)` : `cannot create ${path}: ${code}`,
+      code === 'EEXIST' ? EXIT.REFUSED : EXIT.USAGE,
     );
   }
 }

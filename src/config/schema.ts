@@ -142,7 +142,10 @@ export const ConfigSchema = Type.Object(
     pg_database: describe(Type.String({ default: 'portcullis' }), 'PostgreSQL database name.'),
     pg_ssl: describe(Type.Boolean({ default: false }), 'Connect to PostgreSQL over TLS (certificate verified).'),
     pg_max_connections: describe(Type.Integer({ default: 10, minimum: 1, maximum: 1000 }), 'Most PostgreSQL connections this node opens.'),
-    pg_connect_timeout: describe(Ms(1000, 100, 60_000), 'How long to wait for a new PostgreSQL connection, in ms; past it the request fails with 503 PC_STORE_UNAVAILABLE.'),
+    pg_connect_timeout: describe(
+      Ms(1000, 100, 60_000),
+      'How long to wait for a new PostgreSQL connection, in ms; past it the request fails with 503 PC_STORE_UNAVAILABLE.',
+    ),
     pg_query_timeout: describe(
       Ms(5000, 100, 600_000),
       'How long to wait for a PostgreSQL query, in ms (a hung server or network); past it the request fails with 503 PC_STORE_UNAVAILABLE and the Admin API answers 503 at once until the database answers a ping again. Raise it if a migration or a large query needs longer.',
@@ -217,6 +220,10 @@ export const ConfigSchema = Type.Object(
       ],
       { default: 'info', description: 'Least severe level logged.' },
     ),
+    log_format: describe(
+      Type.Union([Type.Literal('auto'), Type.Literal('json'), Type.Literal('pretty')], { default: 'auto' }),
+      'Log line format: `json` (one JSON object a line), `pretty` (human-readable, through pino-pretty when installed, else JSON) or `auto` (pretty on a terminal, JSON otherwise). Secrets are redacted either way.',
+    ),
 
     /** Largest request body the proxy forwards, in bytes (0 = no limit). */
     max_request_body_size: describe(
@@ -262,7 +269,10 @@ export const ConfigSchema = Type.Object(
       Ms(86_400_000, 60_000, 30 * 86_400_000),
       'How long `cluster_events` rows are kept, in ms; older ones are purged. A node away from the database for longer rebuilds its state from the tables when it returns.',
     ),
-    cluster_heartbeat_interval: describe(Ms(1000, 100, 60_000), 'How often a node records that it is alive (and which event it applied last) in `cluster_nodes`, in ms.'),
+    cluster_heartbeat_interval: describe(
+      Ms(1000, 100, 60_000),
+      'How often a node records that it is alive (and which event it applied last) in `cluster_nodes`, in ms.',
+    ),
     cluster_node_timeout: describe(
       Ms(10_000, 1000, 600_000),
       'A node whose last heartbeat is older than this (ms) is not live: `?wait=` does not wait for it and `/clustering/nodes` shows it as not live.',

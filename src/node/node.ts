@@ -152,7 +152,7 @@ async function startProcess(options: NodeOptions): Promise<RunningWorker & Parti
   // instance id is this process's own, so the event bus never mistakes another's events for its own.
   const nodeName = config.node_id ?? hostname();
   const instanceId = randomUUID();
-  const logger = options.logger ?? createLogger({ level: config.log_level, nodeId: nodeName, instanceId });
+  const logger = options.logger ?? createLogger({ level: config.log_level, format: config.log_format, nodeId: nodeName, instanceId });
   // Before anything is opened: a default certificate that cannot be used is a start error.
   const usesDefault = config.proxy_listen_tls !== 'off' || (config.admin_listen_tls !== 'off' && config.admin_tls_cert === undefined);
   const defaultCertificate = usesDefault ? await loadDefaultCertificate(config, { logger }) : undefined;

@@ -157,7 +157,7 @@ describe('API keys through the real CLI', () => {
     const tookRevoke = await within(1000, async () => (await call(node, key)).status === 401);
     node.logs.push(`measured: key usable after ${tookOk} ms, revoke effective after ${tookRevoke} ms`);
     const bad = await runCli(['apikeys', 'revoke', '--config', node.configFile, 'x']);
-    assert.equal(bad.code, 2);
+    assert.equal(bad.code, 1, 'a usage error');
     assert.match(bad.stderr, /exactly one of --service or --consumer/);
     const unknownOwner = await runCli(['apikeys', 'revoke', '--config', node.configFile, '--consumer', 'nobody-here', 'x']);
     assert.equal(unknownOwner.code, 2, 'an owner that does not exist is an error, not a silent success');
@@ -171,7 +171,7 @@ describe('API keys through the real CLI', () => {
     assert.ok((JSON.parse(all.stdout) as { name: string }[]).some((k) => k.name === 'listed-service-key'));
     for (const typo of ['actve', 'ACTIVE', 'revoke', '']) {
       const res = await runCli(['apikeys', 'list', '--config', node.configFile, '--status', typo]);
-      assert.notEqual(res.code, 0, typo);
+      assert.equal(res.code, 1, typo);
       assert.match(res.stderr, /Allowed choices are active, revoked, expired/, typo);
     }
   });

@@ -60,7 +60,7 @@ describe('portcullis start with a database marker', () => {
       ['migrate', 'status', '--config', configFile],
     ]) {
       const result = await runToExit(args);
-      assert.equal(result.code, 1, `${args.join(' ')}: ${result.stdout}${result.stderr}`);
+      assert.equal(result.code, 3, `${args.join(' ')}: ${result.stdout}${result.stderr}`);
       for (const part of [`The database file ${db} is missing`, marker, database_id, created_at, 'Restore the file from a backup', `delete ${marker}`]) {
         assert.ok(result.stderr.includes(part), `${args.join(' ')} says ${part}: ${result.stderr}`);
       }

@@ -1,17 +1,21 @@
 /**
- * `portcullis apikeys generate | list | regenerate | revoke`: the key lifecycle from a shell.
+ * `portcullis apikeys generate | list | show | regenerate | revoke`: the key lifecycle from a shell.
  * The commands work on the database directly, through the same service as the Admin API; a
  * running node learns of the change from `cluster_events` within `cluster_poll_interval`.
+ * Keys are shown masked; a key's value is printed once, by generate and regenerate.
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import { loadConfigOrReport, withConfigOption } from '../config-option.js';
-import { openStoreParts, PendingMigrationsError, type StoreParts } from '../../node/store-parts.js';
+import { loadConfigOrFail, withConfigOption } from '../config-option.js';
 import { cliLogger } from '../cli-logger.js';
+import { openDatabase } from '../open-database.js';
+import { CliFailure, PROCESS_IO, printJson, runCommand, type CliIo } from '../run-command.js';
 import { createApiKeyService, type ApiKeyService, type OwnerRef } from '../../apikeys/lifecycle/api-key-service.js';
 import { toApiKeyView } from '../../apikeys/lifecycle/api-key-view.js';
-import { isPortcullisError } from '../../errors/portcullis-error.js';
 import { parseDuration } from '../duration.js';
+
+/** The statuses `list --status` accepts, as the Admin API's `?status=`. */
+export const KEY_STATUSES = ['active', 'revoked', 'expired'] as const;
 
 interface OwnerOptions {
   config?: string;
@@ -20,8 +24,9 @@ interface OwnerOptions {
   json?: boolean;
 }
 
-export function registerApiKeysCommand(program: Command): void {
-  const apikeys = program.command('apikeys').description('Generate, list, regenerate and revoke API keys');
+export function registerApiKeysCommand(program: Command, io: CliIo = PROCESS_IO): void {
+  const apikeys = program.command('apikeys').description('Generate, list, show, regenerate and revoke API keys');
+  const withService = (options: OwnerOptions, fn: (keys: ApiKeyService) => Promise<void>) => runWithService(io, options, fn);
   const owned = (cmd: Command) =>
     withConfigOption(cmd)
       .option('-s, --service <service>', 'the service (id or name) the key belongs to')
@@ -47,12 +52,12 @@ export function registerApiKeysCommand(program: Command): void {
           },
           { protectedConnection: true },
         );
-        printKey(options, toApiKeyView(result.record, keys.nowSeconds()), result.plaintext?.reveal());
+        printKey(io, options, toApiKeyView(result.record, keys.nowSeconds()), result.plaintext?.reveal());
       }),
     );
 
   owned(apikeys.command('list').description("List keys (masked): every key without --service/--consumer, else that owner's"))
-    .addOption(new Option('--status <status>', 'only keys with this status').choices(['active', 'revoked', 'expired']))
+    .addOption(new Option('--status <status>', 'only keys with this status').choices(KEY_STATUSES))
     .option('--issuer <name>', 'only keys of this issuer')
     .action((options: OwnerOptions & { status?: 'active' | 'revoked' | 'expired'; issuer?: string }) =>
       withService(options, async (keys) => {
@@ -60,9 +65,8 @@ export function registerApiKeysCommand(program: Command): void {
         let offset: string | undefined;
         do {
           const page = await keys.list({
-            owner: owner(options, true),
-            // With an owner: the keys it owns (a consumer's own, not its service keys); without: all keys.
-            owned: Boolean(options.service || options.consumer),
+            // With an owner: the keys it owns (a consumer's own, not its service keys); without: every key, service keys included.
+            ...(options.service || options.consumer ? { owner: owner(options), owned: true } : {}),
             size: 1000,
             ...(offset ? { offset } : {}),
             ...(options.status ? { status: options.status } : {}),
@@ -71,19 +75,28 @@ export function registerApiKeysCommand(program: Command): void {
           rows.push(...page.data.map((r) => toApiKeyView(r, keys.nowSeconds())));
           offset = page.offset ?? undefined;
         } while (offset);
-        if (options.json) return void process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-        process.stdout.write(`${['NAME', 'KEY', 'STATUS', 'ISSUER', 'EXPIRES', 'LAST USED'].join('\t')}\n`);
-        for (const r of rows)
-          process.stdout.write(`${[r.name, r.masked_key, r.status, r.issuer, r.expires_at ?? 'never', r.last_used_at ?? '-'].join('\t')}\n`);
+        if (options.json) return printJson(io, rows);
+        io.stdout.write(`${['NAME', 'KEY', 'STATUS', 'ISSUER', 'EXPIRES', 'LAST USED'].join('\t')}\n`);
+        for (const r of rows) io.stdout.write(`${[r.name, r.masked_key, r.status, r.issuer, r.expires_at ?? 'never', r.last_used_at ?? '-'].join('\t')}\n`);
       }),
     );
+
+  owned(apikeys.command('show').description('Show one key (masked) of a service or consumer').argument('<name>', 'the key name or id')).action(
+    (name: string, options: OwnerOptions) =>
+      withService(options, async (keys) => {
+        const view = toApiKeyView(await keys.get(owner(options), name), keys.nowSeconds());
+        if (options.json) return printJson(io, view);
+        for (const [field, value] of Object.entries(view))
+          io.stdout.write(`${field}:\t${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}\n`);
+      }),
+  );
 
   owned(apikeys.command('regenerate').description('Replace the secret of a key; the new value is printed once').argument('<name>', 'the key name'))
     .option('--grace-period <duration>', 'how long the old value keeps working (e.g. 300s, 1h)', parseDurationOption)
     .action((name: string, options: OwnerOptions & { gracePeriod?: number }) =>
       withService(options, async (keys) => {
         const result = await keys.regenerate(owner(options), name, options.gracePeriod ? { grace_period: options.gracePeriod } : {});
-        printKey(options, toApiKeyView(result.record, keys.nowSeconds()), result.plaintext?.reveal());
+        printKey(io, options, toApiKeyView(result.record, keys.nowSeconds()), result.plaintext?.reveal());
       }),
     );
 
@@ -91,7 +104,8 @@ export function registerApiKeysCommand(program: Command): void {
     (name: string, options: OwnerOptions) =>
       withService(options, async (keys) => {
         await keys.revoke(owner(options), name);
-        process.stdout.write(options.json ? `${JSON.stringify({ revoked: name })}\n` : `revoked ${name} (if it existed)\n`);
+        if (options.json) printJson(io, { revoked: name });
+        else io.stderr.write(`revoked ${name} (if it existed)\n`);
       }),
   );
 }
@@ -102,40 +116,27 @@ function parseDurationOption(value: string): number {
   return seconds;
 }
 
-function owner(options: OwnerOptions, optional = false): OwnerRef {
-  if (!optional && Boolean(options.service) === Boolean(options.consumer)) throw new UsageError('give exactly one of --service or --consumer');
+function owner(options: OwnerOptions): OwnerRef {
+  if (Boolean(options.service) === Boolean(options.consumer)) throw new CliFailure('give exactly one of --service or --consumer');
   return { ...(options.service ? { service: options.service } : {}), ...(options.consumer ? { consumer: options.consumer } : {}) };
 }
 
-class UsageError extends Error {}
-
-function printKey(options: OwnerOptions, view: ReturnType<typeof toApiKeyView>, plaintext: string | undefined): void {
-  if (options.json) return void process.stdout.write(`${JSON.stringify({ ...view, ...(plaintext ? { api_key: plaintext } : {}) }, null, 2)}\n`);
-  process.stdout.write(`name:     ${view.name}\nkey id:   ${view.key_id}\nexpires:  ${view.expires_at ?? 'never'}\n`);
-  if (view.grace_until) process.stdout.write(`old value works until ${view.grace_until}\n`);
-  if (plaintext) {
-    process.stdout.write(`api key:  ${plaintext}\n`);
-    process.stderr.write('Store this key now: it is not stored here and cannot be shown again.\n');
+function printKey(io: CliIo, options: OwnerOptions, view: ReturnType<typeof toApiKeyView>, plaintext: string | undefined): void {
+  if (options.json) printJson(io, { ...view, ...(plaintext ? { api_key: plaintext } : {}) });
+  else {
+    io.stdout.write(`name:     ${view.name}\nkey id:   ${view.key_id}\nexpires:  ${view.expires_at ?? 'never'}\n`);
+    if (view.grace_until) io.stdout.write(`old value works until ${view.grace_until}\n`);
+    if (plaintext) io.stdout.write(`api key:  ${plaintext}\n`);
   }
+  if (plaintext) io.stderr.write('Store this key now: it is not stored here and cannot be shown again.\n');
 }
 
-/** Opens the store, refuses a database that is not migrated, runs `fn`, reports errors cleanly. */
-async function withService(options: OwnerOptions, fn: (keys: ApiKeyService) => Promise<void>): Promise<void> {
-  const config = await loadConfigOrReport(options);
-  if (!config) return void (process.exitCode = 1);
-  let parts: StoreParts | undefined;
-  try {
-    parts = await openStoreParts({ config, env: process.env, logger: cliLogger(), migrations: 'require' });
-    const keys = createApiKeyService({ store: parts.store, config: config.api_keys, issuers: parts.issuers, hashers: parts.keyHashers });
-    await fn(keys);
-  } catch (err) {
-    if (err instanceof UsageError || err instanceof PendingMigrationsError || isPortcullisError(err)) {
-      process.stderr.write(`portcullis: ${isPortcullisError(err) ? `${err.code}: ` : ''}${err.message}\n`);
-      process.exitCode = isPortcullisError(err) && err.status >= 500 ? 3 : 2;
-      return;
-    }
-    throw err;
-  } finally {
-    await parts?.close();
-  }
+/** Opens the store (refusing a missing or unmigrated database), runs `fn`, reports failures with their exit code. */
+function runWithService(io: CliIo, options: OwnerOptions, fn: (keys: ApiKeyService) => Promise<void>): Promise<void> {
+  return runCommand(io, async (defer) => {
+    const config = await loadConfigOrFail(io, options);
+    const parts = await openDatabase({ config, env: io.env, logger: cliLogger(io.stderr), migrations: 'require' });
+    defer(() => parts.close());
+    await fn(createApiKeyService({ store: parts.store, config: config.api_keys, issuers: parts.issuers, hashers: parts.keyHashers }));
+  });
 }

@@ -142,19 +142,19 @@ describe('rewrap outcome', () => {
     assert.equal(rewrapOutcome(progress({}), []).summary, 'rewrap done: 100 of 100 values re-encrypted with AbCd1234, 0 failed');
   });
 
-  it('exits 1 when values failed, saying how many and why: the keys this node lacks, else their integrity check', () => {
+  it('exits 4 (refused) when values failed, saying how many and why: the keys this node lacks, else their integrity check', () => {
     const missing = rewrapOutcome(progress({ done: 97, failed: 3 }), ['Lost0001']);
-    assert.equal(missing.exitCode, 1);
+    assert.equal(missing.exitCode, 4);
     assert.match(missing.problem!, /^3 values could not be re-encrypted/);
     assert.match(missing.problem!, /keys this node does not hold \(Lost0001\): import or recover/);
     const tampered = rewrapOutcome(progress({ done: 99, failed: 1 }), []);
-    assert.equal(tampered.exitCode, 1);
+    assert.equal(tampered.exitCode, 4);
     assert.match(tampered.problem!, /^1 values could not be re-encrypted.*integrity check/);
   });
 
-  it('exits 1 when the rewrap stopped before the end, saying to run it again to resume', () => {
+  it('exits 4 (refused) when the rewrap stopped before the end, saying to run it again to resume', () => {
     const stopped = rewrapOutcome(progress({ status: 'failed', done: 40, finished_at: null }), []);
-    assert.equal(stopped.exitCode, 1);
+    assert.equal(stopped.exitCode, 4);
     assert.match(stopped.summary, /^rewrap failed: 40 of 100/);
     assert.match(stopped.problem!, /run it again to resume$/);
     const withFailures = rewrapOutcome(progress({ status: 'failed', done: 40, failed: 2 }), ['Lost0001']);

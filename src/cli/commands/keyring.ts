@@ -16,6 +16,7 @@ import { withConfigOption } from '../config-option.js';
 import { createProgressReporter } from '../progress-bar.js';
 import {
   CliFailure,
+  EXIT,
   MAX_SMALL_FILE,
   PROCESS_IO,
   createPrivateFile,
@@ -40,8 +41,9 @@ Two modes:
   (no --admin-url)   works on a STOPPED node's database and data folder, with the node's config
                      (--config and PORTCULLIS_* variables).
 
-Exit codes: 0 done; 1 invalid config, or a rewrap or recovery left values or keys behind;
-2 refused (bad input, unknown key, key in use …); 3 node or database unavailable.`;
+Exit codes: 0 done; 1 bad input or invalid config; 2 unknown key; 3 node, database or keyring
+unavailable; 4 refused (key in use, file exists), or a rewrap or recovery left values or keys
+behind; 5 the database has pending migrations. See docs/cli.md.`;
 
 export function registerKeyringCommand(program: Command, io: CliIo = PROCESS_IO): void {
   const keyring = program
@@ -152,7 +154,7 @@ export function registerKeyringCommand(program: Command, io: CliIo = PROCESS_IO)
         else out(`recovered: ${listOrNone(result.recovered)}\nnot recovered: ${listOrNone(result.not_recovered)}`);
         if (result.not_recovered.length === 0) return 0;
         io.stderr.write(`portcullis: ${result.not_recovered.length} keys are not in the recovery copy or do not open with this private key\n`);
-        return 1;
+        return EXIT.REFUSED;
       }),
     );
 
@@ -248,20 +250,20 @@ export function formatUsage(usage: KeyringUsage): string {
 export function rewrapOutcome(
   p: RewrapProgress,
   missingKeys: readonly string[],
-): { readonly exitCode: 0 | 1; readonly summary: string; readonly problem?: string } {
+): { readonly exitCode: typeof EXIT.OK | typeof EXIT.REFUSED; readonly summary: string; readonly problem?: string } {
   const summary = `rewrap ${p.status}: ${p.done} of ${p.total} values re-encrypted with ${p.target_key ?? 'the active key'}, ${p.failed} failed`;
   const why = missingKeys.length
     ? `they use keys this node does not hold (${missingKeys.join(', ')}): import or recover those keys, then run the rewrap again`
     : 'they fail their integrity check (tampered or damaged); the node’s log names them';
   if (p.status === 'failed') {
     return {
-      exitCode: 1,
+      exitCode: EXIT.REFUSED,
       summary,
       problem: `the rewrap stopped before the end; run it again to resume${p.failed ? `. ${p.failed} values failed: ${why}` : ''}`,
     };
   }
-  if (p.failed > 0) return { exitCode: 1, summary, problem: `${p.failed} values could not be re-encrypted and were left as they are: ${why}` };
-  return { exitCode: 0, summary };
+  if (p.failed > 0) return { exitCode: EXIT.REFUSED, summary, problem: `${p.failed} values could not be re-encrypted and were left as they are: ${why}` };
+  return { exitCode: EXIT.OK, summary };
 }
 
 /** Starts (or joins) the rewrap and follows it every REWRAP_POLL_MS until it ends. */

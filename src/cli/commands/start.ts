@@ -2,7 +2,8 @@
  * `portcullis start`: runs a node until SIGTERM or SIGINT, then shuts down gracefully (stop
  * accepting, drain in-flight requests up to `shutdown_timeout`, close the store). A second
  * signal exits at once. A signal while the node still waits for its database (PostgreSQL not
- * reachable yet) stops the wait and exits cleanly (status 0).
+ * reachable yet) stops the wait and exits cleanly (status 0). A node that cannot start exits 3
+ * (unavailable: a port taken, the database unreachable …), an invalid config 1.
  *
  * With `--workers N` (or `workers` / `PORTCULLIS_WORKERS`; 0 = one per core) and N > 1, this
  * process becomes the primary (Admin API, keyring, cluster duties) and forks N proxy workers that
@@ -10,24 +11,28 @@
  */
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { runWorker } from '../../node/workers/worker-main.js';
 import { createWorkerPool } from '../../node/workers/worker-pool.js';
 import { loadResolvedConfigOrReport, withConfigOption } from '../config-option.js';
+import { describeFailure, EXIT } from '../exit-codes.js';
+import type { LogFormat } from '../../observability/logger.js';
 import { startNode, type RunningNode } from '../../node/node.js';
 
 export function registerStartCommand(program: Command): void {
   withConfigOption(program.command('start').description('Start a Portcullis node (proxy and Admin API)'))
     .option('--workers <n>', 'proxy worker processes sharing the ports (0 = one per core; 1 = one process); overrides `workers`', parseWorkers)
-    .action(async (options: { config?: string; workers?: number }) => {
+    .addOption(new Option('--log-format <format>', 'log lines: pretty on a terminal by default (config key log_format)').choices(['auto', 'json', 'pretty']))
+    .action(async (options: { config?: string; workers?: number; logFormat?: LogFormat }) => {
       const loaded = await loadResolvedConfigOrReport(options);
-      if (!loaded) return void (process.exitCode = 1);
-      const nodeOptions = { config: loaded.config, env: process.env, configReferences: loaded.references, configFields: loaded.fields };
+      if (!loaded) return void (process.exitCode = EXIT.USAGE);
+      const config = options.logFormat ? { ...loaded.config, log_format: options.logFormat } : loaded.config;
+      const nodeOptions = { config, env: process.env, configReferences: loaded.references, configFields: loaded.fields };
       if (cluster.isWorker) return runWorker(nodeOptions);
-      const wanted = options.workers ?? loaded.config.workers;
+      const wanted = options.workers ?? config.workers;
       const workers = wanted === 0 ? availableParallelism() : wanted;
       const role =
-        workers > 1 ? { kind: 'primary' as const, workers: createWorkerPool({ count: workers, shutdownTimeout: loaded.config.shutdown_timeout }) } : undefined;
+        workers > 1 ? { kind: 'primary' as const, workers: createWorkerPool({ count: workers, shutdownTimeout: config.shutdown_timeout }) } : undefined;
       const starting = new AbortController();
       let node: RunningNode | undefined;
       let stopped!: () => void;
@@ -58,7 +63,7 @@ export function registerStartCommand(program: Command): void {
           return;
         }
         process.stderr.write(`portcullis: could not start: ${(err as Error).message}\n`);
-        process.exitCode = 1;
+        process.exitCode = describeFailure(err)?.code ?? EXIT.UNAVAILABLE;
         return;
       } finally {
         if (!node) {

@@ -7,13 +7,14 @@
  *   vault list                        the vaults: the built-in env, the config file's, the database's
  *   vault references --admin-url …    a RUNNING node's references in use and their health
  *
- * Exit codes: 0 done; 1 invalid config; 2 refused (malformed reference, unknown vault, secret not
- * found); 3 vault, node or database unavailable.
+ * Exit codes (exit-codes.ts): 1 malformed reference or invalid config; 2 unknown vault or secret
+ * not found; 3 vault, node or database unavailable.
  */
 import { createHash } from 'node:crypto';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { withConfigOption } from '../config-option.js';
-import { openAdminClient, openStoppedNodeParts, PROCESS_IO, report, CliFailure, type CliIo } from '../run-keyring-command.js';
+import { openAdminClient, openStoppedNodeParts } from '../run-keyring-command.js';
+import { CliFailure, PROCESS_IO, printJson, runCommand, type CliIo } from '../run-command.js';
 import type { ReferenceHealth } from '../../secrets/secret-resolver.js';
 import { isVaultReference } from '../../secrets/reference.js';
 
@@ -26,72 +27,56 @@ export function registerVaultCommand(program: Command, io: CliIo = PROCESS_IO): 
   withConfigOption(vault.command('get').description('Resolve one reference (its value is printed only with --show)'))
     .argument('<reference>', 'a reference, e.g. {vault://hcv/db/creds/password}')
     .option('--show', 'print the value itself (it may end up in your terminal history or logs)')
-    .action(async (reference: string, options: { config?: string; show?: boolean }) => {
-      let close: (() => Promise<void>) | undefined;
-      try {
+    .option('--json', 'print JSON: {reference, bytes, sha256} (and value with --show)')
+    .action((reference: string, options: { config?: string; show?: boolean; json?: boolean }) =>
+      runCommand(io, async (defer) => {
         if (!isVaultReference(reference)) throw new CliFailure(`${String(reference).slice(0, 100)} is not a vault reference ({vault://<prefix>/<resource>…})`);
         const parts = await openStoppedNodeParts(io, options);
-        close = () => parts.close();
-        const problem = parts.secrets.check(reference);
-        if (problem) throw new CliFailure(problem);
+        defer(() => parts.close());
+        // An unknown prefix is PC_VAULT_UNKNOWN (not found), a malformed one PC_VAULT_UNRESOLVED (invalid input).
         const value = await parts.secrets.resolve(reference);
+        const sha256 = createHash('sha256').update(value).digest('hex').slice(0, 16);
+        const bytes = Buffer.byteLength(value);
+        if (options.json) return printJson(io, { reference, bytes, sha256, ...(options.show ? { value } : {}) });
         if (options.show) out(value);
-        else
-          out(
-            `${reference}: resolved, ${Buffer.byteLength(value)} bytes, sha256:${createHash('sha256').update(value).digest('hex').slice(0, 16)} (--show prints it)`,
-          );
-      } catch (err) {
-        io.setExitCode(report(io, err));
-      } finally {
-        await close?.();
-      }
-    });
+        else out(`${reference}: resolved, ${bytes} bytes, sha256:${sha256} (--show prints it)`);
+      }),
+    );
 
   withConfigOption(vault.command('list').description('List the vaults: prefix, backend, where it is defined, cache settings'))
     .option('--json', 'print JSON')
-    .action(async (options: { config?: string; json?: boolean }) => {
-      let close: (() => Promise<void>) | undefined;
-      try {
+    .action((options: { config?: string; json?: boolean }) =>
+      runCommand(io, async (defer) => {
         const parts = await openStoppedNodeParts(io, options);
-        close = () => parts.close();
+        defer(() => parts.close());
         const vaults = parts.secrets.vaults
           .list()
           .map((v) => ({ prefix: v.definition.prefix, backend: v.factory.name, origin: v.definition.origin, ...v.settings }));
-        if (options.json) return out(JSON.stringify(vaults, null, 2));
+        if (options.json) return printJson(io, vaults);
         out(['PREFIX', 'BACKEND', 'DEFINED IN', 'TTL', 'NEG_TTL', 'RESURRECT_TTL'].join('\t'));
         for (const v of vaults) out([v.prefix, v.backend, v.origin, v.ttl, v.neg_ttl, v.resurrect_ttl].join('\t'));
-      } catch (err) {
-        io.setExitCode(report(io, err));
-      } finally {
-        await close?.();
-      }
-    });
+      }),
+    );
 
   vault
     .command('references')
     .description("List a running node's references in use and their health (never a value)")
     .option('--admin-url <url>', "the running node's Admin API", 'http://127.0.0.1:8001')
     .option('--admin-token-file <file>', 'file holding the admin token (default: $PORTCULLIS_ADMIN_TOKEN)')
-    .option('--status <status>', `only these: ${STATUSES.join(', ')}`)
+    .addOption(new Option('--status <status>', 'only references with this status').choices(STATUSES))
     .option('--json', 'print JSON')
-    .action(async (options: { adminUrl: string; adminTokenFile?: string; status?: string; json?: boolean }) => {
-      let close: (() => Promise<void>) | undefined;
-      try {
-        if (options.status !== undefined && !STATUSES.includes(options.status)) throw new CliFailure(`--status must be one of ${STATUSES.join(', ')}`);
+    .action((options: { adminUrl: string; adminTokenFile?: string; status?: string; json?: boolean }) =>
+      runCommand(io, async (defer) => {
         const client = await openAdminClient(io, options);
-        close = () => client.close();
+        defer(() => client.close());
         const query = options.status ? `?status=${options.status}` : '';
         const { data } = await client.call<{ data: ReferenceHealth[] }>('GET', `/vaults/references${query}`);
-        if (options.json) return out(JSON.stringify(data, null, 2));
+        if (options.json) return printJson(io, data);
         out(['STATUS', 'REFERENCE', 'USED BY', 'LAST REFRESH', 'LAST ERROR'].join('\t'));
         for (const r of data) {
           const refreshed = r.last_refresh === null ? '-' : new Date(r.last_refresh * 1000).toISOString();
           out([r.status, r.reference, r.used_by.join(','), refreshed, r.last_error?.code ?? '-'].join('\t'));
         }
-      } catch (err) {
-        io.setExitCode(report(io, err));
-      } finally {
-        await close?.();
-      }
-    });
+      }),
+    );
 }

@@ -10,7 +10,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadConfigOrReport, withConfigOption } from '../config-option.js';
-import { openStoreParts, PendingMigrationsError } from '../../node/store-parts.js';
+import { openDatabase } from '../open-database.js';
+import { CliFailure, EXIT } from '../exit-codes.js';
 import { cliLogger } from '../cli-logger.js';
 import { isPortcullisError } from '../../errors/portcullis-error.js';
 import { createProgressReporter } from '../progress-bar.js';
@@ -127,10 +128,12 @@ async function readDocument(file: string): Promise<string | null> {
 async function withDeclarative(options: Options, fn: (deps: DeclarativeDeps) => Promise<void>): Promise<void> {
   const config = await loadConfigOrReport(options);
   if (!config) return void (process.exitCode = 1);
-  const parts = await openStoreParts({ config, env: process.env, logger: cliLogger(), migrations: 'require' }).catch((err: unknown) => {
-    if (!(err instanceof PendingMigrationsError) && !isPortcullisError(err)) throw err;
+  // openDatabase: a missing database is refused before anything is created (a dump is read-only),
+  // with the path it looked at; pending migrations exit 5, an unreachable database 3.
+  const parts = await openDatabase({ config, env: process.env, logger: cliLogger(), migrations: 'require' }).catch((err: unknown) => {
+    if (!(err instanceof CliFailure) && !isPortcullisError(err)) throw err;
     process.stderr.write(`portcullis: ${isPortcullisError(err) ? `${err.code}: ` : ''}${err.message}\n`);
-    process.exitCode = 3;
+    process.exitCode = err instanceof CliFailure ? err.exitCode : EXIT.UNAVAILABLE;
     return null;
   });
   if (!parts) return;

@@ -8,7 +8,9 @@
  */
 import type { Command } from 'commander';
 import { loadConfigOrReport, withConfigOption } from '../config-option.js';
-import { openStoreParts, PendingMigrationsError, type StoreParts } from '../../node/store-parts.js';
+import type { StoreParts } from '../../node/store-parts.js';
+import { openDatabase } from '../open-database.js';
+import { CliFailure, EXIT } from '../exit-codes.js';
 import { cliLogger } from '../cli-logger.js';
 import { createApiKeyService } from '../../apikeys/lifecycle/api-key-service.js';
 import { isPortcullisError } from '../../errors/portcullis-error.js';
@@ -48,7 +50,7 @@ async function importKong(file: string, options: ImportOptions): Promise<void> {
   if (!config) return void (process.exitCode = 1);
   let parts: StoreParts | undefined;
   try {
-    parts = await openStoreParts({ config, env: process.env, logger: cliLogger(), migrations: 'require' });
+    parts = await openDatabase({ config, env: process.env, logger: cliLogger(), migrations: 'require' });
     const keys = createApiKeyService({ store: parts.store, config: config.api_keys, issuers: parts.issuers, hashers: parts.keyHashers });
     const started = Date.now();
     const progress = createProgressReporter({ stream: process.stderr, label: 'credentials', now: Date.now });
@@ -65,9 +67,9 @@ async function importKong(file: string, options: ImportOptions): Promise<void> {
     process.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary));
     if (summary.totals.failed > 0) process.exitCode = 1;
   } catch (err) {
-    if (err instanceof PendingMigrationsError || (isPortcullisError(err) && err.status >= 500)) {
+    if (err instanceof CliFailure || (isPortcullisError(err) && err.status >= 500)) {
       process.stderr.write(`portcullis: ${isPortcullisError(err) ? `${err.code}: ` : ''}${err.message}\n`);
-      process.exitCode = 3;
+      process.exitCode = err instanceof CliFailure ? err.exitCode : EXIT.UNAVAILABLE;
       return;
     }
     throw err;

@@ -6,17 +6,8 @@
  */
 import { ConfigSchema } from './schema.js';
 import { envName } from './load-config.js';
+import type { SchemaLike } from './config-doc.js';
 
-interface SchemaLike {
-  type?: string;
-  description?: string;
-  default?: unknown;
-  properties?: Record<string, SchemaLike>;
-  anyOf?: SchemaLike[];
-  const?: unknown;
-  minimum?: number;
-  maximum?: number;
-}
 
 const HEADER = `# Portcullis configuration: every key, set to its default.
 # Generated from src/config/schema.ts by \`npm run docs\`: do not edit this copy; copy it, keep the keys

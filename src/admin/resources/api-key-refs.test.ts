@@ -9,24 +9,8 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createAdminHarness, type AdminHarness } from '../../../test/support/admin-harness.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/databases.js';
-import { loadConfig } from '../../config/load-config.js';
-import { createApiKeyService } from '../../apikeys/lifecycle/api-key-service.js';
-import { createIssuerDirectory } from '../../apikeys/lifecycle/issuers.js';
-import { createKeyHashers } from '../../apikeys/hashing/key-hashers.js';
-import { apiKeyRoutes } from './api-keys.js';
-import type { AdminRoutes } from '../admin-server.js';
+import { featureRoutes } from '../../../test/support/feature-routes.js';
 
-const config = loadConfig({ env: {} });
-const routes: AdminRoutes = (app, kit) =>
-  apiKeyRoutes({
-    keys: createApiKeyService({
-      store: kit.store,
-      config: config.api_keys,
-      issuers: createIssuerDirectory(config.api_keys.issuers),
-      hashers: createKeyHashers('sha256'),
-    }),
-    tokenProtected: false,
-  })(app, kit);
 
 /** Each key path, what it answers for a key it may address, and for one it may not. */
 const PATHS: readonly { name: string; method: string; suffix: string; body?: () => unknown; ok: number; foreign: number }[] = [
@@ -57,7 +41,7 @@ describe('Admin API: api-keys by id', () => {
 
   before(async () => {
     database = await createTestDatabase('sqlite');
-    h = await createAdminHarness(database, { extraRoutes: [routes] });
+    h = await createAdminHarness(database, { extraRoutes: featureRoutes() });
     for (const name of ['orders', 'billing']) assert.equal((await h.call('POST', '/services', { name, url: `http://${name}.test` })).status, 201);
     for (const username of ['alice', 'bob']) assert.equal((await h.call('POST', '/consumers', { username })).status, 201);
   });

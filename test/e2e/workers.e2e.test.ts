@@ -11,7 +11,9 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { existsSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { admin, startCliNode, writeConfig, type CliNode } from './support/cli.js';
+import { admin, runCli, startCliNode, writeConfig, type CliNode } from './support/cli.js';
+import { createServer } from 'node:net';
+import { execFileSync } from 'node:child_process';
 import { startEchoUpstream, type EchoUpstream } from './support/upstream.js';
 import { until } from '../support/until.js';
 
@@ -153,5 +155,29 @@ describe('portcullis start --workers 2', () => {
     assert.equal(await inFlight, 200);
     assert.equal(await exited, 0);
     for (const pid of pids) assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, `worker ${pid} still runs`);
+  });
+});
+
+describe('portcullis start --workers 2 when the workers cannot serve', () => {
+  it("exits 3 with the workers' reason (the proxy port is taken) and leaves no worker behind", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as { port: number }).port;
+      const configFile = writeConfig({ proxy_listen: `127.0.0.1:${port}`, proxy_listen_tls: 'off' });
+      const result = await runCli(['start', '--config', configFile], { PORTCULLIS_WORKERS: '2' });
+      assert.equal(result.code, 3, result.stderr);
+      assert.match(result.stderr, /could not start: .*EADDRINUSE/);
+      const left = (() => {
+        try {
+          return execFileSync('pgrep', ['-f', configFile], { encoding: 'utf8' }).trim();
+        } catch {
+          return ''; // pgrep exits 1 when nothing matches
+        }
+      })();
+      assert.equal(left, '', `processes left: ${left}`);
+    } finally {
+      taken.close();
+    }
   });
 });

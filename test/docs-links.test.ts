@@ -109,7 +109,9 @@ describe('documentation links', () => {
 
   it('README.md names only npm scripts that package.json has (npm start, npm test, npm run …)', () => {
     const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
-    const named = [...read('README.md').matchAll(/(?:^|&& )npm (?:run )?([a-z][\w:-]*)/gm)].map((m) => m[1]!).filter((s) => !['ci', 'install', 'link'].includes(s));
+    const named = [...read('README.md').matchAll(/(?:^|&& )npm (?:run )?([a-z][\w:-]*)/gm)]
+      .map((m) => m[1]!)
+      .filter((s) => !['ci', 'install', 'link'].includes(s));
     assert.ok(named.includes('start') && named.includes('test'), `README.md shows ${named.join(', ')}`);
     assert.deepEqual(
       named.filter((s) => !(s in scripts)),

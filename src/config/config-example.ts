@@ -8,7 +8,6 @@ import { ConfigSchema } from './schema.js';
 import { envName } from './load-config.js';
 import type { SchemaLike } from './config-doc.js';
 
-
 const HEADER = `# Portcullis configuration: every key, set to its default.
 # Generated from src/config/schema.ts by \`npm run docs\`: do not edit this copy; copy it, keep the keys
 # you change and delete the rest (a key left out takes its default). docs/configuration.md has the

@@ -29,7 +29,6 @@ export interface ResolvedConfig {
   readonly fields: ReadonlyMap<string, string>;
 }
 
-
 /** One config value holding a reference, by key path. */
 export interface ConfigReference {
   readonly path: string;

@@ -11,7 +11,6 @@ import { createAdminHarness, type AdminHarness } from '../../../test/support/adm
 import { createTestDatabase, type TestDatabase } from '../../../test/support/databases.js';
 import { featureRoutes } from '../../../test/support/feature-routes.js';
 
-
 /** Each key path, what it answers for a key it may address, and for one it may not. */
 const PATHS: readonly { name: string; method: string; suffix: string; body?: () => unknown; ok: number; foreign: number }[] = [
   { name: 'show', method: 'GET', suffix: '', ok: 200, foreign: 404 },

@@ -49,7 +49,10 @@ describe("Kong's key-auth listings", () => {
       assert.deepEqual(items.map((k) => k.name).sort(), ['c1', 'c2']);
       assert.ok(items.every((k) => k.consumer?.id === ids['carol'] && k.api_key === undefined && k.key === undefined && k.hash === undefined));
     }
-    assert.deepEqual((await walk('/consumers/dave/key-auth')).map((k) => k.name), ['d1']);
+    assert.deepEqual(
+      (await walk('/consumers/dave/key-auth')).map((k) => k.name),
+      ['d1'],
+    );
   });
 
   it('lists every key at /key-auths', async () => {

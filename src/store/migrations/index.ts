@@ -8,4 +8,12 @@ import { migration0005Tls } from './0005-tls.js';
 import { migration0006ClusterNodes } from './0006-cluster-nodes.js';
 import { migration0007KeyringExchange } from './0007-keyring-exchange.js';
 
-export const MIGRATIONS: readonly Migration[] = [migration0001Core, migration0002Credentials, migration0003Keyring, migration0004Vaults, migration0005Tls, migration0006ClusterNodes, migration0007KeyringExchange];
+export const MIGRATIONS: readonly Migration[] = [
+  migration0001Core,
+  migration0002Credentials,
+  migration0003Keyring,
+  migration0004Vaults,
+  migration0005Tls,
+  migration0006ClusterNodes,
+  migration0007KeyringExchange,
+];

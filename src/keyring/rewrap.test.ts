@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import SQLite from 'better-sqlite3';
+import SQLite from '../store/dialects/sqlite-binding.js';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { pino } from 'pino';

@@ -9,7 +9,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import SQLite from 'better-sqlite3';
+import SQLite from '../store/dialects/sqlite-binding.js';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { testPgUrl } from '../../test/support/databases.js';

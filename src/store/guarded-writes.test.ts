@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import SQLite from 'better-sqlite3';
+import SQLite from './dialects/sqlite-binding.js';
 import type { ApiKeyRecord } from '../entities/api-keys.js';
 import { PortcullisError } from '../errors/portcullis-error.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/databases.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import SQLite from 'better-sqlite3';
+import SQLite from './dialects/sqlite-binding.js';
 import { PortcullisError } from '../errors/portcullis-error.js';
 import { databaseErrorFields, isStorageFailure, mapStoreError } from './store-errors.js';
 

@@ -7,7 +7,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import SQLite from 'better-sqlite3';
+import SQLite from '../../src/store/dialects/sqlite-binding.js';
 import { createStore, type Store } from '../../src/store/store.js';
 import { PortcullisError } from '../../src/errors/portcullis-error.js';
 import type { ApiKeyRecord } from '../../src/entities/api-keys.js';

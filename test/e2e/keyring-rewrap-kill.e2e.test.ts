@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import Database from '../../src/store/dialects/sqlite-binding.js';
 import pino from 'pino';
 import { BIN, runCli, writeConfig } from './support/cli.js';
 import { loadConfig } from '../../src/config/load-config.js';

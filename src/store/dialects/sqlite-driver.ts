@@ -14,13 +14,13 @@
  * of 503 PC_STORE_FULL. Rolling back only a transaction that is still open keeps the database's
  * own error.
  */
-import type Database from 'better-sqlite3';
+import type { SqliteHandle } from './sqlite-binding.js';
 import { CompiledQuery, SqliteDriver, type DatabaseConnection } from 'kysely';
 
 export class PortcullisSqliteDriver extends SqliteDriver {
-  readonly #sqlite: Database.Database;
+  readonly #sqlite: SqliteHandle;
 
-  constructor(sqlite: Database.Database) {
+  constructor(sqlite: SqliteHandle) {
     super({ database: sqlite });
     this.#sqlite = sqlite;
   }

@@ -6,7 +6,7 @@
  */
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import SQLite from 'better-sqlite3';
+import SQLite, { type SqliteHandle } from './sqlite-binding.js';
 import { Kysely, SqliteAdapter, SqliteDialect, type DialectAdapter, type Driver } from 'kysely';
 import { PortcullisSqliteDriver } from './sqlite-driver.js';
 
@@ -22,8 +22,8 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
 }
 
 class PortcullisSqliteDialect extends SqliteDialect {
-  readonly #sqlite: SQLite.Database;
-  constructor(sqlite: SQLite.Database) {
+  readonly #sqlite: SqliteHandle;
+  constructor(sqlite: SqliteHandle) {
     super({ database: sqlite });
     this.#sqlite = sqlite;
   }

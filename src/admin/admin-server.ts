@@ -32,6 +32,7 @@ import { createBrowserGuard } from './browser-guard.js';
 import { CORE_ENTITIES, registerEntityApi } from './entity-api.js';
 import type { EntityResource } from './entity-resource.js';
 import { createOpenApiCollector } from './openapi-document.js';
+import { openApiServers } from './openapi-servers.js';
 import { MAX_BODY_DEPTH, registerJsonBodyParser } from './json-body-parser.js';
 import { createRequestLog } from './request-log.js';
 import { createRouteTable } from './route-table.js';
@@ -128,7 +129,7 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
   const { config, logger, store } = deps;
   let totalRequests = 0;
   const routes = createRouteTable();
-  const openapi = createOpenApiCollector({ title: 'Portcullis Admin API', version: VERSION });
+  const openapi = createOpenApiCollector({ title: 'Portcullis Admin API', version: VERSION, servers: openApiServers(config) });
 
   const app = Fastify({
     logger: false,

@@ -36,7 +36,12 @@ describe('Admin API OpenAPI document', () => {
 
   before(async () => {
     database = await createTestDatabase('sqlite');
-    h = await createAdminHarness(database, { extraRoutes: [widgetRoutes], metrics: createMetrics({ collectProcessMetrics: false }) });
+    h = await createAdminHarness(database, {
+      extraRoutes: [widgetRoutes],
+      metrics: createMetrics({ collectProcessMetrics: false }),
+      // A wildcard bind: the document names the loopback address as the default host.
+      config: { admin_listen: '0.0.0.0:9123' },
+    });
     const res = await h.call('GET', '/openapi.json');
     assert.equal(res.status, 200);
     doc = JSON.parse(res.text) as Document;
@@ -50,6 +55,14 @@ describe('Admin API OpenAPI document', () => {
     it('is an OpenAPI 3.1 document', () => {
       assert.equal(doc.openapi, '3.1.0');
       assert.ok(doc.components.securitySchemes['bearer']);
+    });
+
+    it("names this node's own Admin API listener as its server, not an example address", () => {
+      const servers = (doc as unknown as { servers: { url: string; variables: { host: { default: string } } }[] }).servers;
+      assert.deepEqual(
+        servers.map((s) => s.url.replace('{host}', s.variables.host.default)),
+        ['http://127.0.0.1:9123'],
+      );
     });
 
     it('lists the core, nested and node paths', () => {
@@ -94,6 +107,9 @@ describe('Admin API OpenAPI document', () => {
       assert.equal(body.required, true);
       assert.deepEqual(body.content['application/json']!.schema, { $ref: '#/components/schemas/ServiceInput' });
       assert.ok('example' in body.content['application/json']!);
+      // Kong's form bodies are read too, with the same schema (form-body-parser.ts).
+      assert.deepEqual(Object.keys(body.content), ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data']);
+      for (const media of Object.values(body.content)) assert.deepEqual(media.schema, { $ref: '#/components/schemas/ServiceInput' });
       // The same schema, its unions of constants shown as `enum`.
       const shown = JSON.parse(JSON.stringify(ServiceInput)) as unknown;
       constUnionsAsEnums(shown);

@@ -16,6 +16,7 @@ import { ErrorBody } from './http-schemas.js';
 import { exampleOf } from './openapi-examples.js';
 import { constUnionsAsEnums } from './openapi-schema-view.js';
 import { tagDefinitions } from './openapi-tags.js';
+import type { OpenApiServer } from './openapi-servers.js';
 
 type Json = Record<string, unknown>;
 
@@ -39,7 +40,11 @@ export interface OpenApiCollector {
 }
 
 /** A collector for one server; `document()` reflects every route added before the call. */
-export function createOpenApiCollector(info: { readonly title: string; readonly version: string }): OpenApiCollector {
+export function createOpenApiCollector(info: {
+  readonly title: string;
+  readonly version: string;
+  readonly servers: readonly OpenApiServer[];
+}): OpenApiCollector {
   const names = new Map<object, string>([[ErrorBody, 'Error']]);
   const paths: Record<string, Record<string, Json>> = {};
   const tags = new Set<string>();
@@ -74,7 +79,7 @@ export function createOpenApiCollector(info: { readonly title: string; readonly 
       ...(schema.description ? { description: schema.description } : {}),
       ...(schema.tags ? { tags: [...schema.tags] } : {}),
       parameters: [...parameters(schema.params, 'path'), ...parameters(schema.querystring, 'query')],
-      ...(schema.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema.body, example: exampleOf(schema.body) } } } } : {}),
+      ...(schema.body ? { requestBody: requestBody(schema.body) } : {}),
       responses,
       ...(isPublic ? { security: [] } : {}),
     };
@@ -107,7 +112,7 @@ export function createOpenApiCollector(info: { readonly title: string; readonly 
               license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
               contact: { name: 'Portcullis maintainers' },
             },
-            servers: [{ url: 'http://127.0.0.1:8001', description: 'the default `admin_listen`; use the address of your node' }],
+            servers: info.servers,
             tags: tagDefinitions(tags),
             components: {
               schemas,
@@ -130,6 +135,25 @@ export function createOpenApiCollector(info: { readonly title: string; readonly 
     },
   };
 }
+
+/**
+ * A body is read as JSON or, like Kong, as a form (`forms/form-body-parser.ts`): the same schema
+ * and validation, with dotted names for nested members (`config.minute=5`) and a repeated name
+ * for each array element (`tags=a&tags=b`).
+ */
+function requestBody(body: TSchema): Json {
+  const example = exampleOf(body);
+  const form = { schema: body, example };
+  return {
+    required: true,
+    description: FORM_DESCRIPTION,
+    content: { 'application/json': { schema: body, example }, 'application/x-www-form-urlencoded': form, 'multipart/form-data': form },
+  };
+}
+
+const FORM_DESCRIPTION =
+  'JSON, or a form with the same fields: nested members by dotted names (`config.minute=5`), arrays by repeating the name (`tags=a&tags=b`) or with `[]` (`paths[]=/a`); ' +
+  'values are converted to the schema’s types before the same validation.';
 
 const INFO_DESCRIPTION =
   'The Admin API of a Portcullis node: services, routes, consumers and plugins (Kong-style), API keys, the keyring that ' +

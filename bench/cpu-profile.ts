@@ -28,15 +28,18 @@ export function readProfile(file: string): CpuProfile {
 }
 
 /**
- * The `top` functions by self time (µs) over the profile's last `lastSeconds` (the load, not the
- * start-up before it); `(idle)` and `(program)` kept, they say how loaded it was.
+ * The `top` functions by self time (µs) over a window of the profile: `window.seconds` long,
+ * ending `window.beforeEnd` seconds before the profile does (the load, not the start-up before it
+ * nor the shutdown after it); `(idle)` and `(program)` kept, they say how loaded it was.
  */
-export function selfTimes(profile: CpuProfile, top: number, lastSeconds = Infinity): SelfTime[] {
+export function selfTimes(profile: CpuProfile, top: number, window = { seconds: Infinity, beforeEnd: 0 }): SelfTime[] {
   const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
   const totals = new Map<string, SelfTime>();
-  let first = profile.samples.length;
-  for (let elapsed = 0; first > 0 && elapsed < lastSeconds * 1e6;) elapsed += profile.timeDeltas[--first] ?? 0;
-  for (let i = first; i < profile.samples.length; i++) {
+  let end = profile.samples.length;
+  for (let skipped = 0; end > 0 && skipped < window.beforeEnd * 1e6;) skipped += profile.timeDeltas[--end] ?? 0;
+  let first = end;
+  for (let elapsed = 0; first > 0 && elapsed < window.seconds * 1e6;) elapsed += profile.timeDeltas[--first] ?? 0;
+  for (let i = first; i < end; i++) {
     const frame = byNode.get(profile.samples[i]!)!.callFrame;
     const where = frame.url === '' ? '' : `${shorten(frame.url)}:${frame.lineNumber + 1}`;
     const key = `${frame.functionName}@${where}`;

@@ -10,7 +10,8 @@
  * That record is prom-client's internal (`hashMap`, `{ labels, value }` or `{ labels,
  * bucketValues, sum, count }`, as of 15.x): when it is not found in that shape, the recorder falls
  * back to the public labelled child, and fast-series.test.ts fails so an upgrade is noticed. A
- * `reset()` (which replaces the map) is detected and the record looked up again.
+ * `reset()` (which replaces the map) is detected and the record looked up again; `remove()` of a
+ * recorded series is not (the proxy's series are never removed).
  */
 import type { Counter, Histogram } from 'prom-client';
 

@@ -3,23 +3,35 @@
  * undici (keep-alive pool, streamed bodies, hop-by-hop headers dropped). It uses `stream()`,
  * undici's fastest API for relaying (it was ~1.5× faster than `request()` + `pipeline()` here),
  * so the reference is the hard one. Portcullis is measured against it.
+ * Under `/keyed` it also does the least a key check needs (the reference for key-auth): the
+ * `x-api-key` header's SHA-256 looked up in a Map of known hashes (BENCH_KEY: the one key),
+ * 401 without a known key, `/keyed` stripped from the path sent upstream.
  * Prints `{"port": N}` once listening.
- * Usage: node --import tsx bench/minimal-proxy.ts <upstream origin> [port]
+ * Usage: BENCH_KEY=<key> node --import tsx bench/minimal-proxy.ts <upstream origin> [port]
  */
 import { createServer, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
 import { Pool } from 'undici';
 
 const origin = process.argv[2] ?? 'http://127.0.0.1:3000';
 const pool = new Pool(origin, { connections: 256, keepAliveTimeout: 60_000 });
 const host = new URL(origin).host;
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+const keys = new Map(process.env['BENCH_KEY'] ? [[sha256(process.env['BENCH_KEY']), { consumer: 'bench' }]] : []);
 const HOP = ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'expect', 'te', 'trailer', 'proxy-connection'];
 
 const server = createServer((req, res) => {
+  let path = req.url ?? '/';
+  if (path.startsWith('/keyed')) {
+    const key = req.headers['x-api-key'];
+    if (typeof key !== 'string' || !keys.has(sha256(key))) return void res.writeHead(401).end();
+    path = path.slice('/keyed'.length) || '/';
+  }
   const headers: OutgoingHttpHeaders = { ...req.headers, host };
   for (const name of HOP) delete headers[name];
   const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
-  const options = { path: req.url ?? '/', method: req.method as 'GET', headers: headers as Record<string, string>, body: hasBody ? req : null, opaque: res };
+  const options = { path, method: req.method as 'GET', headers: headers as Record<string, string>, body: hasBody ? req : null, opaque: res };
   pool
     .stream(options, ({ statusCode, headers: upstream, opaque }) => {
       for (const name of HOP) delete upstream[name];

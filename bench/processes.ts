@@ -56,7 +56,7 @@ export async function startScript(name: string, script: string, args: string[], 
 export async function startPortcullisCli(
   upstreamPort: number,
   cpus: string | null,
-  options: { checkout?: string; names?: readonly [string, string]; workers?: number } = {},
+  options: { checkout?: string; names?: readonly [string, string]; workers?: number; nodeArgs?: readonly string[] } = {},
 ): Promise<[ChildServer, ChildServer]> {
   const checkout = options.checkout ?? '.';
   const [name, keyedName] = options.names ?? ['portcullis', 'key-auth'];
@@ -75,7 +75,7 @@ export async function startPortcullisCli(
       '',
     ].join('\n'),
   );
-  const [cmd, argv] = pinned(cpus, [process.execPath, join(checkout, 'bin/portcullis.js'), 'start', '--config', configFile]);
+  const [cmd, argv] = pinned(cpus, [process.execPath, ...(options.nodeArgs ?? []), join(checkout, 'bin/portcullis.js'), 'start', '--config', configFile]);
   // One process unless asked (the default would fork one worker per core); older checkouts ignore the variable.
   const env = { ...process.env, PORTCULLIS_WORKERS: String(options.workers ?? 1) };
   const child = spawn(cmd, argv, { stdio: ['ignore', 'inherit', 'inherit'], env });

@@ -1,30 +1,41 @@
 /**
- * `npm run bench`: Portcullis's proxy against a minimal undici reverse proxy and the bare
- * upstream, each in its own process, loaded by autocannon from this one. Targets are run in
- * rotating order for several rounds and summarised by their medians (see bench/README.md).
+ * `npm run bench`: Portcullis's proxy against a minimal undici reverse proxy and fast-gateway, each
+ * in its own process, in front of one upstream, loaded by wrk (autocannon when wrk is missing).
+ * Targets run in rotating order for several rounds; the run prints ONE table of ratios (the goals
+ * of issue 12 stated against the references of the same run) and writes everything to
+ * bench/results/. Then, unless BENCH_MICRO=0, it runs the router micro-benchmark and, when
+ * present, the key-store scale run (`bench/keys-scale.ts`), and appends their output.
  *
- * Environment: BENCH_DURATION (s per run, 10), BENCH_CONNECTIONS (50), BENCH_ROUNDS (3),
- * BENCH_WARMUP (s per target, 3), BENCH_PORTCULLIS (`cli`: the real CLI configured through the
- * Admin API, default, which also measures a key-auth route of the same node with a cached key;
- * `in-process`: the proxy built directly from plain entities),
- * BENCH_PIN (`1` default when taskset exists and there are ≥ 2 CPUs: load generator on CPU 0,
- * servers on CPU 1; `0` lets the scheduler place everything), BENCH_BASELINE (a path to another
- * checkout of Portcullis, built: its node runs beside this one as targets `baseline` and
- * `baseline-key-auth`, so a change is compared with the code before it in the same run).
+ * Targets (CLI mode): `minimal` and `minimal-key` (bench/minimal-proxy.ts: no auth, and its
+ * SHA-256 + Map key check), `portcullis` and `key-auth` (the real node, no auth and key-auth on a
+ * cached key), `fast-gateway` and `fast-gateway-key` (bench/fast-gateway.ts: no auth, and an
+ * onRequest hook with the same key check), `baseline`/`baseline-key-auth` with BENCH_BASELINE.
+ *
+ * Environment: BENCH_DURATION (s per run, 10), BENCH_CONNECTIONS (64), BENCH_ROUNDS (3),
+ * BENCH_WARMUP (s per target, 3), BENCH_UPSTREAM (`nginx` when installed, else `node`),
+ * BENCH_LOADER (`wrk` when installed, else `autocannon`), BENCH_PORTCULLIS (`cli` | `in-process`),
+ * BENCH_PIN (`1`: load generator on CPU 0, servers on CPU 1, when taskset and 2 CPUs exist),
+ * BENCH_BASELINE (another built checkout, run beside this one), BENCH_MICRO (`0` skips the
+ * router and key-store runs). See bench/README.md and docs/performance.md.
  */
-import autocannon, { type Result } from 'autocannon';
-import { availableParallelism, cpus } from 'node:os';
-import { execFileSync } from 'node:child_process';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
 import { cpuSeconds, startPortcullisCli, startScript, stop, type ChildServer } from './processes.js';
-import { ratios, summarize, toMarkdown, writeResults, type Run } from './report.js';
+import { summarize, writeResults, type Run } from './report.js';
+import { loader, loadTarget } from './load-generator.js';
+import { hasNginx, startNginxUpstream } from './nginx.js';
+import { RATIO_ROWS, ratioTable, ratioMarkdown } from './ratio-table.js';
 
 const duration = Number(process.env['BENCH_DURATION'] ?? 10);
-const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 50);
+const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const warmup = Number(process.env['BENCH_WARMUP'] ?? 3);
 const mode = process.env['BENCH_PORTCULLIS'] === 'in-process' ? 'in-process' : 'cli';
+const upstreamKind = process.env['BENCH_UPSTREAM'] === 'node' || !hasNginx() ? 'node' : 'nginx';
 const pin = process.env['BENCH_PIN'] !== '0' && availableParallelism() >= 2 && hasTaskset();
-const serverCpus = pin ? '1' : null;
+const [loadCpus, serverCpus] = pin ? ['0', '1'] : [null, null];
 const baselineCheckout = process.env['BENCH_BASELINE'] || null;
 
 function hasTaskset(): boolean {
@@ -36,78 +47,78 @@ function hasTaskset(): boolean {
   }
 }
 
-async function load(server: ChildServer, seconds: number): Promise<Result> {
-  return autocannon({
-    url: `http://127.0.0.1:${server.port}${server.path ?? '/'}`,
-    headers: { ...server.headers },
-    connections,
-    duration: seconds,
-    pipelining: 1,
-  });
-}
-
 const started: ChildServer[] = [];
 try {
-  if (pin) execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
-  const upstream = await startScript('upstream', 'bench/upstream.ts', [], serverCpus);
+  const upstream =
+    upstreamKind === 'nginx'
+      ? await startNginxUpstream(mkdtempSync(join(tmpdir(), 'portcullis-bench-nginx-')), serverCpus)
+      : await startScript('upstream', 'bench/upstream.ts', [], serverCpus);
   started.push(upstream);
   const origin = `http://127.0.0.1:${upstream.port}`;
-  const minimal = await startScript('minimal', 'bench/minimal-proxy.ts', [origin], serverCpus);
-  started.push(minimal);
-  // The CLI mode also measures key-auth: a route of the same node behind key-auth, with a cached key.
+  // Portcullis first: its key (made through its Admin API) is the one the peers' key checks know.
   const portcullisTargets =
     mode === 'cli'
       ? await startPortcullisCli(upstream.port, serverCpus)
       : [await startScript('portcullis', 'bench/portcullis-in-process.ts', [origin], serverCpus)];
   started.push(portcullisTargets[0]!);
+  const key = portcullisTargets[1]?.headers?.['x-api-key'] ?? 'pcg_bench';
+  process.env['BENCH_KEY'] = key; // inherited by the peers (never printed)
+  const keyed = (server: ChildServer, name: string, path: string): ChildServer => ({ ...server, name, path, headers: { 'x-api-key': key } });
+  const minimal = await startScript('minimal', 'bench/minimal-proxy.ts', [origin], serverCpus);
+  const fastGateway = { ...(await startScript('fast-gateway', 'bench/fast-gateway.ts', [origin], serverCpus)), path: '/open/' };
+  started.push(minimal, fastGateway);
   const baselineTargets =
     mode === 'cli' && baselineCheckout
       ? await startPortcullisCli(upstream.port, serverCpus, { checkout: baselineCheckout, names: ['baseline', 'baseline-key-auth'] })
       : [];
   if (baselineTargets[0]) started.push(baselineTargets[0]);
-  const targets = [upstream, minimal, ...portcullisTargets, ...baselineTargets];
+  const targets = [
+    minimal,
+    ...(mode === 'cli' ? [keyed(minimal, 'minimal-key', '/keyed')] : []),
+    ...portcullisTargets,
+    fastGateway,
+    ...(mode === 'cli' ? [keyed(fastGateway, 'fast-gateway-key', '/keyed/')] : []),
+    ...baselineTargets,
+  ];
 
-  for (const target of targets) await load(target, warmup);
+  for (const target of targets) await loadTarget(target, { seconds: warmup, connections, cpus: loadCpus });
   const runs: Run[] = [];
   for (let round = 1; round <= rounds; round++) {
     // Rotate the order each round so slow drift (thermal, other tenants) does not favour one target.
     const order = targets.map((_, i) => targets[(i + round - 1) % targets.length]!);
     for (const target of order) {
       const cpuBefore = cpuSeconds(target.child.pid);
-      const result = await load(target, duration);
+      const result = await loadTarget(target, { seconds: duration, connections, cpus: loadCpus });
       const cpuUsed = cpuSeconds(target.child.pid) - cpuBefore;
       const run: Run = {
         target: target.name,
         round,
-        rps: result.requests.average,
-        p50: result.latency.p50,
-        p99: result.latency.p99,
-        meanLatency: result.latency.mean,
-        cpuUsPerRequest: (cpuUsed * 1e6) / result.requests.total,
-        errors: result.errors + result.timeouts,
-        non2xx: result.non2xx,
+        rps: result.rps,
+        p50: result.p50,
+        p99: result.p99,
+        meanLatency: result.meanLatency,
+        cpuUsPerRequest: (cpuUsed * 1e6) / result.requests,
+        errors: result.errors,
+        non2xx: 0,
       };
       runs.push(run);
       process.stdout.write(
-        `round ${round} ${run.target.padEnd(10)} ${String(Math.round(run.rps)).padStart(6)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  ${run.cpuUsPerRequest.toFixed(1)} CPU µs/req\n`,
+        `round ${round} ${run.target.padEnd(18)} ${String(Math.round(run.rps)).padStart(6)} req/s  p50 ${run.p50.toFixed(2)} ms  p99 ${run.p99.toFixed(2)} ms  ${run.cpuUsPerRequest.toFixed(1)} CPU µs/req  errors ${run.errors}\n`,
       );
     }
   }
 
   const summaries = summarize(runs);
-  const r = ratios(summaries, runs);
-  const keyAuth = mode === 'cli' ? ratios(summaries, runs, 'key-auth', 'portcullis') : null;
-  const baseline =
-    baselineTargets.length > 0
-      ? { noAuth: ratios(summaries, runs, 'portcullis', 'baseline'), keyAuth: ratios(summaries, runs, 'key-auth', 'baseline-key-auth') }
-      : null;
+  const table = ratioTable(RATIO_ROWS, summaries, runs);
   const setup = {
     date: new Date().toISOString(),
     node: process.version,
     cpu: `${cpus()[0]?.model ?? 'unknown'} × ${availableParallelism()}`,
     portcullis: mode === 'cli' ? 'real CLI (dist/), configured via the Admin API' : 'in-process proxy (src/, no store or Admin API)',
-    pinning: pin ? 'autocannon on CPU 0; upstream and proxies on CPU 1' : 'none (scheduler places all processes)',
-    load: `autocannon, ${connections} connections, ${duration} s per run, ${rounds} rounds, ${warmup} s warm-up per target`,
+    upstream: upstreamKind === 'nginx' ? 'nginx (one worker, body from memory)' : 'bench/upstream.ts (node:http)',
+    pinning: pin ? `${loader} on CPU 0; upstream and proxies on CPU 1` : 'none (scheduler places all processes)',
+    load: `${loader}, ${connections} connections, ${duration} s per run, ${rounds} rounds, ${warmup} s warm-up per target`,
+    loadavg: `${(process.platform === 'linux' ? execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }) : '').trim()}`,
     ...(baselineCheckout ? { baseline: `${baselineCheckout} (its dist/), targets baseline and baseline-key-auth` } : {}),
   };
   console.table(
@@ -118,35 +129,23 @@ try {
       cpuUsPerRequest: Number(s.cpuUsPerRequest.toFixed(1)),
     })),
   );
-  process.stdout.write(
-    `Portcullis/minimal: ${(r.rps * 100).toFixed(1)} % req/s (per-round median ${(r.rpsPerRound * 100).toFixed(1)} %; goal >= 85 %); ` +
-      `p99 delta ${r.p99DeltaMs.toFixed(1)} ms (goal <= 1 ms); CPU/request minimal÷Portcullis ${(r.cpuEfficiency * 100).toFixed(1)} %\n`,
-  );
-  if (keyAuth) {
-    process.stdout.write(
-      `key-auth/no auth: ${(keyAuth.rps * 100).toFixed(1)} % req/s (per-round median ${(keyAuth.rpsPerRound * 100).toFixed(1)} %; goal >= 90 %); ` +
-        `p99 delta ${keyAuth.p99DeltaMs.toFixed(1)} ms; CPU/request ${(keyAuth.cpuEfficiency * 100).toFixed(1)} %\n`,
-    );
-  }
-  if (baseline) {
-    for (const [label, b] of [
-      ['no auth', baseline.noAuth],
-      ['key-auth', baseline.keyAuth],
-    ] as const) {
-      process.stdout.write(
-        `this checkout/baseline (${label}): ${(b.rps * 100).toFixed(1)} % req/s (per-round median ${(b.rpsPerRound * 100).toFixed(1)} %); ` +
-          `p99 delta ${b.p99DeltaMs.toFixed(1)} ms; CPU/request baseline÷this ${(b.cpuEfficiency * 100).toFixed(1)} %\n`,
-      );
-    }
-  }
+  const micro = process.env['BENCH_MICRO'] === '0' ? [] : microBenchmarks();
+  const markdown = ratioMarkdown(setup, summaries, table, runs, micro);
+  process.stdout.write(`\n${markdown.split('\n## Every run')[0]}\n`);
   const stem = `proxy-${setup.date.replace(/[:.]/g, '-')}`;
-  const files = writeResults(
-    'bench/results',
-    stem,
-    { setup, summaries, ratios: r, keyAuth, baseline, runs },
-    toMarkdown(summaries, r, runs, setup, keyAuth, baseline),
-  );
+  const files = writeResults('bench/results', stem, { setup, summaries, ratios: table, runs, micro }, markdown);
   process.stdout.write(`results: ${files.join(', ')}\n`);
 } finally {
   for (const server of started.reverse()) await stop(server);
+}
+
+/** The router micro-benchmark and, when another engineer's script exists, the key-store scale run. */
+function microBenchmarks(): { name: string; output: string }[] {
+  const scripts: [string, string, string[]][] = [['router match (bench/router-match.ts)', 'bench/router-match.ts', ['--samples', '5000']]];
+  if (existsSync('bench/keys-scale.ts')) scripts.push(['key-store scale (bench/keys-scale.ts)', 'bench/keys-scale.ts', []]);
+  return scripts.map(([name, script, args]) => {
+    process.stdout.write(`running ${script} …\n`);
+    const run = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    return { name, output: run.status === 0 ? run.stdout.trim() : `failed (exit ${run.status}):\n${run.stdout.trim()}` };
+  });
 }

@@ -20,6 +20,7 @@ import { mkdtempSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startScript, cpuSeconds, post, until, stop, type ChildServer } from './processes.js';
+import { startNginx as startTlsNginx } from './nginx.js';
 import { createSelfSignedCertificate } from '../src/tls/self-signed-certificate.js';
 
 /** Nodes run in one process here (the default would fork one worker per core). */
@@ -58,34 +59,15 @@ function requireTool(name: string): void {
 
 async function startNginx(dir: string, upstreamPort: number, cert: string, key: string): Promise<{ child: ChildProcess; https: number; http: number }> {
   const [https, http] = [await freePort(), await freePort()];
-  for (const sub of ['client', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub), { recursive: true });
-  const conf = join(dir, 'nginx.conf');
-  writeFileSync(
-    conf,
-    `daemon off; master_process off; worker_processes 1; pid ${join(dir, 'nginx.pid')}; error_log stderr warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${join(dir, 'client')}; proxy_temp_path ${join(dir, 'proxy')}; fastcgi_temp_path ${join(dir, 'fastcgi')};
-  uwsgi_temp_path ${join(dir, 'uwsgi')}; scgi_temp_path ${join(dir, 'scgi')};
-  upstream bench { server 127.0.0.1:${upstreamPort}; keepalive 256; }
+  const servers = `  upstream bench { server 127.0.0.1:${upstreamPort}; keepalive 256; }
   server {
     listen 127.0.0.1:${https} ssl; listen 127.0.0.1:${http};
     server_name localhost;
     ssl_certificate ${cert}; ssl_certificate_key ${key};
     ssl_protocols TLSv1.2 TLSv1.3;
-    keepalive_requests 1000000;
     location / { proxy_pass http://bench; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
-}
-`,
-  );
-  const argv = ['nginx', '-e', 'stderr', '-c', conf];
-  const child =
-    SERVER_CPU === null
-      ? spawn(argv[0]!, argv.slice(1), { stdio: 'inherit', env: ONE_PROCESS })
-      : spawn('taskset', ['-c', SERVER_CPU, ...argv], { stdio: 'inherit', env: ONE_PROCESS });
-  await until(async () => (await fetch(`http://127.0.0.1:${http}/`)).status === 200);
+  }`;
+  const child = await startTlsNginx(dir, servers, `http://127.0.0.1:${http}/`, SERVER_CPU);
   return { child, https, http };
 }
 

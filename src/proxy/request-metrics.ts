@@ -1,12 +1,13 @@
 /**
  * Recording of proxy metrics without per-request label work: prom-client hashes label sets on
- * every `inc({…})`, so the labelled children of each route are resolved once and kept beside the
+ * every `inc({…})`, even through a labelled child, so each route's series are resolved once into
+ * recorders that update the series in place (observability/fast-series.ts) and kept beside the
  * route object (a WeakMap: a replaced configuration's series handles go with it).
  */
-import type { Counter, Histogram } from 'prom-client';
 import type { Route } from '../entities/routes.js';
 import type { Service } from '../entities/services.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
+import { counterRecorder, histogramRecorder, type CounterRecorder, type HistogramRecorder } from '../observability/fast-series.js';
 import type { UpstreamErrorKind } from './upstream-errors.js';
 
 /** The proxy's metric updates, one call per event. */
@@ -22,9 +23,9 @@ interface RouteSeries {
   readonly service: Service | null;
   readonly route: string;
   readonly serviceLabel: string;
-  readonly latency: Histogram.Internal<'route' | 'service'>;
-  readonly upstreamLatency: Histogram.Internal<'route' | 'service'>;
-  readonly byStatus: Map<number, Counter.Internal>;
+  readonly latency: HistogramRecorder;
+  readonly upstreamLatency: HistogramRecorder;
+  readonly byStatus: Map<number, CounterRecorder>;
 }
 
 /** Route label: the route's name, or its id when it has none (bounded either way). */
@@ -50,16 +51,16 @@ export function createRequestMetrics(metrics: ProxyMetrics): RequestMetrics {
   return {
     request(route, service, status, seconds) {
       const s = series(route, service);
-      let counter = s.byStatus.get(status);
-      if (counter === undefined) {
-        counter = metrics.requests.labels(s.route, s.serviceLabel, String(status));
-        s.byStatus.set(status, counter);
+      let count = s.byStatus.get(status);
+      if (count === undefined) {
+        count = counterRecorder(metrics.requests, { route: s.route, service: s.serviceLabel, status: String(status) });
+        s.byStatus.set(status, count);
       }
-      counter.inc();
-      s.latency.observe(seconds);
+      count();
+      s.latency(seconds);
     },
     upstreamLatency(route, service, seconds) {
-      series(route, service).upstreamLatency.observe(seconds);
+      series(route, service).upstreamLatency(seconds);
     },
     upstreamError(route, service, kind) {
       const s = series(route, service);
@@ -79,8 +80,8 @@ function seriesOf(metrics: ProxyMetrics, route: Route | null, service: Service |
     service,
     route: label,
     serviceLabel,
-    latency: metrics.latency.labels(label, serviceLabel),
-    upstreamLatency: metrics.upstreamLatency.labels(label, serviceLabel),
+    latency: histogramRecorder(metrics.latency, { route: label, service: serviceLabel }),
+    upstreamLatency: histogramRecorder(metrics.upstreamLatency, { route: label, service: serviceLabel }),
     byStatus: new Map(),
   };
 }

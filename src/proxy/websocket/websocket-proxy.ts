@@ -124,6 +124,8 @@ export function createWebSocketProxy(deps: WebSocketProxyDeps): WebSocketProxy {
         writeJsonError(res, { status: 504, code: 'PC_PROXY_UPSTREAM_TIMEOUT', close: true }, requestIdOf(req));
       }, config.websocket_handshake_timeout);
       pending.set(req, { head, timer });
+      // Answered (refused, relayed) or gone: the timer has nothing left to bound.
+      res.on('finish', () => clearTimeout(timer));
       res.on('close', () => clearTimeout(timer));
       handle(res);
     },

@@ -283,6 +283,14 @@ export const ConfigSchema = Type.Object(
     ),
     /** How long a stopping node waits for in-flight requests, in milliseconds. */
     shutdown_timeout: describe(Ms(10_000, 0, 600_000), 'How long a stopping node waits for in-flight requests, in ms.'),
+    websocket_handshake_timeout: describe(
+      Ms(10_000, 100, 300_000),
+      "Time a WebSocket handshake may take from its request to the upstream's `101`, access phase included, in ms; then 504.",
+    ),
+    websocket_idle_timeout: describe(
+      Ms(300_000, 0, 86_400_000),
+      'A WebSocket connection with no byte either way for this long is closed with 1001, in ms (0 = never).',
+    ),
     workers: describe(
       Type.Integer({ default: 0, minimum: 0, maximum: 256 }),
       'Proxy worker processes (`node:cluster`) sharing the proxy ports: 0 = one per core (`os.availableParallelism()`), 1 = everything in one process. With more than one, the primary process runs the Admin API and hands the keyring to the workers over IPC; `portcullis start --workers N` overrides it. See docs/clustering.md.',

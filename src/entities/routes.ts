@@ -3,6 +3,9 @@
  * (`/files` matches `/files` and `/files/…`, not `/files-v2`), or regular expressions when they
  * start with `~` (Kong's convention), run on RE2 and refused at write time when RE2 cannot compile
  * them (`route-pattern.ts`); the longest prefix wins, then regexes by priority.
+ *
+ * `protocols` are Kong's: `http`/`https` for requests, `ws`/`wss` for WebSocket connections
+ * (`wss` on the TLS listener). As in Kong, one route serves one family: mixing the two is refused.
  */
 import Type from 'typebox';
 import type { BaseEntity, EntityDefinition, ForeignRef } from './entity.js';
@@ -13,7 +16,7 @@ import { routePatternProblem } from './route-pattern.js';
 export interface Route extends BaseEntity {
   readonly name: string | null;
   readonly service: ForeignRef | null;
-  readonly protocols: readonly ('http' | 'https')[];
+  readonly protocols: readonly RouteProtocol[];
   readonly paths: readonly string[];
   readonly methods: readonly string[];
   readonly hosts: readonly string[];
@@ -25,6 +28,10 @@ export interface Route extends BaseEntity {
   /** What a route whose `protocols` lack `http` answers a plain-HTTP request: 426, or a redirect to https. */
   readonly https_redirect_status_code: HttpsRedirectStatus;
 }
+
+/** A route's protocols: requests (`http`, `https`) or WebSocket connections (`ws`, `wss`). */
+export const ROUTE_PROTOCOLS = ['http', 'https', 'ws', 'wss'] as const;
+export type RouteProtocol = (typeof ROUTE_PROTOCOLS)[number];
 
 /** Kong's `https_redirect_status_code` values: 426 Upgrade Required, or a redirect to the https URL. */
 export const HTTPS_REDIRECT_STATUSES = [426, 301, 302, 307, 308] as const;
@@ -38,7 +45,7 @@ export const RouteInput = Type.Object(
   {
     name: Type.Optional(Type.Union([Name, Type.Null()])),
     service: Type.Optional(ForeignInput),
-    protocols: Type.Optional(Type.Array(Type.Union([Type.Literal('http'), Type.Literal('https')]), { minItems: 1, uniqueItems: true })),
+    protocols: Type.Optional(Type.Array(Type.Union(ROUTE_PROTOCOLS.map((p) => Type.Literal(p))), { minItems: 1, uniqueItems: true })),
     paths: Type.Optional(Type.Array(PathPattern, { maxItems: 256 })),
     methods: Type.Optional(Type.Array(Method, { maxItems: 32, uniqueItems: true })),
     hosts: Type.Optional(Type.Array(HostPattern, { maxItems: 256 })),
@@ -110,6 +117,10 @@ export const routesDefinition: EntityDefinition<Route> = {
       if (problem !== null) errors.push({ path: `paths.${i}`, message: problem });
     });
     if (route.headers['host']) errors.push({ path: 'headers.host', message: 'use hosts to match the Host header' });
+    const websocket = route.protocols.filter((p) => p === 'ws' || p === 'wss').length;
+    if (websocket > 0 && websocket < route.protocols.length) {
+      errors.push({ path: 'protocols', message: 'ws and wss cannot be mixed with http or https: a route serves requests or WebSocket connections' });
+    }
     return errors;
   },
 };

@@ -46,6 +46,8 @@ export const ERROR_CATALOGUE = {
   PC_PROXY_UPSTREAM_TLS_EXPIRED: { status: 502, message: "The upstream service's TLS certificate is expired or not yet valid" },
   PC_PROXY_UPSTREAM_TLS_HANDSHAKE: { status: 502, message: 'The TLS handshake with the upstream service failed' },
   PC_PROXY_UPSTREAM_TLS_CONFIG: { status: 502, message: 'The TLS settings of the upstream service (CA or client certificate) could not be loaded' },
+  PC_PROXY_WEBSOCKET_REQUIRED: { status: 426, message: 'This route accepts only WebSocket connections' },
+  PC_PROXY_WEBSOCKET_REFUSED: { status: 400, message: 'This route does not accept WebSocket connections' },
 
   // Authentication on the proxy: every failure of one plugin looks the same to the client.
   PC_AUTH_KEY_INVALID: { status: 401, message: 'Unauthorized' },

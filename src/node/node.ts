@@ -375,7 +375,15 @@ async function startProcess(options: NodeOptions): Promise<RunningWorker & Parti
       addresses = await primary.start({ keyring: parts.keyringHolder, latestEventId: () => store.events.latestId(), logger });
       closers.push(() => primary.close());
     } else {
-      const proxy = createProxyServer({ getState: () => runtime.current(), config, logger, metrics, ...(defaultCertificate ? { defaultCertificate } : {}) });
+      const proxy = createProxyServer({
+        getState: () => runtime.current(),
+        config,
+        logger,
+        metrics,
+        findApiKey: (id) => store.apiKeys.getById(id),
+        ...(defaultCertificate ? { defaultCertificate } : {}),
+      });
+      bus.subscribe(proxy.websocketRevocations);
       const { http, https } = await proxy.listen();
       closers.push(() => proxy.close());
       addresses = { proxy: { host: http.address, port: http.port }, proxyTls: https === null ? null : { host: https.address, port: https.port } };

@@ -23,6 +23,10 @@ export interface ProxyMetrics {
   readonly tlsHandshakeErrors: Counter<'reason'>;
   readonly authOutcomes: AuthOutcomes;
   readonly adminRequests: Counter<'route' | 'method' | 'status'>;
+  /** WebSocket connections open through the proxy now, by route and service. */
+  readonly websocketConnections: Gauge<'route' | 'service'>;
+  /** Bytes forwarded through WebSocket connections, by route, service and direction. */
+  readonly websocketBytes: Counter<'route' | 'service' | 'direction'>;
 }
 
 export function createMetrics(options: { collectProcessMetrics?: boolean } = {}): ProxyMetrics {
@@ -107,6 +111,18 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
       name: 'portcullis_tls_handshake_errors_total',
       help: 'TLS handshakes the HTTPS proxy listener refused or that failed, by reason (sni_unknown, sni_missing, certificate_unusable, protocol_version, no_shared_cipher, alpn, not_tls, timeout, reset, other)',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    websocketConnections: new Gauge({
+      name: 'portcullis_websocket_connections',
+      help: 'WebSocket connections open through the proxy, by route and service',
+      labelNames: ['route', 'service'],
+      registers: [registry],
+    }),
+    websocketBytes: new Counter({
+      name: 'portcullis_websocket_bytes_total',
+      help: 'Bytes forwarded through WebSocket connections (frames as they are, headers included), by route, service and direction (client_to_upstream, upstream_to_client)',
+      labelNames: ['route', 'service', 'direction'],
       registers: [registry],
     }),
   };

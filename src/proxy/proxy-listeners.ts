@@ -3,11 +3,13 @@
  * `proxy_listen_tls` is `off`, a `node:https` one (`tls/tls-server.ts`) running the same request
  * handler with the same parser limits and timeouts, and the same answers for what never reaches
  * the handler (`client-error.ts`). Closing stops both from accepting, lets in-flight requests
- * finish up to the drain's timeout, then cuts what remains, handshakes included.
+ * finish up to the drain's timeout, then cuts what remains, handshakes included. `upgrade`
+ * requests go to their own handler (WebSocket: `websocket/websocket-proxy.ts`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Server as NetServer } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Drain } from './drain.js';
 import type { ProxyServerDeps } from './proxy-server.js';
 import { parseListen } from '../config/listen.js';
@@ -25,18 +27,24 @@ export type ProxyListenersDeps = ProxyServerDeps;
 /** A handler that also gets the listener's facts (`request` and `checkContinue` alike). */
 export type ListenerHandler = (req: IncomingMessage, res: ServerResponse, listener: ListenerFacts) => void;
 
+/** The `upgrade` handler, with the listener's facts. */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, listener: ListenerFacts) => void;
+
 export interface ProxyListeners {
   readonly server: Server;
   readonly tlsServer: HttpsServer | null;
   /** The TLS listener's facts (its port is '' until it listens, or when it is off). */
   readonly secure: ListenerFacts;
   listen(): Promise<{ http: AddressInfo; https: AddressInfo | null }>;
-  /** Stops accepting, waits for `drain` up to `shutdown_timeout`, then destroys every connection left. */
-  close(drain: Drain): Promise<void>;
+  /** Stops accepting, waits for `drain` up to `shutdown_timeout`, runs `beforeCut`, then destroys every connection left. */
+  close(drain: Drain, beforeCut?: () => Promise<void>): Promise<void>;
 }
 
 /** Creates the servers (not yet listening); throws when TLS is on without a default certificate. */
-export function createProxyListeners(deps: ProxyListenersDeps, handlers: { request: ListenerHandler; expectingContinue: ListenerHandler }): ProxyListeners {
+export function createProxyListeners(
+  deps: ProxyListenersDeps,
+  handlers: { request: ListenerHandler; expectingContinue: ListenerHandler; upgrade: UpgradeHandler },
+): ProxyListeners {
   const { config, logger } = deps;
   const plain: ListenerFacts = { secure: false, port: '' };
   const secure: ListenerFacts = { secure: true, port: '' };
@@ -62,6 +70,7 @@ export function createProxyListeners(deps: ProxyListenersDeps, handlers: { reque
     s.on('connect', refuseConnect);
     s.on('checkContinue', bind(handlers.expectingContinue, listener));
     s.on('checkExpectation', refuseExpectation);
+    s.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => handlers.upgrade(req, socket, head, listener));
   }
 
   return {
@@ -81,12 +90,13 @@ export function createProxyListeners(deps: ProxyListenersDeps, handlers: { reque
         throw err;
       }
     },
-    async close(drain) {
+    async close(drain, beforeCut) {
       const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       const closeIdle = () => servers.forEach((s) => s.closeIdleConnections());
       closeIdle();
       const drained = await drain.wait(config.shutdown_timeout, closeIdle);
       if (!drained) logger.warn({ timeoutMs: config.shutdown_timeout }, 'shutdown timeout reached: cutting in-flight requests');
+      await beforeCut?.();
       // What is left is idle, half-received, over time, or (TLS) still in its handshake.
       servers.forEach((s) => s.closeAllConnections());
       tls?.destroyRemaining();

@@ -18,8 +18,14 @@
  * With `proxy_listen_tls` on, an HTTPS server (`tls/tls-server.ts`: certificate per SNI, TLS 1.2+)
  * runs the same handler; routes' `protocols` are checked once a route matched, before any plugin
  * (`route-protocols.ts`), and the upstream is told `https` in X-Forwarded-Proto and Forwarded.
+ *
+ * WebSocket handshakes (the listeners' `upgrade` event) come through `websocket/websocket-proxy.ts`
+ * into this same handler, with a response on the raw socket; `proceed` marks an accepted one as an
+ * upgrade before it goes upstream. Open WebSocket connections count in the drain; those left when
+ * `shutdown_timeout` ends are closed with 1001 before the listeners cut what remains.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
@@ -46,8 +52,13 @@ import { hasBody, inspectionOf, type InspectedType } from './body-fields.js';
 import { inspectAroundAccess } from './body-inspection.js';
 import { createDrain } from './drain.js';
 import { createTrustedProxies, peerAddress } from './trusted-proxies.js';
-import { answerHttpsRequired, checkRouteProtocols, saysHttps, type ProtocolVerdict } from './route-protocols.js';
+import { answerHttpsRequired, answerWrongFamily, checkRouteProtocols, saysHttps, type ProtocolVerdict } from './route-protocols.js';
 import { createProxyListeners, type ListenerFacts } from './proxy-listeners.js';
+import { createWebSocketProxy } from './websocket/websocket-proxy.js';
+import { createRevocationWatcher } from './websocket/revocation-watcher.js';
+import { GOING_AWAY } from './websocket/close-frame.js';
+import type { EventSubscriber } from '../cluster/event-bus.js';
+import type { ApiKeyRecord } from '../entities/api-keys.js';
 
 /** What the proxy listener is built from (all passed in by the node). */
 export interface ProxyServerDeps {
@@ -57,6 +68,8 @@ export interface ProxyServerDeps {
   readonly metrics: ProxyMetrics;
   /** The node's default TLS certificate (tls/default-certificate.ts): required unless `proxy_listen_tls` is `off`. */
   readonly defaultCertificate?: { readonly cert: string; readonly key: string };
+  /** Reads a stored API key by row id, for key-auth's `close_on_revoke` on open WebSocket connections. */
+  readonly findApiKey?: (id: string) => Promise<Pick<ApiKeyRecord, 'status' | 'expires_at'> | null>;
 }
 
 /** The proxy listener of one node. */
@@ -68,6 +81,8 @@ export interface ProxyServer {
   readonly server: Server;
   /** The HTTPS server; null when `proxy_listen_tls` is `off`. */
   readonly tlsServer: HttpsServer | null;
+  /** Closes open WebSocket connections whose API key is revoked (subscribe it to the node's event bus). */
+  readonly websocketRevocations: EventSubscriber;
 }
 
 /** Creates the proxy listener (not yet listening). */
@@ -83,6 +98,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
   });
   const drain = createDrain();
   const trustedProxies = createTrustedProxies(config.trusted_ips);
+  const websockets = createWebSocketProxy({ config, logger, metrics: deps.metrics, drain });
   const exchangeDeps: ExchangeDeps = { metrics, logger, isClosing: () => drain.closing, onDone: () => drain.leave() };
 
   const handle = (req: IncomingMessage, res: ServerResponse, listener: ListenerFacts): void => {
@@ -134,7 +150,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     const match = state.router.match(req.method ?? 'GET', host, target.path, headers);
     if (match === null) return answerUnrouted(res, 404, 'PC_PROXY_NO_ROUTE', requestId, startedAt);
     if (isPathRefused(match)) return answerUnrouted(res, 400, 'PC_PROXY_PATH_REFUSED', requestId, startedAt);
-    const verdict = checkRouteProtocols(match.route, listener.secure);
+    const verdict = checkRouteProtocols(match.route, listener.secure, websockets.isHandshake(req));
     if (verdict !== 'allowed' && !(verdict === 'https_required' && forwardedHttps(req))) {
       return refuseProtocol(req, res, verdict, match, target, host, requestId, startedAt);
     }
@@ -198,6 +214,10 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     startedAt: number,
   ): void => {
     if (verdict === 'no_route') return answerUnrouted(res, 404, 'PC_PROXY_NO_ROUTE', requestId, startedAt);
+    if (verdict === 'websocket_required' || verdict === 'websocket_refused') {
+      const status = answerWrongFamily(res, verdict, requestId);
+      return metrics.request(match.route, match.service, status, (performance.now() - startedAt) / 1000);
+    }
     const url = req.url ?? '/';
     // The absolute form (`GET http://host/p`) is redirected to its path; the origin form as received.
     const pathAndQuery = url.charCodeAt(0) === 47 ? url : target.path + (target.query === '' ? '' : `?${target.query}`);
@@ -249,6 +269,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     const tls = state.upstreamTlsOf(ctx.service);
     // A CA or client certificate the service references could not be loaded: never connect with less.
     if (tls === 'unusable') return refuseUnusableTls(res, ctx);
+    if (websockets.isHandshake(req)) websockets.expect(ctx, res, exchange);
     letBodyCome(req, res);
     const target = pool.targetFor(ctx.service, tls);
     const body = buffered ?? requestBody(req, limit);
@@ -286,14 +307,18 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     metrics.request(null, null, status, (performance.now() - startedAt) / 1000);
   };
 
-  const listeners = createProxyListeners(deps, { request: handle, expectingContinue });
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, listener: ListenerFacts): void =>
+    websockets.accept(req, socket, head, (res) => handle(req, res, listener));
+  const listeners = createProxyListeners(deps, { request: handle, expectingContinue, upgrade });
+  const noKeys = async () => null;
 
   return {
     server: listeners.server,
     tlsServer: listeners.tlsServer,
+    websocketRevocations: createRevocationWatcher({ byKey: websockets.byKey, findApiKey: deps.findApiKey ?? noKeys, logger }),
     listen: () => listeners.listen(),
     async close() {
-      await listeners.close(drain);
+      await listeners.close(drain, () => websockets.closeAll(GOING_AWAY));
       await pool.destroy();
     },
   };

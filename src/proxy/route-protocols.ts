@@ -9,13 +9,23 @@
  * `X-Forwarded-Proto: https` was HTTPS up to that proxy: it counts as HTTPS for the 426/redirect
  * check (otherwise a route behind a TLS-terminating load balancer would redirect forever), as Kong
  * does. The 404 check reads only the listener: a client cannot make an `http`-only route vanish.
+ *
+ * WebSocket handshakes follow the same table with `ws`/`wss` in place of `http`/`https` (a plain
+ * handshake to a `wss`-only route: 426; over TLS to a `ws`-only route: 404). A route serves one
+ * family (routes.ts): a handshake to an HTTP route is refused with 400 `PC_PROXY_WEBSOCKET_REFUSED`
+ * (rather than proxied as a plain GET, which is what made WebSocket APIs fail behind the gateway),
+ * and an ordinary request to a WebSocket route with 426 `PC_PROXY_WEBSOCKET_REQUIRED` and
+ * `Upgrade: websocket` (RFC 9110 §15.5.22).
  */
 import type { ServerResponse } from 'node:http';
 import type { Route } from '../entities/routes.js';
 import { writeJsonError } from './json-error.js';
 import { httpsRedirectLocation } from './https-redirect.js';
 
-export type ProtocolVerdict = 'allowed' | 'no_route' | 'https_required';
+export type ProtocolVerdict = 'allowed' | 'no_route' | 'https_required' | 'websocket_required' | 'websocket_refused';
+
+const HTTP_PAIR = ['http', 'https'] as const;
+const WEBSOCKET_PAIR = ['ws', 'wss'] as const;
 
 const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 307, 308]);
 
@@ -24,10 +34,25 @@ const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 307, 308]);
  * turns `https_required` into `allowed` when a trusted proxy saw HTTPS (`saysHttps`): checked
  * only then, so the usual request reads no more headers.
  */
-export function checkRouteProtocols(route: Route, secure: boolean): ProtocolVerdict {
+export function checkRouteProtocols(route: Route, secure: boolean, websocket = false): ProtocolVerdict {
   const protocols = route.protocols;
-  if (secure) return protocols.includes('https') ? 'allowed' : 'no_route';
-  return protocols.includes('http') ? 'allowed' : 'https_required';
+  const [plain, tls] = websocket ? WEBSOCKET_PAIR : HTTP_PAIR;
+  if (protocols.includes(secure ? tls : plain)) return 'allowed';
+  // Routes serve one family, so the first protocol says which.
+  const websocketRoute = protocols[0] === 'ws' || protocols[0] === 'wss';
+  if (websocketRoute !== websocket) return websocket ? 'websocket_refused' : 'websocket_required';
+  return secure ? 'no_route' : 'https_required';
+}
+
+/** Answers a request of the wrong family for its route: 426 for a request to a WebSocket route, 400 for a handshake to an HTTP route. */
+export function answerWrongFamily(res: ServerResponse, verdict: 'websocket_required' | 'websocket_refused', requestId: string): number {
+  if (verdict === 'websocket_refused') {
+    writeJsonError(res, { status: 400, code: 'PC_PROXY_WEBSOCKET_REFUSED', close: true }, requestId);
+    return 400;
+  }
+  const connection = res.shouldKeepAlive ? 'Upgrade' : 'Upgrade, close';
+  writeJsonError(res, { status: 426, code: 'PC_PROXY_WEBSOCKET_REQUIRED', headers: { upgrade: 'websocket', connection } }, requestId);
+  return 426;
 }
 
 /** True when a trusted proxy's `X-Forwarded-Proto` says the client spoke HTTPS to it. */

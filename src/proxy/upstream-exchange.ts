@@ -3,10 +3,12 @@
  * undici's dispatcher and is itself the dispatch handler, so response bytes go from the upstream
  * socket to the client socket with no intermediate stream, with back-pressure both ways. It maps
  * upstream failures to JSON errors, aborts the upstream call when the client goes away, and
- * records the request's metrics once the response is closed.
+ * records the request's metrics once the response is closed. A WebSocket handshake
+ * (`expectUpgrade`) is sent with undici's `upgrade`; a `101` ends the exchange there (recorded as
+ * 101, the drain left) and hands both sockets to the caller; any other answer is relayed as usual.
  */
 import type { ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { ResponseHead } from '../plugins/plugin.js';
@@ -30,6 +32,16 @@ export interface ExchangeDeps {
   onDone(): void;
 }
 
+/** A protocol upgrade the request asks the upstream for (a WebSocket handshake). */
+export interface ExpectedUpgrade {
+  /** The `Upgrade` token sent: `websocket`. */
+  readonly protocol: string;
+  /** Time the upstream has to answer the handshake (ms), in place of the read timeout. */
+  readonly timeout: number;
+  /** The upstream switched protocols: `socket` is its connection, the upstream's head already read. */
+  onUpgrade(headers: Record<string, string | string[] | undefined>, socket: Duplex): void;
+}
+
 /** Status recorded for a request whose client left before the response finished (nginx's 499). */
 const CLIENT_CLOSED = 499;
 
@@ -50,6 +62,9 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   #handler: Dispatcher.DispatchHandler = this;
   #retriesLeft = 0;
   #attempts = 0;
+  #upgrade: ExpectedUpgrade | null = null;
+  /** Set once an upgrade ended the exchange: the client's close is the tunnel's, not ours. */
+  #upgraded = false;
 
   constructor(ctx: ProxyContext, res: ServerResponse, startedAt: number, deps: ExchangeDeps) {
     this.#ctx = ctx;
@@ -64,6 +79,11 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     return this.#clientGone;
   }
 
+  /** Makes the request a protocol upgrade; call before `forward`. */
+  expectUpgrade(upgrade: ExpectedUpgrade): void {
+    this.#upgrade = upgrade;
+  }
+
   /**
    * Sends the request upstream; `body` is the client's body stream, its buffered bytes, or null
    * when it has none. `handler` receives the upstream's answer in place of this exchange (which it
@@ -76,23 +96,42 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     // and can be sent again whole: a failed connection, and no body stream to replay.
     if (this.#attempts++ === 0) this.#retriesLeft = body === null ? (ctx.service?.retries ?? 0) : 0;
     this.#target = target;
-    this.#handler = handler;
+    // An upgrade answer cannot be held and retried (RetryableAttempt): the exchange takes it itself.
+    const upgrade = this.#upgrade;
+    this.#handler = upgrade === null ? handler : this;
+    const readTimeout = upgrade === null ? target.readTimeout : upgrade.timeout;
     const options = {
       path: upstreamRequestTarget(ctx),
       method: ctx.method as Dispatcher.HttpMethod,
       headers: ctx.upstreamHeaders as Dispatcher.DispatchOptions['headers'],
       body,
-      headersTimeout: target.readTimeout,
-      bodyTimeout: target.readTimeout,
+      headersTimeout: readTimeout,
+      bodyTimeout: readTimeout,
+      ...(upgrade === null ? {} : { upgrade: upgrade.protocol }),
       // Undici reads it (not in its types): pinned, or it would follow the Host header (upstream-pool.ts).
       servername: target.servername,
     };
-    target.dispatcher.dispatch(options, handler);
+    target.dispatcher.dispatch(options, this.#handler);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller;
     if (this.#clientGone) controller.abort(new Error('client closed the connection'));
+  }
+
+  onRequestUpgrade(_controller: Dispatcher.DispatchController, _status: number, headers: Record<string, string | string[] | undefined>, socket: Duplex): void {
+    const ctx = this.#ctx;
+    this.#upstreamSettled = true;
+    if (this.#clientGone || this.#upgrade === null) {
+      socket.destroy();
+      return;
+    }
+    this.#upgraded = true;
+    const now = performance.now();
+    this.#deps.metrics.upstreamLatency(ctx.route, ctx.service, (now - this.#dispatchedAt) / 1000);
+    this.#deps.metrics.request(ctx.route, ctx.service, 101, (now - this.#startedAt) / 1000);
+    this.#upgrade.onUpgrade(headers, socket);
+    this.#deps.onDone();
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
@@ -165,6 +204,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   }
 
   #onClientClose(): void {
+    if (this.#upgraded) return;
     const res = this.#res;
     const finished = res.writableFinished;
     if (!finished) {

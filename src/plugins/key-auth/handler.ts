@@ -14,6 +14,7 @@ import { hideKey } from './hide-key.js';
 import { createKeyNames } from './key-names.js';
 import { clearConsumerHeaders, quoteRealm, setConsumerHeaders } from '../shared/consumer-headers.js';
 import { createAuthFailure } from '../shared/auth-failure.js';
+import { watchKey } from './watched-key.js';
 
 export const keyAuthPlugin: PluginDefinition<KeyAuthConfig> = {
   name: 'key-auth',
@@ -48,6 +49,8 @@ export const keyAuthPlugin: PluginDefinition<KeyAuthConfig> = {
       if (result.status === 'issuer_unavailable')
         return { kind: 'reject', status: 503, code: 'PC_AUTH_REMOTE_ISSUER_UNAVAILABLE', headers: { 'retry-after': '5' } };
       if (result.status !== 'valid') return refuse(ctx, result.status, result.keyId);
+      // A WebSocket outlives this check: its key is watched for revocation (`close_on_revoke`).
+      if (config.close_on_revoke && ctx.req.headers.upgrade !== undefined) watchKey(ctx, result.key.keyId);
       const consumer = result.key.consumerId ? deps.consumers?.byId(result.key.consumerId) : undefined;
       if (!consumer) {
         // A key without a consumer authenticates the request but names nobody.

@@ -1,0 +1,67 @@
+/**
+ * `close_on_revoke`: closes the WebSocket connections whose API key stopped being valid while they
+ * were open, with 1008 (policy violation). It listens to the same cluster events that purge the
+ * verifier's cache (`apikeys/verifier/cache-invalidator.ts`), so a revocation made on any node
+ * reaches the open connections of every node as soon as it reaches that node's key cache:
+ * - `api_key_revocations` (a remote issuer revoked keys): the named keys are closed at once;
+ * - `api_keys` delete: closed at once;
+ * - other `api_keys` changes (revoke is an update): the key's row is read again and its
+ *   connections closed unless it is still active and unexpired. A regeneration leaves the old
+ *   key's connections open: the old key stays valid for its grace period.
+ * Only keys with open, watched connections cost a read.
+ */
+import type { Logger } from 'pino';
+import type { EventSubscriber } from '../../cluster/event-bus.js';
+import type { ApiKeyRecord } from '../../entities/api-keys.js';
+import { POLICY_VIOLATION } from './close-frame.js';
+import type { Tunnel } from './tunnel.js';
+
+export interface RevocationWatcherDeps {
+  /** Open connections authenticated with the key `keyId`. */
+  byKey(keyId: string): Iterable<Tunnel>;
+  /** The stored key of row `id`, null when it is gone. */
+  findApiKey(id: string): Promise<Pick<ApiKeyRecord, 'status' | 'expires_at'> | null>;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+export function createRevocationWatcher(deps: RevocationWatcherDeps): EventSubscriber {
+  const now = deps.now ?? Date.now;
+
+  const closeKey = (keyId: string) => {
+    let closed = 0;
+    for (const tunnel of deps.byKey(keyId)) {
+      tunnel.close(POLICY_VIOLATION);
+      closed++;
+    }
+    if (closed > 0) deps.logger.info({ key_id: keyId, connections: closed }, 'WebSocket connections closed: their API key was revoked');
+  };
+  const watched = (keyId: string) => !deps.byKey(keyId)[Symbol.iterator]().next().done;
+
+  const recheck = async (rowId: string, keyId: string) => {
+    const key = await deps.findApiKey(rowId);
+    const valid = key !== null && key.status === 'active' && (key.expires_at === null || key.expires_at * 1000 > now());
+    if (!valid) closeKey(keyId);
+  };
+
+  return {
+    onEvents(events) {
+      for (const event of events) {
+        const data = event.data ?? {};
+        if (event.entity === 'api_key_revocations') {
+          for (const id of Array.isArray(data['key_ids']) ? data['key_ids'] : []) if (typeof id === 'string') closeKey(id);
+        } else if (event.entity === 'api_keys' && typeof data['key_id'] === 'string') {
+          const keyId = data['key_id'];
+          if (!watched(keyId)) continue;
+          if (event.operation === 'delete') closeKey(keyId);
+          else
+            recheck(event.entity_id, keyId).catch((err: unknown) =>
+              deps.logger.warn({ key_id: keyId, err: (err as Error).message }, 'could not re-read an API key with open WebSocket connections'),
+            );
+        }
+      }
+    },
+    // Nothing precise to re-read: connections stay as they are; the next event about their key is seen.
+    onResync() {},
+  };
+}

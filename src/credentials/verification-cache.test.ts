@@ -104,6 +104,32 @@ describe('verification cache', () => {
     );
   });
 
+  it('keeps the key-id index right as one digest becomes two and back (evictions included)', () => {
+    const { cache } = setup({ cache_size: 2 });
+    const [a, b, c] = [cache.digest('a'), cache.digest('b'), cache.digest('c')];
+    cache.set(a, verified('k1'));
+    cache.set(b, verified('k1')); // two digests of one key: the grace period of a regenerated key
+    cache.set(c, verified('k2')); // evicts a (least recently used): k1 keeps b alone
+    assert.equal(cache.get(a).kind, 'miss');
+    assert.equal(cache.deleteByKeyId('k1'), 1, 'the evicted digest left the index, the other stayed');
+    assert.equal(cache.get(b).kind, 'miss');
+    cache.set(a, verified('k1'));
+    assert.equal(cache.deleteByKeyId('k2'), 1);
+    assert.equal(cache.deleteByKeyId('k1'), 1);
+    assert.equal(cache.size, 0);
+  });
+
+  it('never holds more keys than cache_size, whatever is verified (api_keys.cache_size)', () => {
+    const { cache } = setup({ cache_size: 100 });
+    for (let i = 0; i < 1000; i++) cache.set(cache.digest(`key-${i}`), verified(`k${i}`, `c${i % 7}`));
+    assert.equal(cache.size, 100);
+    assert.equal(cache.get(cache.digest('key-999')).kind, 'hit');
+    assert.equal(cache.get(cache.digest('key-0')).kind, 'miss');
+    // Evicted entries left the indexes: purging every consumer removes exactly what is cached.
+    const removed = Array.from({ length: 7 }, (_, i) => cache.deleteByConsumerId(`c${i}`)).reduce((x, y) => x + y, 0);
+    assert.equal(removed, 100);
+  });
+
   it('moves a key between consumers in the index when its entry is replaced', () => {
     const { cache } = setup();
     const digest = cache.digest(KEY);

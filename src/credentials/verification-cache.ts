@@ -102,8 +102,10 @@ export function createVerificationCache<V extends CachedKeyIdentity>(deps: Verif
   // SHA-256 over a per-cache random secret ‖ key: a keyed digest (a cache index, not a MAC anyone
   // verifies), three times cheaper than an HMAC object per call on the hot path.
   const digestSecret = Buffer.from((deps.randomBytes ?? cryptoRandomBytes)(32)).toString('hex');
-  const byKeyId = new Map<string, Set<KeyDigest>>();
-  const byConsumerId = new Map<string, Set<KeyDigest>>();
+  // One digest per credential is the rule (a Set only for a key whose old and new values are both
+  // cached during a grace period): a Set per entry would cost ~150 bytes of every cached key.
+  const byKeyId: DigestIndex = new Map();
+  const byConsumerId: DigestIndex = new Map();
   let generation = 0;
 
   const positive = createTtlLruMap<KeyDigest, V>({ now, onRemove: (digest, value) => unindex(digest, value) }, { maxSize: config.cache_size });
@@ -117,11 +119,11 @@ export function createVerificationCache<V extends CachedKeyIdentity>(deps: Verif
     removeFrom(byKeyId, value.keyId, digest);
     if (value.consumerId !== null) removeFrom(byConsumerId, value.consumerId, digest);
   }
-  function purge(digests: Set<KeyDigest> | undefined): number {
+  function purge(digests: KeyDigest | Set<KeyDigest> | undefined): number {
     generation += 1;
     if (digests === undefined) return 0;
     let removed = 0;
-    for (const digest of [...digests]) if (positive.delete(digest)) removed += 1;
+    for (const digest of typeof digests === 'string' ? [digests] : [...digests]) if (positive.delete(digest)) removed += 1;
     return removed;
   }
   function expiryFor(options: CacheWriteOptions | undefined, defaultSeconds: number): number | null {
@@ -190,15 +192,23 @@ export function createVerificationCache<V extends CachedKeyIdentity>(deps: Verif
   };
 }
 
-function addTo(index: Map<string, Set<KeyDigest>>, id: string, digest: KeyDigest): void {
+/** Digests by credential or consumer id: one digest as is, several in a Set. */
+type DigestIndex = Map<string, KeyDigest | Set<KeyDigest>>;
+
+function addTo(index: DigestIndex, id: string, digest: KeyDigest): void {
   const digests = index.get(id);
-  if (digests === undefined) index.set(id, new Set([digest]));
+  if (digests === undefined || digests === digest) index.set(id, digest);
+  else if (typeof digests === 'string') index.set(id, new Set([digests, digest]));
   else digests.add(digest);
 }
 
-function removeFrom(index: Map<string, Set<KeyDigest>>, id: string, digest: KeyDigest): void {
+function removeFrom(index: DigestIndex, id: string, digest: KeyDigest): void {
   const digests = index.get(id);
   if (digests === undefined) return;
+  if (typeof digests === 'string') {
+    if (digests === digest) index.delete(id);
+    return;
+  }
   digests.delete(digest);
-  if (digests.size === 0) index.delete(id);
+  if (digests.size === 1) index.set(id, digests.values().next().value!);
 }

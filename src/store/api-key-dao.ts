@@ -39,6 +39,19 @@ const SECRET_COLUMNS = [
   'updated_at',
 ] as const;
 
+/**
+ * Rows per multi-row INSERT: 26 columns × 1,000 = 26,000 parameters, under SQLite's 32,766 and
+ * PostgreSQL's 65,535; larger batches gain nothing measurable (see bench/keys-scale.ts).
+ */
+export const INSERT_BATCH_ROWS = 1000;
+
+/** Values `findTaken` found in use. */
+export interface Taken {
+  readonly lookups: Set<string>;
+  readonly keyIds: Set<string>;
+  readonly cacheKeys: Set<string>;
+}
+
 export interface ApiKeyListOptions {
   readonly service_id?: string;
   readonly consumer_id?: string;
@@ -78,6 +91,56 @@ export class ApiKeyDao {
       tx.recordEvent({ entity: 'api_keys', entity_id: record.id, operation: 'create', data: eventData(record) });
       return record;
     }, 'api_keys');
+  }
+
+  /**
+   * Inserts many keys in one multi-row INSERT per `INSERT_BATCH_ROWS`, inside the caller's
+   * transaction (or one of its own). No event per key: a bulk import records one event itself
+   * (`recordBulkEvent`), since caches only need to forget unknown keys, not learn new ones.
+   */
+  async insertMany(records: readonly ApiKeyRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.#ctx.write(async (tx) => {
+      for (let i = 0; i < records.length; i += INSERT_BATCH_ROWS) {
+        const rows = records.slice(i, i + INSERT_BATCH_ROWS).map((r) => this.#encode(r));
+        await tx.db.insertInto('api_keys').values(rows).execute();
+      }
+    }, 'api_keys');
+  }
+
+  /**
+   * Which of these values some stored key already holds (its lookup or previous lookup, public id
+   * or name-per-owner `cache_key`), so an import can name the offending line before an INSERT
+   * fails as a whole. Read in the caller's transaction, so keys it inserted count too.
+   */
+  async findTaken(values: { readonly lookups: readonly string[]; readonly keyIds: readonly string[]; readonly cacheKeys: readonly string[] }): Promise<Taken> {
+    const taken: Taken = { lookups: new Set(), keyIds: new Set(), cacheKeys: new Set() };
+    if (values.lookups.length + values.keyIds.length + values.cacheKeys.length === 0) return taken;
+    return this.#ctx.read(async (db) => {
+      const rows = await db
+        .selectFrom('api_keys')
+        .select(['lookup', 'prev_lookup', 'key_id', 'cache_key'])
+        .where((eb) =>
+          eb.or([
+            ...(values.lookups.length ? [eb('lookup', 'in', values.lookups), eb('prev_lookup', 'in', values.lookups)] : []),
+            ...(values.keyIds.length ? [eb('key_id', 'in', values.keyIds)] : []),
+            ...(values.cacheKeys.length ? [eb('cache_key', 'in', values.cacheKeys)] : []),
+          ]),
+        )
+        .execute();
+      for (const row of rows) {
+        taken.lookups.add(row.lookup);
+        if (row.prev_lookup) taken.lookups.add(row.prev_lookup);
+        taken.keyIds.add(row.key_id);
+        taken.cacheKeys.add(row.cache_key);
+      }
+      return taken;
+    }, 'api_keys');
+  }
+
+  /** The one event of a bulk insert: nodes drop their negative caches, so imported keys work at once. */
+  async recordBulkEvent(source: string, count: number): Promise<void> {
+    await this.#ctx.write(async (tx) => tx.recordEvent({ entity: 'api_keys', entity_id: source, operation: 'create', data: { imported: count } }), 'api_keys');
   }
 
   /** The key whose current or (still valid) previous secret has this lookup. */

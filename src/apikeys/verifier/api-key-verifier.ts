@@ -19,6 +19,8 @@ import type { IssuerDirectory } from '../lifecycle/issuers.js';
 import { DIGEST_ALGORITHM, EXTERNAL_ISSUER } from '../lifecycle/key-material.js';
 import type { ApiKeySecret } from '../../entities/api-keys.js';
 import { askRemoteIssuer } from './remote-issuer-client.js';
+import { createStringInterner } from './string-interner.js';
+import { verifiedKeyOf } from './verified-key.js';
 import type { VerifiedKey, VerifyFailure, VerifyResult, VerifyScope } from './verify-result.js';
 
 export interface ApiKeyVerifierDeps {
@@ -58,6 +60,8 @@ type Lookup =
   | { kind: 'transient'; status: VerifyFailure };
 
 const SLOW = new Set(['bcrypt', 'argon2id']);
+/** Distinct owner ids and issuer names shared by cached keys (see string-interner.ts). */
+export const INTERNED_STRINGS = 10_000;
 
 /** A presented key that passed the checks needing no lookup. */
 interface Pending {
@@ -75,6 +79,8 @@ export function createApiKeyVerifier(deps: ApiKeyVerifierDeps, config: ApiKeysCo
   // Keyed by epoch and digest: a request made after a purge starts its own lookup instead of
   // sharing one that may have read the key before it was revoked.
   const flights = createSingleFlight<string, Lookup>();
+  // Owner ids and issuer names repeat across cached keys: one copy each (see string-interner.ts).
+  const intern = createStringInterner(INTERNED_STRINGS);
   const limiter = createConcurrencyLimiter({ concurrency: config.slow_hash_concurrency, maxQueue: config.slow_hash_concurrency * 4 });
 
   const checkSecret = async (presented: string, secret: ApiKeySecret): Promise<boolean | 'overloaded'> => {
@@ -102,18 +108,7 @@ export function createApiKeyVerifier(deps: ApiKeyVerifierDeps, config: ApiKeysCo
         .then((stored) => deps.dao.rehash(record.id, isPrevious, stored))
         .catch((err: unknown) => deps.logger.warn({ key_id: record.key_id, err: (err as Error).message }, 'could not re-hash an API key'));
     }
-    const ends = [record.expires_at, isPrevious ? record.previous!.valid_until : null].filter((v): v is number => v !== null);
-    return {
-      kind: 'found',
-      key: {
-        keyId: record.key_id,
-        rowId: record.id,
-        consumerId: record.consumer?.id ?? null,
-        serviceId: record.service?.id ?? null,
-        issuer: record.issuer,
-        expiresAt: ends.length ? Math.min(...ends) * 1000 : null,
-      },
-    };
+    return { kind: 'found', key: verifiedKeyOf(record, isPrevious, intern) };
   };
 
   const lookupRemote = async (presented: string, issuerName: string, keyId: string): Promise<Lookup> => {

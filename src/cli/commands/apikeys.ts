@@ -1,5 +1,6 @@
 /**
- * `portcullis apikeys generate | list | show | regenerate | revoke`: the key lifecycle from a shell.
+ * `portcullis apikeys generate | list | show | regenerate | revoke | import`: the key lifecycle from a shell
+ * (`import`, the bulk load of a file of keys, is in apikeys-import.ts).
  * The commands work on the database directly, through the same service as the Admin API; a
  * running node learns of the change from `cluster_events` within `cluster_poll_interval`.
  * Keys are shown masked; a key's value is printed once, by generate and regenerate.
@@ -13,6 +14,7 @@ import { CliFailure, PROCESS_IO, printJson, runCommand, type CliIo } from '../ru
 import { createApiKeyService, type ApiKeyService, type OwnerRef } from '../../apikeys/lifecycle/api-key-service.js';
 import { toApiKeyView } from '../../apikeys/lifecycle/api-key-view.js';
 import { parseDuration } from '../duration.js';
+import { registerApiKeysImportCommand } from './apikeys-import.js';
 
 /** The statuses `list --status` accepts, as the Admin API's `?status=`. */
 export const KEY_STATUSES = ['active', 'revoked', 'expired'] as const;
@@ -25,7 +27,7 @@ interface OwnerOptions {
 }
 
 export function registerApiKeysCommand(program: Command, io: CliIo = PROCESS_IO): void {
-  const apikeys = program.command('apikeys').description('Generate, list, show, regenerate and revoke API keys');
+  const apikeys = program.command('apikeys').description('Generate, list, show, regenerate, revoke and import API keys');
   const withService = (options: OwnerOptions, fn: (keys: ApiKeyService) => Promise<void>) => runWithService(io, options, fn);
   const owned = (cmd: Command) =>
     withConfigOption(cmd)
@@ -108,6 +110,8 @@ export function registerApiKeysCommand(program: Command, io: CliIo = PROCESS_IO)
         else io.stderr.write(`revoked ${name} (if it existed)\n`);
       }),
   );
+
+  registerApiKeysImportCommand(apikeys, io);
 }
 
 function parseDurationOption(value: string): number {

@@ -1,0 +1,50 @@
+/**
+ * The owners named in an import file, resolved by id or name once and locked for the import's
+ * transaction (as a key creation locks them: a concurrent delete waits instead of leaving keys
+ * without an owner), and the per-consumer key limit (`api_keys.max_per_consumer`) counted across
+ * the file. Bounded memory: an LRU of resolved references, and consumer counts kept per batch.
+ */
+import type { Store } from '../../store/store.js';
+import { createTtlLruMap } from '../../credentials/ttl-lru-map.js';
+
+/** Distinct owner references remembered; a file naming more re-resolves the evicted ones. */
+const REMEMBERED_OWNERS = 10_000;
+
+export interface ImportOwners {
+  /** The id of the service or consumer `ref` names (id, name or username); null when none does. */
+  resolve(table: 'services' | 'consumers', ref: string): Promise<string | null>;
+  /** Counts one more key for `consumerId`; false when that passes `max_per_consumer`. */
+  takeSlot(consumerId: string): Promise<boolean>;
+  /** Called after each batch is inserted: the next counts are read from the store, which holds them now. */
+  nextBatch(): void;
+}
+
+export function createImportOwners(deps: { readonly store: Store; readonly maxPerConsumer: number; readonly nowSeconds: () => number }): ImportOwners {
+  const { store } = deps;
+  const resolved = createTtlLruMap<string, string | null>({ now: () => 0 }, { maxSize: REMEMBERED_OWNERS });
+  /** Active keys per consumer: stored (read once per batch) plus those of the batch being built. */
+  let counts = new Map<string, number>();
+
+  return {
+    async resolve(table, ref) {
+      const cacheKey = `${table}:${ref}`;
+      const known = resolved.get(cacheKey);
+      if (known !== undefined) return known;
+      const dao = table === 'services' ? store.services : store.consumers;
+      const found = await dao.get(ref);
+      const id = found && (await store.apiKeys.lockOwner(table, found.id)) ? found.id : null;
+      resolved.set(cacheKey, id, Infinity);
+      return id;
+    },
+    async takeSlot(consumerId) {
+      if (deps.maxPerConsumer === 0) return true;
+      const active = counts.get(consumerId) ?? (await store.apiKeys.countActive({ consumer_id: consumerId }, deps.nowSeconds()));
+      if (active >= deps.maxPerConsumer) return false;
+      counts.set(consumerId, active + 1);
+      return true;
+    },
+    nextBatch() {
+      counts = new Map();
+    },
+  };
+}

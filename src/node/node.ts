@@ -24,6 +24,7 @@ import { apiKeyRoutes } from '../admin/resources/api-keys.js';
 import { basicAuthRoutes } from '../admin/resources/basic-auth.js';
 import { keyAuthAliasRoutes } from '../admin/resources/key-auth-aliases.js';
 import { createRuntimeLoader, type RuntimeLoader } from './runtime-loader.js';
+import { createRuntimeUpdate } from './runtime-update.js';
 import { createConsumerDirectory } from './consumer-directory.js';
 import { createApiKeyParts, type ApiKeyParts } from './api-key-parts.js';
 import { createBasicAuthVerifier } from '../plugins/basic-auth/credential-verifier.js';
@@ -67,6 +68,8 @@ export interface NodeOptions {
   readonly signal?: AbortSignal;
   /** This process's part in a `--workers` node (src/node/workers/); absent: the whole node in one process. */
   readonly role?: PrimaryRole | WorkerRole;
+  /** False: every change rebuilds the proxy state in full, as before incremental updates (the benchmark's reference). */
+  readonly runtimeUpdates?: boolean;
 }
 
 /** The primary of a `--workers` node: Admin API, keyring and cluster duties; its workers proxy. */
@@ -331,8 +334,9 @@ async function startProcess(options: NodeOptions): Promise<RunningWorker & Parti
           { logger, apiKeys: apiKeys.verifier, basicAuth, consumers: createConsumerDirectory(snapshot.consumers), authOutcomes: metrics.authOutcomes },
           { minVersion: config.tls_min_version, ciphers: config.tls_ciphers },
         ),
-      onSwap: () => {
-        metrics.configRebuilds.inc();
+      ...(options.runtimeUpdates === false ? {} : { update: createRuntimeUpdate(store) }),
+      onSwap: (_state, kind) => {
+        (kind === 'full' ? metrics.configRebuilds : metrics.configUpdates).inc();
         metrics.configLoadedAt.set(Date.now() / 1000);
       },
     });

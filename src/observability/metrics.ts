@@ -17,6 +17,7 @@ export interface ProxyMetrics {
   readonly upstreamRetries: Counter<'route' | 'service'>;
   readonly upstreamLatency: Histogram<'route' | 'service'>;
   readonly configRebuilds: Counter;
+  readonly configUpdates: Counter;
   readonly configLoadedAt: Gauge;
   readonly basicAuthFailures: Counter<'reason'>;
   readonly basicAuthThrottled: Counter<'scope'>;
@@ -97,7 +98,12 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
     }),
     configRebuilds: new Counter({
       name: 'portcullis_config_rebuilds_total',
-      help: 'Proxy configurations this node built and swapped in (1 after start)',
+      help: 'Proxy configurations this node built in full from the store and swapped in (1 after start)',
+      registers: [registry],
+    }),
+    configUpdates: new Counter({
+      name: 'portcullis_config_updates_total',
+      help: 'Proxy configurations this node derived from the previous one (route and service changes) and swapped in',
       registers: [registry],
     }),
     configLoadedAt: new Gauge({

@@ -1,6 +1,7 @@
 /**
- * The router: which route, and so which service, a request belongs to. Built once per
- * configuration change from plain entities; a lookup only reads precomputed tables.
+ * The router: which route, and so which service, a request belongs to. Built from plain entities,
+ * then updated route by route (`update`: each update gives a new router, the older ones keep
+ * their answers); a lookup only reads precomputed tables.
  *
  * Order of precedence (decided in docs, Kong-like; `docs/design.md`, "Router"):
  * 1. Host: routes naming the request's host exactly, then routes whose wildcard host
@@ -11,7 +12,8 @@
  *    with header or method conditions win over routes without at the same path rank.
  * Routes of disabled services are left out, so their requests fall to other routes or 404.
  *
- * Data structure (`routing/`): every entry is ranked once in that order (`ranked-entry.ts`); exact
+ * Data structure (`routing/`): entries are kept in that order by comparing their keys (`ranked-entry.ts`),
+ * all in one versioned index (`route-index.ts`); exact
  * hosts are a Map of route tables (`exact-host-index.ts`), wildcard hosts a Map by stem looked up
  * with the request host's suffixes and prefixes (`wildcard-host-index.ts`), and each route table
  * (`route-table.ts`) keeps plain prefixes in a tree keyed by path segment (`prefix-tree.ts`), regexes
@@ -29,13 +31,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Route } from '../entities/routes.js';
 import type { Service } from '../entities/services.js';
-import { compileEntry, PathBytes, type RouteEntry } from './route-entry.js';
 import { joinUpstreamPath, stripMatchedPrefix } from './upstream-path.js';
 import { hasDotSegment, mayHideDotSegment } from './path-confinement.js';
-import { rankEntries, type RankedEntry, type RouteHit } from './routing/ranked-entry.js';
-import { ExactHostIndex, portless } from './routing/exact-host-index.js';
-import { WildcardHostIndex } from './routing/wildcard-host-index.js';
-import { RouteTable } from './routing/route-table.js';
+import type { RouteHit } from './routing/ranked-entry.js';
+import { RouteIndex, type RouteWithService } from './routing/route-index.js';
 
 /** The route a request belongs to, with the paths derived from it. */
 export interface RouteMatch {
@@ -61,7 +60,7 @@ export function isPathRefused(found: RouteMatch | PathRefused): found is PathRef
   return found === PATH_REFUSED;
 }
 
-/** Finds the route of a request; immutable once built. */
+/** Finds the route of a request; its answers never change once built. */
 export interface Router {
   /**
    * The best route for a request, `PATH_REFUSED` when that route would forward it outside the
@@ -70,62 +69,58 @@ export interface Router {
   match(method: string, host: string | undefined, path: string, headers: IncomingHttpHeaders): RouteMatch | PathRefused | null;
 }
 
-const NO_HOSTS: readonly string[] = [];
-const ANY_PATH: readonly null[] = [null];
+/** What changed since a router: routes gone (by id), and routes created or changed with the service each names. */
+export interface RouterChanges {
+  readonly removed: readonly string[];
+  readonly changed: readonly RouteWithService[];
+}
 
-/** Where a compiled entry is filed: under one exact host, under wildcard patterns, or (null) under no host. */
-type Filing = string | readonly string[] | null;
+/** A router that can give the next one without a rebuild (`routing/route-index.ts`). */
+export interface UpdatableRouter extends Router {
+  /**
+   * The router with `changes` applied, answering exactly as `createRouter` over the changed route
+   * set would; this one keeps its answers. Null when this router is not the latest of its index
+   * (an index only moves forward) or an earlier update failed half-way: build a new one then.
+   */
+  update(changes: RouterChanges): UpdatableRouter | null;
+  /** Entries of changed or removed routes the index still holds (a full build drops them). */
+  readonly removedEntries: number;
+}
 
 /** Builds a router over `routes`; `services` is keyed by service id. */
-export function createRouter(routes: readonly Route[], services: ReadonlyMap<string, Service>): Router {
-  // Compiled in the order the linear router compiled them: ties in rank keep this order.
-  const entries: RouteEntry[] = [];
-  const filings: Filing[] = [];
-  for (const route of routes) {
-    const service = route.service ? (services.get(route.service.id) ?? null) : null;
-    if (service !== null && !service.enabled) continue;
-    const hosts = route.hosts.length > 0 ? route.hosts.map((h) => h.toLowerCase()) : NO_HOSTS;
-    const exactHosts = hosts.length > 0 ? hosts.filter((h) => !h.includes('*')) : NO_HOSTS;
-    const wildHosts = hosts.length > 0 ? hosts.filter((h) => h.includes('*')) : NO_HOSTS;
-    for (const path of route.paths.length > 0 ? route.paths : ANY_PATH) {
-      for (const host of exactHosts) {
-        entries.push(compileEntry(route, service, path, portless(host) !== host));
-        filings.push(host);
-      }
-      if (wildHosts.length > 0) {
-        entries.push(compileEntry(route, service, path));
-        filings.push(wildHosts);
-      }
-      if (hosts.length === 0) {
-        entries.push(compileEntry(route, service, path));
-        filings.push(null);
-      }
-    }
-  }
-  const byExactHost = new Map<string, RankedEntry[]>();
-  const wildcard = new WildcardHostIndex();
-  const anyHost = new RouteTable();
-  // In rank order, so every list is built by appending.
-  for (const ranked of rankEntries(entries)) {
-    const filing = filings[ranked.index]!;
-    if (typeof filing === 'string') pushTo(byExactHost, filing, ranked);
-    else if (filing !== null) for (const pattern of filing) wildcard.add(pattern, ranked);
-    else anyHost.add(ranked);
-  }
-  const exact = new ExactHostIndex(byExactHost);
-  // Only a router with regex entries makes the per-lookup bytes holder (the usual request allocates nothing more).
-  const hasRegex = routes.some((r) => r.paths.some((p) => p.startsWith('~')));
+export function createRouter(routes: readonly Route[], services: ReadonlyMap<string, Service>): UpdatableRouter {
+  const index = new RouteIndex(routes.map((route) => ({ route, service: route.service ? (services.get(route.service.id) ?? null) : null })));
+  return viewOf({ index, latest: 0, broken: false }, 0);
+}
 
+interface Lineage {
+  readonly index: RouteIndex;
+  latest: number;
+  broken: boolean;
+}
+
+function viewOf(lineage: Lineage, version: number): UpdatableRouter {
+  const { index } = lineage;
   return {
     match(method, host, path, headers) {
-      const bytes = hasRegex ? new PathBytes(path) : null;
-      const withPort = host === undefined ? '' : host.toLowerCase();
-      const hostname = portless(withPort);
-      const hit =
-        exact.find(withPort, hostname)?.find(method, path, headers, bytes) ??
-        wildcard.find(hostname, withPort.slice(hostname.length + 1), method, path, headers, bytes) ??
-        anyHost.find(method, path, headers, bytes);
+      const hit = index.find(version, method, host, path, headers);
       return hit === null ? null : toMatch(hit, path);
+    },
+    update(changes) {
+      if (lineage.broken || version !== lineage.latest) return null;
+      const next = version + 1;
+      try {
+        index.update(next, changes.removed, changes.changed);
+      } catch (err) {
+        // Entries of `next` may be filed: no later version may be published from this index.
+        lineage.broken = true;
+        throw err;
+      }
+      lineage.latest = next;
+      return viewOf(lineage, next);
+    },
+    get removedEntries() {
+      return index.removedEntries;
     },
   };
 }
@@ -136,10 +131,4 @@ function toMatch({ ranked: { entry }, length }: RouteHit, path: string): RouteMa
   if (mayHideDotSegment(strippedPath) && hasDotSegment(strippedPath)) return PATH_REFUSED;
   const upstreamPath = entry.service ? joinUpstreamPath(entry.service.path, strippedPath) : strippedPath;
   return { route: entry.route, service: entry.service, strippedPath, upstreamPath };
-}
-
-function pushTo<T>(map: Map<string, T[]>, key: string, value: T): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
 }

@@ -1,9 +1,11 @@
 /**
  * The runtime state: everything the data plane reads per request, built in one go from a snapshot
- * of the entities and replaced whole when the Admin API changes anything. It holds the router and,
- * per route, the precomputed plugin chain; chains for an authenticated consumer are assembled on
- * first use and kept. Immutable once built, so a request keeps a consistent view even while a
- * newer state replaces it.
+ * of the entities, or derived from the previous state when only routes and services changed
+ * (`runtime-state-update.ts`). It holds the router and, per route, the precomputed plugin chain;
+ * chains for an authenticated consumer are assembled on first use and kept. What a state answers
+ * never changes once it is made, so a request keeps a consistent view even while a newer state
+ * replaces it (a derived state shares the previous one's tables; its router is a newer version of
+ * the same versioned index, `router.ts`).
  */
 import type { Route } from '../entities/routes.js';
 import type { Service } from '../entities/services.js';
@@ -11,10 +13,10 @@ import type { Consumer } from '../entities/consumers.js';
 import type { PluginConfig } from '../entities/plugins.js';
 import type { PluginDeps } from '../plugins/plugin.js';
 import type { PluginRegistry } from '../plugins/registry.js';
-import { createRouter, type RouteMatch, type Router } from './router.js';
-import { createPluginChain, EMPTY_CHAIN, type PluginChain, type PluginEntry } from './plugin-chain.js';
+import { createRouter, type RouteMatch, type Router, type UpdatableRouter } from './router.js';
+import type { PluginChain } from './plugin-chain.js';
 import { createPluginInstances, type PluginInstances } from './plugin-instances.js';
-import { createPluginScopes } from './plugin-scopes.js';
+import { createRouteChains, type RouteChains } from './route-chains.js';
 import type { UpstreamTls } from './upstream-tls.js';
 import type { CaCertificateMaterial, ClientCertificateMaterial } from './upstream-tls-lookup.js';
 import { createUpstreamTlsTable } from './upstream-tls-table.js';
@@ -65,39 +67,69 @@ export interface RuntimeState {
   close(): void;
 }
 
+/**
+ * What the states of one lineage share (a full build, then the states derived from it by
+ * `updateRuntimeState`): the plugin instances and chains, the TLS tables, and — read only by
+ * the next update, never by a request — the current entities. Only the newest state (`head`)
+ * may derive the next one; it also owns the plugin instances (`close`).
+ */
+export interface RuntimeLineage {
+  head: RuntimeState | null;
+  readonly services: Map<string, Service>;
+  readonly routes: Map<string, Route>;
+  /** Updates applied since the full build (the owner rebuilds in full past a bound). */
+  updates: number;
+  readonly instances: PluginInstances;
+  readonly chains: RouteChains;
+  readonly certificates: CertificateIndex;
+  readonly upstreamTlsOf: RuntimeState['upstreamTlsOf'];
+}
+
+const LINEAGES = new WeakMap<RuntimeState, { lineage: RuntimeLineage; router: UpdatableRouter }>();
+
 /** Builds a state from `snapshot`; plugin instances and TLS secure contexts are created here, once. */
 export function buildRuntimeState(snapshot: RuntimeSnapshot, registry: PluginRegistry, deps: PluginDeps, tls: RuntimeTlsOptions = DEFAULT_TLS): RuntimeState {
   const services = new Map(snapshot.services.map((s) => [s.id, s] as const));
   const configs = usableConfigs(snapshot, registry, deps);
   const instances = createPluginInstances(configs, registry, deps);
-  const scopes = createPluginScopes(configs);
-  const toChain = (chosen: readonly PluginConfig[]) => createPluginChain(entriesOf(chosen, instances));
-
-  const routeChains = new Map<string, PluginChain>();
-  for (const route of snapshot.routes) routeChains.set(route.id, toChain(scopes.forRoute(route.id, route.service?.id ?? null)));
-  const consumerChains = new Map<string, PluginChain>();
-  const upstreamTlsOf = createUpstreamTlsTable(snapshot, deps.logger);
-
-  return Object.freeze({
-    version: snapshot.version ?? 0,
-    router: createRouter(snapshot.routes, services),
+  const chains = createRouteChains(configs, instances);
+  for (const route of snapshot.routes) chains.forRoute(route);
+  const lineage: RuntimeLineage = {
+    head: null,
+    services,
+    routes: new Map(snapshot.routes.map((r) => [r.id, r] as const)),
+    updates: 0,
+    instances,
+    chains,
     certificates: createCertificateIndex(snapshot.certificates ?? [], snapshot.snis ?? [], { ...tls, logger: deps.logger }),
-    pluginsFor: (match: RouteMatch) => routeChains.get(match.route.id) ?? EMPTY_CHAIN,
-    pluginsForConsumer(match: RouteMatch, consumerId: string) {
-      // The common case, on every authenticated request: no configuration names this consumer.
-      if (!scopes.hasOwn(consumerId)) return routeChains.get(match.route.id) ?? EMPTY_CHAIN;
-      const key = `${match.route.id}|${consumerId}`;
-      let chain = consumerChains.get(key);
-      if (chain === undefined) {
-        const chosen = scopes.forConsumer(match.route.id, match.service?.id ?? null, consumerId);
-        chain = chosen === null ? (routeChains.get(match.route.id) ?? EMPTY_CHAIN) : toChain(chosen);
-        consumerChains.set(key, chain);
-      }
-      return chain;
+    upstreamTlsOf: createUpstreamTlsTable(snapshot, deps.logger),
+  };
+  return assembleRuntimeState(lineage, createRouter(snapshot.routes, services), snapshot.version ?? 0);
+}
+
+/** The state of `lineage` answering with `router`, made its head; the lineage of a state, for the next update. */
+export function assembleRuntimeState(lineage: RuntimeLineage, router: UpdatableRouter, version: number): RuntimeState {
+  const { chains } = lineage;
+  const state: RuntimeState = Object.freeze({
+    version,
+    router,
+    certificates: lineage.certificates,
+    pluginsFor: (match: RouteMatch) => chains.forRoute(match.route),
+    pluginsForConsumer: (match: RouteMatch, consumerId: string) => chains.forConsumer(match, consumerId),
+    upstreamTlsOf: lineage.upstreamTlsOf,
+    // A replaced state closes the instances only if no newer state of its lineage uses them.
+    close: () => {
+      if (lineage.head === state) lineage.instances.close();
     },
-    upstreamTlsOf,
-    close: () => instances.close(),
   });
+  lineage.head = state;
+  LINEAGES.set(state, { lineage, router });
+  return state;
+}
+
+/** The lineage and router of a state this module assembled (undefined for any other object). */
+export function lineageOf(state: RuntimeState): { readonly lineage: RuntimeLineage; readonly router: UpdatableRouter } | undefined {
+  return LINEAGES.get(state);
 }
 
 /**
@@ -115,13 +147,4 @@ function usableConfigs(snapshot: RuntimeSnapshot, registry: PluginRegistry, deps
     }
     return consumerIds.has(p.consumer.id);
   });
-}
-
-function entriesOf(configs: readonly PluginConfig[], instances: PluginInstances): PluginEntry[] {
-  const entries: PluginEntry[] = [];
-  for (const config of configs) {
-    const entry = instances.get(config.id);
-    if (entry) entries.push(entry);
-  }
-  return entries;
 }

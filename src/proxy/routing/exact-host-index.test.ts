@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { compileEntry } from '../route-entry.js';
 import { createEntityFactory } from '../testing/entities.js';
 import { ExactHostIndex, portless } from './exact-host-index.js';
-import { rankEntries, type RankedEntry } from './ranked-entry.js';
+import { rankEntries } from './ranked-entry.js';
 
 const make = createEntityFactory();
 
@@ -22,14 +22,13 @@ describe('ExactHostIndex', () => {
   // One host-less-path route per host, named after it; filed as the router files them.
   const hosts = ['a.test', 'a.test:8080', '[::1]', '[::1]:8443', 'b.test:9000'];
   const entries = hosts.map((h) => compileEntry(make.route({ name: h, hosts: [h] }), null, null, portless(h) !== h));
-  const byHost = new Map<string, RankedEntry[]>();
-  for (const ranked of rankEntries(entries)) byHost.set(hosts[ranked.index]!, [ranked]);
-  const index = new ExactHostIndex(byHost);
+  const index = new ExactHostIndex();
+  for (const ranked of rankEntries(entries)) index.add(hosts[ranked.index]!, ranked);
 
   const names = (withPort: string) => {
     const table = index.find(withPort, portless(withPort));
     if (table === undefined) return null;
-    const hit = table.find('GET', '/', {}, null);
+    const hit = table.find(0, 'GET', '/', {}, null);
     return hit === null ? null : hit.ranked.entry.route.name;
   };
   const cases: [string, string | null, string][] = [
@@ -49,8 +48,28 @@ describe('ExactHostIndex', () => {
 
   it('holds the bare host entries in the port table too (a request on that port falls back to them)', () => {
     const table = index.find('a.test:8080', 'a.test')!;
-    const hit = table.find('POST', '/', {}, null);
+    const hit = table.find(0, 'POST', '/', {}, null);
     assert.equal(hit?.ranked.entry.route.name, 'a.test:8080');
     assert.equal(index.size, hosts.length);
   });
+
+  // Whatever the order of adds (a build, or updates), a port table holds the bare host's entries.
+  for (const order of ['bare host first', 'port host first'] as const) {
+    it(`puts the bare host's entries in its port tables whatever the order of adds (${order})`, () => {
+      const late = new ExactHostIndex();
+      const bare = compileEntry(make.route({ name: 'bare', hosts: ['c.test'], paths: ['/bare'] }), null, '/bare');
+      const withPort = compileEntry(make.route({ name: 'port', hosts: ['c.test:81'], paths: ['/port'] }), null, '/port', true);
+      const [first, second] = rankEntries([bare, withPort]).sort((a, b) => a.index - b.index);
+      const adds: [string, typeof first][] = [
+        ['c.test', first],
+        ['c.test:81', second],
+      ];
+      for (const [host, ranked] of order === 'bare host first' ? adds : adds.reverse()) late.add(host, ranked!);
+      const found = (host: string, path: string) => late.find(host, portless(host))?.find(0, 'GET', path, {}, null)?.ranked.entry.route.name ?? null;
+      assert.equal(found('c.test:81', '/bare'), 'bare');
+      assert.equal(found('c.test:81', '/port'), 'port');
+      assert.equal(found('c.test', '/port'), null);
+      assert.equal(found('c.test:82', '/bare'), 'bare');
+    });
+  }
 });

@@ -15,10 +15,10 @@ function treeOf(prefixes: readonly (string | [string, Partial<Route>])[]) {
     return compileEntry(make.route({ name: prefix, paths: [prefix], ...fields }), null, prefix);
   });
   const tree = new PrefixTree();
-  // Added in reverse rank order: lists must still end up in rank order.
+  // Added in reverse order: lists must still end up in `compareRanked` order.
   for (const ranked of rankEntries(entries).reverse()) tree.add(ranked);
   return (path: string, method = 'GET', headers = {}) => {
-    const hit = tree.find(method, path, headers, null);
+    const hit = tree.find(0, method, path, headers, null);
     return hit === null ? null : `${hit.ranked.entry.route.name} ${hit.length}`;
   };
 }

@@ -12,12 +12,12 @@
  * Walking the request path down the tree visits every node whose prefix could match; the deepest
  * node holds the longest prefixes, and within a node a directory is one character longer than a
  * plain prefix. So trying the visited nodes from the deepest up (dir, then plain) tries the
- * prefixes longest first, as `compareEntries` does; each list is in rank order, so its first entry
- * whose methods and headers match is the one the linear router found first.
+ * prefixes longest first, as `compareEntries` does; each list is in `compareRanked` order, so its first
+ * visible entry whose methods and headers match is the one the linear router found first.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { matchEntry, type PathBytes } from '../route-entry.js';
-import { insertByRank, type RankedEntry, type RouteHit } from './ranked-entry.js';
+import { insertRanked, visibleAt, type RankedEntry, type RouteHit } from './ranked-entry.js';
 
 interface TreeNode {
   children: Map<string, TreeNode> | null;
@@ -33,7 +33,7 @@ export class PrefixTree {
   /** Nodes the path went through (not the last one), reused by every lookup: `find` is synchronous. */
   readonly #trail: TreeNode[] = [];
 
-  /** Adds a plain-prefix entry (kind 'prefix'); lists stay in rank order whatever the order of adds. */
+  /** Adds a plain-prefix entry (kind 'prefix'); lists stay in `compareRanked` order whatever the order of adds. Nodes are never removed. */
   add(ranked: RankedEntry): void {
     const isDirectory = ranked.entry.prefixIsDirectory;
     const prefix = isDirectory ? ranked.entry.prefix.slice(0, -1) : ranked.entry.prefix;
@@ -49,12 +49,12 @@ export class PrefixTree {
       if (slash === -1) break;
       start = slash + 1;
     }
-    if (isDirectory) insertByRank((node.dir ??= []), ranked);
-    else insertByRank((node.plain ??= []), ranked);
+    if (isDirectory) insertRanked((node.dir ??= []), ranked);
+    else insertRanked((node.plain ??= []), ranked);
   }
 
-  /** The best plain-prefix entry matching the path, method and headers, or null. */
-  find(method: string, path: string, headers: IncomingHttpHeaders, bytes: PathBytes | null): RouteHit | null {
+  /** The best plain-prefix entry visible at `version` matching the path, method and headers, or null. */
+  find(version: number, method: string, path: string, headers: IncomingHttpHeaders, bytes: PathBytes | null): RouteHit | null {
     const trail = this.#trail;
     let depth = 0;
     let node = this.#root;
@@ -72,25 +72,34 @@ export class PrefixTree {
       start = slash + 1;
     }
     if (last !== null && last.plain !== null) {
-      const hit = firstOf(last.plain, method, path, headers, bytes);
+      const hit = firstOf(last.plain, version, method, path, headers, bytes);
       if (hit !== null) return hit;
     }
     for (let i = depth - 1; i >= 0; i--) {
       const passed = trail[i]!;
       const hit =
-        (passed.dir !== null ? firstOf(passed.dir, method, path, headers, bytes) : null) ??
-        (passed.plain !== null ? firstOf(passed.plain, method, path, headers, bytes) : null);
+        (passed.dir !== null ? firstOf(passed.dir, version, method, path, headers, bytes) : null) ??
+        (passed.plain !== null ? firstOf(passed.plain, version, method, path, headers, bytes) : null);
       if (hit !== null) return hit;
     }
     return null;
   }
 }
 
-/** The first entry of a rank-ordered list whose conditions match (`matchEntry` also rechecks the prefix). */
-export function firstOf(list: readonly RankedEntry[], method: string, path: string, headers: IncomingHttpHeaders, bytes: PathBytes | null): RouteHit | null {
+/** The first entry of an ordered list visible at `version` whose conditions match (`matchEntry` also rechecks the prefix). */
+export function firstOf(
+  list: readonly RankedEntry[],
+  version: number,
+  method: string,
+  path: string,
+  headers: IncomingHttpHeaders,
+  bytes: PathBytes | null,
+): RouteHit | null {
   for (let i = 0; i < list.length; i++) {
-    const length = matchEntry(list[i]!.entry, method, path, headers, bytes);
-    if (length >= 0) return { ranked: list[i]!, length };
+    const ranked = list[i]!;
+    if (!visibleAt(ranked, version)) continue;
+    const length = matchEntry(ranked.entry, method, path, headers, bytes);
+    if (length >= 0) return { ranked, length };
   }
   return null;
 }

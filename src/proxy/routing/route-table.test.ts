@@ -16,7 +16,7 @@ function tableOf(routes: readonly Partial<Route>[]) {
   const table = new RouteTable();
   for (const ranked of rankEntries(entries)) table.add(ranked);
   return (path: string, method = 'GET') => {
-    const hit = table.find(method, path, {}, new PathBytes(path));
+    const hit = table.find(0, method, path, {}, new PathBytes(path));
     return hit === null ? null : `${hit.ranked.entry.route.name} ${hit.length}`;
   };
 }

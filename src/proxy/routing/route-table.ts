@@ -8,7 +8,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { PathBytes } from '../route-entry.js';
 import { firstOf, PrefixTree } from './prefix-tree.js';
-import { insertByRank, type RankedEntry, type RouteHit } from './ranked-entry.js';
+import { insertRanked, type RankedEntry, type RouteHit } from './ranked-entry.js';
 
 /** One host class's entries, indexed by path kind. */
 export class RouteTable {
@@ -19,15 +19,15 @@ export class RouteTable {
   add(ranked: RankedEntry): void {
     const kind = ranked.entry.kind;
     if (kind === 'prefix') this.#prefixes.add(ranked);
-    else insertByRank(kind === 'regex' ? this.#regexes : this.#anyPath, ranked);
+    else insertRanked(kind === 'regex' ? this.#regexes : this.#anyPath, ranked);
   }
 
-  /** The best entry of this class matching the request, or null. `bytes` is non-null when any regex exists. */
-  find(method: string, path: string, headers: IncomingHttpHeaders, bytes: PathBytes | null): RouteHit | null {
+  /** The best entry of this class visible at `version` matching the request, or null. `bytes` is non-null when any regex exists. */
+  find(version: number, method: string, path: string, headers: IncomingHttpHeaders, bytes: PathBytes | null): RouteHit | null {
     return (
-      this.#prefixes.find(method, path, headers, bytes) ??
-      firstOf(this.#regexes, method, path, headers, bytes) ??
-      firstOf(this.#anyPath, method, path, headers, bytes)
+      this.#prefixes.find(version, method, path, headers, bytes) ??
+      firstOf(this.#regexes, version, method, path, headers, bytes) ??
+      firstOf(this.#anyPath, version, method, path, headers, bytes)
     );
   }
 }

@@ -1,9 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRouter, isPathRefused, type PathRefused, type RouteMatch } from '../router.js';
+import type { Route } from '../../entities/routes.js';
+import type { Service } from '../../entities/services.js';
+import { createRouter, isPathRefused, type PathRefused, type RouteMatch, type Router, type UpdatableRouter } from '../router.js';
 import { createReferenceRouter } from '../testing/reference-router.js';
 import { randomRequest, randomRouteSet } from '../testing/random-routes.js';
-import { seededRandom } from '../testing/seeded-random.js';
+import { seededRandom, type SeededRandom } from '../testing/seeded-random.js';
 
 /** What a caller can observe of an answer: compared field by field. */
 function observed(found: RouteMatch | PathRefused | null) {
@@ -61,4 +63,88 @@ describe('createRouter against the linear reference router (seeded random route 
       if (routeCount < 100) assert.ok(total.none > 1000, `none ${total.none}`);
     });
   }
+});
+
+/** One random change to `routes`/`services` (in place), as the router update that applies it. */
+function randomChange(random: SeededRandom, routes: Map<string, Route>, services: Map<string, Service>, serial: { next: number }) {
+  const ids = [...routes.keys()];
+  const kind = ids.length === 0 ? 'create' : random.pick(['create', 'create', 'update', 'delete', 'service'] as const);
+  const draw = () => randomRouteSet(random, 1).routes[0]!;
+  if (kind === 'create' || kind === 'update') {
+    const id = kind === 'create' ? `new-${serial.next++}` : random.pick(ids);
+    // An update keeps the id and usually the age; a new route may be as old as another (the id then decides).
+    const route: Route = { ...draw(), id, created_at: kind === 'update' && random.chance(0.7) ? routes.get(id)!.created_at : 1_700_000_000 + random.int(40) };
+    routes.set(id, route);
+    return { kind, removed: [], changed: [route] };
+  }
+  if (kind === 'delete') {
+    const id = random.pick(ids);
+    routes.delete(id);
+    return { kind, removed: [id], changed: [] };
+  }
+  // A service change (enabled toggled, path changed) re-files every route that names it.
+  const before = random.pick([...services.values()]);
+  const after: Service = { ...before, enabled: random.chance(0.3) ? !before.enabled : before.enabled, path: random.pick([null, '/', '/other', '/base/']) };
+  services.set(after.id, after);
+  const changed = [...routes.values()].filter((r) => r.service?.id === after.id);
+  return { kind, removed: [], changed };
+}
+
+function assertSameAnswers(random: SeededRandom, actual: Router, expected: Router, requests: number, what: string) {
+  for (let i = 0; i < requests; i++) {
+    const { method, host, path, headers } = randomRequest(random);
+    assert.deepEqual(
+      observed(actual.match(method, host, path, headers)),
+      observed(expected.match(method, host, path, headers)),
+      `${what}, request ${i}: ${method} ${host ?? '(no host)'} ${path} ${JSON.stringify(headers)}`,
+    );
+  }
+}
+
+describe('UpdatableRouter.update against a fresh build (seeded random create/update/delete/service sequences)', () => {
+  for (const [initial, steps, seeds] of [
+    [0, 60, SEEDS.slice(0, 6)],
+    [20, 60, SEEDS.slice(6, 14)],
+    [150, 40, SEEDS.slice(14)],
+  ] as const) {
+    it(`answers like createRouter and the reference after every change, from ${initial} routes, ${steps} changes per seed`, () => {
+      const kinds = new Map<string, number>();
+      for (const seed of seeds) {
+        const random = seededRandom(seed);
+        const start = randomRouteSet(random, initial);
+        const routes = new Map(start.routes.map((r) => [r.id, r] as const));
+        const services = new Map(start.services);
+        let router: UpdatableRouter = createRouter([...routes.values()], services);
+        const serial = { next: 0 };
+        for (let step = 0; step < steps; step++) {
+          const previous = router;
+          const probe = seededRandom(seed + step);
+          const before = Array.from({ length: 50 }, () => randomRequest(probe)).map((r) => observed(previous.match(r.method, r.host, r.path, r.headers)));
+          const change = randomChange(random, routes, services, serial);
+          kinds.set(change.kind, (kinds.get(change.kind) ?? 0) + 1);
+          const withServices = change.changed.map((route) => ({ route, service: route.service ? (services.get(route.service.id) ?? null) : null }));
+          router = previous.update({ removed: change.removed, changed: withServices })!;
+          assert.ok(router, `seed ${seed}, step ${step}: the latest router updates`);
+          const what = `seed ${seed}, step ${step} (${change.kind})`;
+          assertSameAnswers(seededRandom(seed * 31 + step), router, createRouter([...routes.values()], services), 300, `${what} vs a fresh build`);
+          assertSameAnswers(seededRandom(seed * 37 + step), router, createReferenceRouter([...routes.values()], services), 300, `${what} vs the reference`);
+          // The router a request in flight holds keeps every answer it gave, and cannot branch.
+          const replay = seededRandom(seed + step);
+          const after = before.map(() => randomRequest(replay)).map((r) => observed(previous.match(r.method, r.host, r.path, r.headers)));
+          assert.deepEqual(after, before, `${what}: the previous router changed its answers`);
+          assert.equal(previous.update({ removed: [], changed: [] }), null, `${what}: an older router does not update`);
+        }
+      }
+      for (const kind of ['create', 'update', 'delete', 'service']) assert.ok((kinds.get(kind) ?? 0) > 10, `${kind}: ${kinds.get(kind)}`);
+    });
+  }
+
+  it('gives no further router once an update failed half-way (a full build follows)', () => {
+    const { routes, services } = randomRouteSet(seededRandom(5), 10);
+    const router = createRouter(routes, services);
+    // Not a route the store gives (no paths array): the update throws, whatever it filed before stays unpublished.
+    const broken = { ...routes[0]!, id: 'broken', paths: null } as unknown as Route;
+    assert.throws(() => router.update({ removed: [], changed: [{ route: broken, service: null }] }));
+    assert.equal(router.update({ removed: [], changed: [] }), null);
+  });
 });

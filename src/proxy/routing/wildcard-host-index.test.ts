@@ -20,7 +20,7 @@ describe('WildcardHostIndex', () => {
   const entries = patterns.map(([host, path]) => compileEntry(make.route({ name: `${host} ${path}`, hosts: [host], paths: [path] }), null, path));
   const index = new WildcardHostIndex();
   for (const ranked of rankEntries(entries)) index.add(patterns[ranked.index]![0], ranked);
-  const find = (hostname: string, port: string, path = '/x') => index.find(hostname, port, 'GET', path, {}, null)?.ranked.entry.route.name ?? null;
+  const find = (hostname: string, port: string, path = '/x') => index.find(0, hostname, port, 'GET', path, {}, null)?.ranked.entry.route.name ?? null;
 
   const cases: [string, string, string, string | null, string][] = [
     ['x.a.test', '', '/x', '*.a.test /', 'the older of two matching patterns at equal path rank'],
@@ -44,7 +44,7 @@ describe('WildcardHostIndex', () => {
     const only = new WildcardHostIndex();
     const entry = compileEntry(make.route({ name: 'p', hosts: ['*.p.test:8080'] }), null, null);
     only.add('*.p.test:8080', rankEntries([entry])[0]!);
-    assert.equal(only.find('x.p.test', '8080', 'GET', '/', {}, null)?.ranked.entry.route.name, 'p');
-    assert.equal(only.find('x.p.test', '8081', 'GET', '/', {}, null), null);
+    assert.equal(only.find(0, 'x.p.test', '8080', 'GET', '/', {}, null)?.ranked.entry.route.name, 'p');
+    assert.equal(only.find(0, 'x.p.test', '8081', 'GET', '/', {}, null), null);
   });
 });

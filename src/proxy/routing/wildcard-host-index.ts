@@ -6,8 +6,8 @@
  * stem has, so a lookup costs the number of distinct stem lengths, not the number of routes.
  *
  * The linear router tried every wildcard route in one list sorted by `compareEntries`, whatever
- * pattern matched; here each matching pattern's table gives its best entry and the lowest rank
- * wins, which is the same entry.
+ * pattern matched; here each matching pattern's table gives its best entry and the one
+ * `compareRanked` puts first wins, which is the same entry. Tables and stems are only ever added.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { PathBytes } from '../route-entry.js';
@@ -55,25 +55,33 @@ export class WildcardHostIndex {
     table.add(ranked);
   }
 
-  /** The best wildcard entry for the request's lower-cased `hostname` and `port` ('' when none), or null. */
-  find(hostname: string, port: string, method: string, path: string, headers: IncomingHttpHeaders, bytes: PathBytes | null): RouteHit | null {
+  /** The best wildcard entry visible at `version` for the request's lower-cased `hostname` and `port` ('' when none), or null. */
+  find(version: number, hostname: string, port: string, method: string, path: string, headers: IncomingHttpHeaders, bytes: PathBytes | null): RouteHit | null {
     let best: RouteHit | null = null;
     const leading = this.#leading;
     for (let i = 0; i < leading.lengths.length && leading.lengths[i]! < hostname.length; i++) {
       const tables = leading.stems.get(hostname.slice(hostname.length - leading.lengths[i]!));
-      if (tables !== undefined) best = betterHit(best, findIn(tables, port, method, path, headers, bytes));
+      if (tables !== undefined) best = betterHit(best, findIn(tables, version, port, method, path, headers, bytes));
     }
     const trailing = this.#trailing;
     for (let i = 0; i < trailing.lengths.length && trailing.lengths[i]! < hostname.length; i++) {
       const tables = trailing.stems.get(hostname.slice(0, trailing.lengths[i]!));
-      if (tables !== undefined) best = betterHit(best, findIn(tables, port, method, path, headers, bytes));
+      if (tables !== undefined) best = betterHit(best, findIn(tables, version, port, method, path, headers, bytes));
     }
     return best;
   }
 }
 
-function findIn(tables: StemTables, port: string, method: string, path: string, headers: IncomingHttpHeaders, bytes: PathBytes | null): RouteHit | null {
-  const anyPort = tables.anyPort !== null ? tables.anyPort.find(method, path, headers, bytes) : null;
+function findIn(
+  tables: StemTables,
+  version: number,
+  port: string,
+  method: string,
+  path: string,
+  headers: IncomingHttpHeaders,
+  bytes: PathBytes | null,
+): RouteHit | null {
+  const anyPort = tables.anyPort !== null ? tables.anyPort.find(version, method, path, headers, bytes) : null;
   const table = tables.byPort?.get(port);
-  return table === undefined ? anyPort : betterHit(anyPort, table.find(method, path, headers, bytes));
+  return table === undefined ? anyPort : betterHit(anyPort, table.find(version, method, path, headers, bytes));
 }

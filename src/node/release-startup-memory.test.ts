@@ -10,7 +10,7 @@ function nextForcedMajorGc(ms: number): Promise<number> {
     const timer = setTimeout(() => (observer.disconnect(), reject(new Error(`no forced full collection within ${ms} ms`))), ms);
     const observer = new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) {
-        const detail = entry.detail as { kind: number; flags: number };
+        const detail = (entry as unknown as { detail: { kind: number; flags: number } }).detail;
         if (detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR && detail.flags & constants.NODE_PERFORMANCE_GC_FLAGS_FORCED) {
           clearTimeout(timer);
           observer.disconnect();
@@ -30,5 +30,4 @@ describe('releaseStartupMemory', () => {
     assert.equal(runInNewContext('typeof gc'), 'undefined', 'the flag is off again: no code sees gc()');
     assert.equal(typeof (globalThis as { gc?: unknown }).gc, 'undefined');
   });
-
 });

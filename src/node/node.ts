@@ -15,14 +15,9 @@ import { databaseErrorFields } from '../store/store-errors.js';
 import { createEventBus, type EventBus } from '../cluster/event-bus.js';
 import { createKeyringExchange } from '../cluster/keyring-exchange.js';
 import { createNodeRegistry, listenerAddresses } from '../cluster/node-registry.js';
-import { clusteringRoutes } from '../admin/resources/clustering.js';
 import { VERSION } from '../version.js';
 import { buildRuntimeState, type RuntimeSnapshot, type RuntimeState } from '../proxy/runtime-state.js';
 import { createProxyServer } from '../proxy/proxy-server.js';
-import { createAdminServer } from '../admin/admin-server.js';
-import { apiKeyRoutes } from '../admin/resources/api-keys.js';
-import { basicAuthRoutes } from '../admin/resources/basic-auth.js';
-import { keyAuthAliasRoutes } from '../admin/resources/key-auth-aliases.js';
 import { createRuntimeLoader, type RuntimeLoader } from './runtime-loader.js';
 import { createRuntimeUpdate } from './runtime-update.js';
 import { createConsumerDirectory } from './consumer-directory.js';
@@ -35,14 +30,11 @@ import type { KeyringManager } from '../keyring/keyring-manager.js';
 import type { KeyringHolder, KeyringKey } from '../keyring/keyring.js';
 import type { Registry } from 'prom-client';
 import type { WorkerStatus } from './workers/worker-status.js';
-import { keyringRoutes } from '../admin/resources/keyring.js';
 import { registerKeyringMetrics } from '../keyring/keyring-metrics.js';
 import type { VaultBackendFactory } from '../secrets/vault-backend.js';
 import { preparePluginSecrets } from '../secrets/prepare-plugin-secrets.js';
 import { vaultReloader } from '../secrets/vault-reloader.js';
 import { createSecretMetrics } from '../secrets/secret-metrics.js';
-import { vaultRoutes } from '../admin/resources/vaults.js';
-import { createReferenceCheck } from '../admin/reference-check.js';
 import { mergeUses, referenceableEntities, watchAdminCertificate } from './admin-certificate-watch.js';
 import { isFlaggedPath } from '../secrets/reference-paths.js';
 import { redactSecrets } from '../secrets/redact-secrets.js';
@@ -254,10 +246,11 @@ async function startProcess(options: NodeOptions): Promise<RunningWorker & Parti
     bus.subscribe(vaults);
     let ready = false;
     let runtimeRef: RuntimeLoader<RuntimeState> | undefined;
-    // A worker has no Admin API: its primary answers it for the whole node.
-    const admin = worker
+    // A worker has no Admin API (its primary answers it for the whole node), nor loads its modules.
+    const adminModules = worker ? null : await import('./admin-modules.js');
+    const admin = !adminModules
       ? null
-      : createAdminServer({
+      : adminModules.createAdminServer({
           nodeName,
           settled: async () => {
             await vaults.settled();
@@ -267,7 +260,7 @@ async function startProcess(options: NodeOptions): Promise<RunningWorker & Parti
           ...(primary ? { metricsText: () => primary.metricsText(metrics.registry), workers: () => primary.status() } : {}),
           // A plugin's references are checked where its schema takes them: validation names a misplaced one better.
           views: { plugins: (p) => ({ ...p, config: redactSecrets(p['config'], registry.encryptedPaths(String(p['name']))) }) },
-          referenceCheck: createReferenceCheck(
+          referenceCheck: adminModules.createReferenceCheck(
             secrets,
             (route, body, path, reference) => {
               // A vault's config may reference only env (its validation says so otherwise).
@@ -288,12 +281,12 @@ async function startProcess(options: NodeOptions): Promise<RunningWorker & Parti
           plugins: registry.list().map((d) => d.name),
           pluginConfigSchema: (name) => registry.get(name)?.configSchema,
           extraRoutes: [
-            apiKeyRoutes({ keys: apiKeys.service, tokenProtected: Boolean(config.admin_token) }),
-            keyAuthAliasRoutes(apiKeys.service),
-            basicAuthRoutes(),
-            keyringRoutes({ keyring }),
-            vaultRoutes({ secrets, backends: parts.backends, maxValueSize: config.vault_max_value_size }),
-            clusteringRoutes({ nodeTimeout: config.cluster_node_timeout }),
+            adminModules.apiKeyRoutes({ keys: apiKeys.service, tokenProtected: Boolean(config.admin_token) }),
+            adminModules.keyAuthAliasRoutes(apiKeys.service),
+            adminModules.basicAuthRoutes(),
+            adminModules.keyringRoutes({ keyring }),
+            adminModules.vaultRoutes({ secrets, backends: parts.backends, maxValueSize: config.vault_max_value_size }),
+            adminModules.clusteringRoutes({ nodeTimeout: config.cluster_node_timeout }),
           ],
         });
     await starting?.close();

@@ -3,8 +3,12 @@
  * The whole record is a PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) holding salt and
  * parameters; argon2 has no input-length limit, so the key is hashed as it is.
  */
-import { hash as argon2Hash, parseOptions, verify as argon2Verify, type Algorithm } from '@node-rs/argon2';
+import type { Algorithm } from '@node-rs/argon2';
 import type { KeyHasher, StoredHash } from './key-hasher.js';
+import { lazyModule } from './lazy-module.js';
+
+// Loaded at the first hash or verification (lazy-module.ts): most nodes never need it.
+const argon2 = lazyModule<typeof import('@node-rs/argon2')>('@node-rs/argon2', 'the argon2id hasher');
 
 /** The argon2id cost parameters (written into every PHC string). */
 export interface Argon2idParams {
@@ -39,7 +43,7 @@ export function createArgon2idHasher(config: Partial<Argon2idParams> = {}): KeyH
   return {
     algorithm: 'argon2id',
     async hash(key) {
-      return { algorithm: 'argon2id', salt: null, hash: await argon2Hash(key, { ...params, algorithm: ARGON2ID }) };
+      return { algorithm: 'argon2id', salt: null, hash: await argon2().hash(key, { ...params, algorithm: ARGON2ID }) };
     },
     async verify(key, stored) {
       const used = paramsOf(stored);
@@ -48,7 +52,7 @@ export function createArgon2idHasher(config: Partial<Argon2idParams> = {}): KeyH
         return false;
       }
       // The library compares the recomputed hash in constant time.
-      return argon2Verify(stored.hash, key);
+      return argon2().verify(stored.hash, key);
     },
     needsRehash(stored) {
       const used = paramsOf(stored);
@@ -60,6 +64,7 @@ export function createArgon2idHasher(config: Partial<Argon2idParams> = {}): KeyH
 /** The parameters of a usable argon2id record, or null when it is not one (argon2i/argon2d too). */
 function paramsOf(stored: StoredHash): Argon2idParams | null {
   if (stored.algorithm !== 'argon2id' || !stored.hash.startsWith('$argon2id$')) return null;
+  const { parseOptions } = argon2(); // outside the try: a library that cannot be loaded is an error, not a malformed record
   try {
     const parsed = parseOptions(stored.hash);
     return parsed.algorithm === ARGON2ID ? parsed : null;

@@ -5,8 +5,11 @@
  * digest (all 256 bits, under the limit). The salt and cost live inside the bcrypt string.
  */
 import { createHash } from 'node:crypto';
-import { hash as bcryptHash, verify as bcryptVerify } from '@node-rs/bcrypt';
 import type { KeyHasher, StoredHash } from './key-hasher.js';
+import { lazyModule } from './lazy-module.js';
+
+// Loaded at the first hash or verification (lazy-module.ts): most nodes never need it.
+const bcrypt = lazyModule<typeof import('@node-rs/bcrypt')>('@node-rs/bcrypt', 'the bcrypt hasher');
 
 /** The lowest cost accepted (as in the config schema). */
 export const MIN_BCRYPT_COST = 12;
@@ -31,13 +34,13 @@ export function createBcryptHasher(config: BcryptHasherConfig): KeyHasher {
   return {
     algorithm: 'bcrypt',
     async hash(key) {
-      return { algorithm: 'bcrypt', salt: null, hash: await bcryptHash(preHash(key), cost) };
+      return { algorithm: 'bcrypt', salt: null, hash: await bcrypt().hash(preHash(key), cost) };
     },
     async verify(key, stored) {
       const storedCost = costOf(stored);
       if (storedCost === null || storedCost > MAX_BCRYPT_COST) return false;
       // The library compares the recomputed hash in constant time.
-      return bcryptVerify(preHash(key), stored.hash);
+      return bcrypt().verify(preHash(key), stored.hash);
     },
     needsRehash(stored) {
       return costOf(stored) !== cost;

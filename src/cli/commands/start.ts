@@ -18,6 +18,7 @@ import { loadResolvedConfigOrReport, withConfigOption } from '../config-option.j
 import { describeFailure, EXIT } from '../exit-codes.js';
 import type { LogFormat } from '../../observability/logger.js';
 import { startNode, type RunningNode } from '../../node/node.js';
+import { releaseStartupMemory } from '../../node/release-startup-memory.js';
 
 export function registerStartCommand(program: Command): void {
   withConfigOption(program.command('start').description('Start a Portcullis node (proxy and Admin API)'))
@@ -77,6 +78,7 @@ export function registerStartCommand(program: Command): void {
         await node.close();
         return;
       }
+      releaseStartupMemory();
       await done;
     });
 }

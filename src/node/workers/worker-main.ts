@@ -10,6 +10,7 @@ import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { KeyringKey } from '../../keyring/keyring.js';
 import { startWorkerNode, type NodeOptions, type RunningWorker } from '../node.js';
 import { isToWorker, type ToPrimary } from './worker-messages.js';
+import { releaseStartupMemory } from '../release-startup-memory.js';
 
 /** How long a worker waits for its keyring from the primary before giving up. */
 const KEYRING_TIMEOUT_MS = 30_000;
@@ -74,6 +75,7 @@ export async function runWorker(options: Omit<NodeOptions, 'role'>): Promise<voi
   if (latestKeys !== keys) await adopt(node, latestKeys);
   send({ pc: 'serving', addresses: { proxy: node.proxyAddress, proxyTls: node.proxyTlsAddress } });
   send({ pc: 'applied', through: node.bus.appliedThrough() });
+  releaseStartupMemory();
   if (stopping) await stopping;
 }
 

@@ -71,7 +71,9 @@ export function createBasicAuthVerifier(deps: BasicAuthVerifierDeps, options: Ba
   const lookups = createSingleFlight<string, CredentialEntry | null>();
   const checks = createSingleFlight<string, CheckOutcome>();
   const hashLimiter = createConcurrencyLimiter({ concurrency: options.concurrency, maxQueue: options.concurrency * 16 });
-  const dummy = deps.hasher.hash(randomBytes(24).toString('hex'));
+  // Made at the first check of any password (known user or not, so both wait for it alike), not at
+  // start: an argon2id hash costs 19 MiB and tens of ms, and most nodes never check a password.
+  let dummy: ReturnType<KeyHasher['hash']> | undefined;
 
   const findCredential = async (username: string, subject: KeyDigest, since: number): Promise<CredentialEntry | null> => {
     const cached = cache.get(subject);
@@ -103,7 +105,8 @@ export function createBasicAuthVerifier(deps: BasicAuthVerifierDeps, options: Ba
     if ('scope' in reservation) return reservation;
     let outcome: 'success' | 'failure' | 'none' = 'none';
     try {
-      const stored = credential ? { algorithm: 'argon2id', salt: null, hash: credential.hash } : await dummy;
+      const made = await (dummy ??= deps.hasher.hash(randomBytes(24).toString('hex')));
+      const stored = credential ? { algorithm: 'argon2id', salt: null, hash: credential.hash } : made;
       const result = await hashLimiter.run(() => deps.hasher.verify(password, stored));
       if (result.kind === 'overloaded') return 'overloaded';
       if (credential && result.value) {

@@ -1,22 +1,20 @@
 /**
  * The secret backends this build ships, listed explicitly (no loading by name). A vault entity's
  * `name` (or a config-file vault's) picks one of them; `env` is also always available as the
- * built-in vault of prefix `env`.
+ * built-in vault of prefix `env`. The cloud backends load their SDKs on first use (cloud-backends.ts).
  */
 import type { VaultBackendFactory } from '../vault-backend.js';
 import { envBackend } from './env/env-backend.js';
 import { hcvBackend } from './hcv/index.js';
 import { conjurBackend } from './conjur/index.js';
-import { azureBackend } from './azure/index.js';
-import { gcpBackend } from './gcp/index.js';
-import { awsBackend } from './aws/index.js';
+import { lazyAwsBackend, lazyAzureBackend, lazyGcpBackend } from './cloud-backends.js';
 
 export const BUILTIN_BACKENDS: readonly VaultBackendFactory[] = [
   envBackend,
   hcvBackend,
-  awsBackend,
-  gcpBackend,
-  azureBackend,
+  lazyAwsBackend,
+  lazyGcpBackend,
+  lazyAzureBackend,
   conjurBackend,
 ] as readonly VaultBackendFactory[];
 

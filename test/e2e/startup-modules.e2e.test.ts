@@ -1,0 +1,67 @@
+/**
+ * The start-up module graph, pinned: a node started through the real CLI on SQLite, with no vault
+ * of a cloud kind and API keys hashed with sha256, loads neither a cloud vendor's SDK nor a native
+ * password hash library (they are loaded when first needed: src/secrets/lazy-backend.ts,
+ * src/apikeys/hashing/lazy-module.ts); each is tens of MB of resident memory per process. The list
+ * comes from the process itself (test/e2e/support/module-list.mjs, on SIGUSR2).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { admin, startCliNode, writeConfig, type CliNode } from './support/cli.js';
+import { until } from '../support/until.js';
+
+const HOOK = fileURLToPath(new URL('./support/module-list.mjs', import.meta.url));
+
+/** Packages a node without such vaults or hashes must not load, by what needs them. */
+const NOT_AT_START: readonly (readonly [string, RegExp])[] = [
+  ['the aws vault backend', /node_modules\/@aws-sdk\//],
+  ['the gcp vault backend', /node_modules\/(@google-cloud|google-gax|@grpc)\//],
+  ['the azure vault backend', /node_modules\/@azure\//],
+  ['the argon2id hasher (basic-auth passwords, argon2id keys)', /node_modules\/@node-rs\/argon2/],
+  ['the bcrypt hasher', /node_modules\/@node-rs\/bcrypt/],
+];
+
+describe('the modules a node loads at start', () => {
+  let node: CliNode;
+  let loaded: string[];
+
+  before(async () => {
+    const list = join(mkdtempSync(join(tmpdir(), 'portcullis-modules-')), 'modules.txt');
+    node = await startCliNode(writeConfig({ proxy_listen_tls: 'off', workers: 1 }), {
+      NODE_OPTIONS: `--import=${HOOK}`,
+      PORTCULLIS_MODULE_LIST: list,
+    });
+    // It serves: the Admin API answers.
+    assert.equal((await admin(node, 'GET', '/status')).status, 200);
+    node.process.kill('SIGUSR2');
+    await until('the module list is written', () => existsSync(list), 10_000);
+    loaded = readFileSync(list, 'utf8').trim().split('\n');
+  });
+  after(async () => {
+    await node?.stop();
+  });
+
+  it('lists what it loaded (the CLI, the store driver), so the checks below can see a package', () => {
+    assert.ok(
+      loaded.some((path) => path.endsWith(join('dist', 'cli', 'main.js'))),
+      'the CLI itself is listed',
+    );
+    assert.ok(
+      loaded.some((path) => /node_modules\/better-sqlite3\//.test(path)),
+      'the SQLite driver is listed',
+    );
+  });
+
+  for (const [what, pattern] of NOT_AT_START) {
+    it(`does not load ${what}`, () => {
+      assert.deepEqual(
+        loaded.filter((path) => pattern.test(path)),
+        [],
+      );
+    });
+  }
+});

@@ -274,7 +274,7 @@ describe('scripting the real CLI', () => {
       const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
       try {
         return await new Promise<string>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error('no started line within 20 s')), 20_000);
+          const timer = setTimeout(() => reject(new Error('no started line within 60 s')), 60_000);
           onLines(child.stdout!, (line) => {
             if (!line.includes('portcullis started')) return;
             clearTimeout(timer);

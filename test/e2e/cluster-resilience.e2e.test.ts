@@ -27,7 +27,8 @@ import { until as waitUntil } from '../support/until.js';
 
 const PASSWORD = 'pg-Secret-7f3a';
 
-const until = (what: string, check: () => boolean | Promise<boolean>, ms = 15_000) => waitUntil(what, check, ms);
+// Starts under load (CI, two cores) can take tens of seconds: wait long, fail clearly.
+const until = (what: string, check: () => boolean | Promise<boolean>, ms = 45_000) => waitUntil(what, check, ms);
 
 /** Sends requests with `key` to every node until stopped; counts the answers that were not 200. */
 function continuousTraffic(nodes: readonly CliNode[], path: string, key: string) {

@@ -82,7 +82,12 @@ export function createTlsServer(
   const wire = (lane: TlsLane): TlsLane => {
     if (wired.has(lane)) return lane;
     wired.add(lane);
-    lane.on('secureConnection', (socket: TLSSocket) => server.emit('secureConnection', socket));
+    lane.on('secureConnection', (socket: TLSSocket) => {
+      // The socket now belongs to this server, as one it had accepted itself: Node's HTTP/1.1
+      // fallback sets up its request and response classes on `socket.server`.
+      (socket as TLSSocket & { server: unknown }).server = server;
+      server.emit('secureConnection', socket);
+    });
     lane.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket) => {
       failed(handshakeFailureReason(err), { code: err.code, servername: socket.servername || null, peer: socket.remoteAddress });
     });

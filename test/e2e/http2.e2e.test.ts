@@ -40,10 +40,13 @@ describe('HTTP/2 through the real CLI', () => {
     return session;
   };
 
+  // A refill of 1/s: on a loaded machine the node may take cancelled streams in no faster than the default rate refills.
   before(async () => {
     upstream = await startEchoUpstream({ delayMs: 0 });
     h2cPort = await freePort();
-    node = await startCliNode(writeConfig({ proxy_listen_h2c: `127.0.0.1:${h2cPort}`, http2_max_concurrent_streams: 8, http2_stream_reset_burst: 50 }));
+    node = await startCliNode(
+      writeConfig({ proxy_listen_h2c: `127.0.0.1:${h2cPort}`, http2_max_concurrent_streams: 8, http2_stream_reset_burst: 50, http2_stream_reset_rate: 1 }),
+    );
     tlsPort = Number(node.proxyTls!.slice(node.proxyTls!.lastIndexOf(':') + 1));
     await admin(node, 'POST', '/services', { name: 'orders', url: upstream.url });
     await admin(node, 'POST', '/services/orders/routes', { name: 'orders', paths: ['/orders'] });
@@ -108,7 +111,7 @@ describe('HTTP/2 through the real CLI', () => {
     );
   });
 
-  it('h2c: a rapid-reset flood is closed with GOAWAY ENHANCE_YOUR_CALM; the node keeps serving others and its memory stays bounded', async () => {
+  it('h2c: a rapid-reset flood is closed (GOAWAY ENHANCE_YOUR_CALM); the node keeps serving others and its memory stays bounded', async () => {
     const rssBefore = await nodeRss(node);
     const r = await connectRawH2(h2cPort);
     const rst = Buffer.alloc(4);
@@ -119,9 +122,11 @@ describe('HTTP/2 through the real CLI', () => {
         Buffer.concat([frame(FRAME.HEADERS, FLAG.END_HEADERS | FLAG.END_STREAM, id, getRequest('h.test', '/open/flood')), frame(FRAME.RST_STREAM, 0, id, rst)]),
       );
     }
-    await until('GOAWAY', () => r.goawayCode() !== null, 10_000);
-    assert.equal(r.goawayCode(), constants.NGHTTP2_ENHANCE_YOUR_CALM);
-    await r.closed;
+    // The node cuts the socket right after its GOAWAY; with the flood still unread, the kernel may
+    // reset the connection and the client lose the GOAWAY: the node's log says why it closed it.
+    await until('connection closed', () => r.isClosed(), 20_000);
+    if (r.goawayCode() !== null) assert.equal(r.goawayCode(), constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    await until('the closing logged', () => node.logs.some((line) => line.includes('rapid reset')));
     const res = await h2request(open('h2c'), { ':path': '/open/after' });
     assert.equal(res.status, 200);
     const rssAfter = await nodeRss(node);

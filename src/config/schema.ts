@@ -157,6 +157,22 @@ export const ConfigSchema = Type.Object(
       Type.String({ default: '0.0.0.0:8443', pattern: '^(off|(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5})$' }),
       'Address of the HTTPS proxy listener (`host:port`), or `off`. SNI selects the certificate (exact name, then wildcard, then the default certificate). See docs/tls.md.',
     ),
+    proxy_listen_h2c: describe(
+      Type.String({ default: 'off', pattern: '^(off|(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5})$' }),
+      'Address of a cleartext HTTP/2 proxy listener with prior knowledge (h2c, `host:port`), or `off`. It serves HTTP/2 only, as plain HTTP (routes need `http` or `grpc` in `protocols`). See docs/protocols.md.',
+    ),
+    http2_max_concurrent_streams: describe(
+      Type.Integer({ default: 100, minimum: 1, maximum: 10_000 }),
+      'Most concurrent streams per HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS); streams over it are refused.',
+    ),
+    http2_stream_reset_burst: describe(
+      Type.Integer({ default: 200, minimum: 1, maximum: 100_000 }),
+      'HTTP/2 streams a client may cancel (RST_STREAM, or left before the answer) at once per connection; past it and `http2_stream_reset_rate` the connection is closed with GOAWAY ENHANCE_YOUR_CALM (rapid reset, CVE-2023-44487).',
+    ),
+    http2_stream_reset_rate: describe(
+      Type.Integer({ default: 50, minimum: 1, maximum: 100_000 }),
+      'HTTP/2 stream cancellations per second per connection refilled into `http2_stream_reset_burst`.',
+    ),
     tls_require_sni: describe(
       Type.Boolean({ default: false }),
       'Refuse TLS handshakes whose SNI matches no certificate (and those without SNI) instead of answering with the default certificate.',

@@ -8,9 +8,12 @@
  * the client gets.
  */
 import type { IncomingMessage } from 'node:http';
+import { isHttp2Request } from './http2/http2-request.js';
 
 /** The message of the refusal for `req`, or null when it is unambiguous. */
 export function ambiguityOf(req: IncomingMessage, authority: string | null): string | null {
+  // HTTP/2 frames its requests in binary: its own checks ran on arrival (`http2/http2-request.ts`).
+  if (isHttp2Request(req)) return null;
   if (req.httpVersionMajor !== 1 || req.httpVersionMinor > 1) return 'Only HTTP/1.0 and HTTP/1.1 requests are served';
   const hosts = countHostHeaders(req.rawHeaders);
   if (hosts > 1) return 'The request has more than one Host header';

@@ -51,9 +51,21 @@ function rawJsonResponse(status: number, code: ErrorCode, message: string): stri
   );
 }
 
-/** The `connect` listener: CONNECT gets 405, and the connection is closed. */
-export function refuseConnect(_req: IncomingMessage, socket: Duplex): void {
+/**
+ * The `connect` listener: CONNECT gets 405, and the connection is closed. Over HTTP/2 Node hands
+ * over the stream's response instead of a socket: the stream alone is answered.
+ */
+export function refuseConnect(req: IncomingMessage, socket: Duplex | ServerResponse): void {
+  if (!isDuplexSocket(socket)) {
+    writeJsonError(socket, { status: 405, code: 'PC_METHOD_NOT_ALLOWED' }, pickRequestId(req.headers['x-request-id']));
+    return;
+  }
   socket.end(rawJsonResponse(405, 'PC_METHOD_NOT_ALLOWED', ERROR_CATALOGUE.PC_METHOD_NOT_ALLOWED.message));
+}
+
+/** An HTTP/1.1 CONNECT's socket, not an HTTP/2 compat response (which has `writeHead`). */
+function isDuplexSocket(value: Duplex | ServerResponse): value is Duplex {
+  return typeof (value as Partial<ServerResponse>).writeHead !== 'function';
 }
 
 /** The `checkExpectation` listener: 417 in JSON for any `Expect` but `100-continue`; the body is not read. */

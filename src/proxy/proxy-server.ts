@@ -15,8 +15,8 @@
  * Upstream TLS settings come from the state (`upstreamTlsOf`); a service whose CA or client
  * certificate could not be loaded is answered 502 PC_PROXY_UPSTREAM_TLS_CONFIG after the access
  * phase, without connecting.
- * With `proxy_listen_tls` on, an HTTPS server (`tls/tls-server.ts`: certificate per SNI, TLS 1.2+)
- * runs the same handler; routes' `protocols` are checked once a route matched, before any plugin
+ * With `proxy_listen_tls` on, an HTTPS server (`tls/tls-server.ts`: certificate per SNI, TLS 1.2+,
+ * HTTP/2 or HTTP/1.1 by ALPN) runs the same handler, as does the h2c one (`proxy-listeners.ts`); routes' `protocols` are checked once a route matched, before any plugin
  * (`route-protocols.ts`), and the upstream is told `https` in X-Forwarded-Proto and Forwarded.
  *
  * WebSocket handshakes (the listeners' `upgrade` event) come through `websocket/websocket-proxy.ts`
@@ -26,7 +26,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Server as HttpsServer } from 'node:https';
+import type { Http2SecureServer, Http2Server } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
@@ -74,13 +74,15 @@ export interface ProxyServerDeps {
 
 /** The proxy listener of one node. */
 export interface ProxyServer {
-  /** Listens on `proxy_listen`, then on `proxy_listen_tls` unless it is `off` (port 0 picks a free port). */
-  listen(): Promise<{ http: AddressInfo; https: AddressInfo | null }>;
+  /** Listens on `proxy_listen`, then on `proxy_listen_tls` and `proxy_listen_h2c` unless `off` (port 0 picks a free port). */
+  listen(): Promise<{ http: AddressInfo; https: AddressInfo | null; h2c: AddressInfo | null }>;
   /** Stops accepting on both, drains in-flight requests up to `shutdown_timeout`, then destroys the rest. */
   close(): Promise<void>;
   readonly server: Server;
-  /** The HTTPS server; null when `proxy_listen_tls` is `off`. */
-  readonly tlsServer: HttpsServer | null;
+  /** The HTTPS (h2 and HTTP/1.1) server; null when `proxy_listen_tls` is `off`. */
+  readonly tlsServer: Http2SecureServer | null;
+  /** The cleartext HTTP/2 server; null when `proxy_listen_h2c` is `off`. */
+  readonly h2cServer: Http2Server | null;
   /** Closes open WebSocket connections whose API key is revoked (subscribe it to the node's event bus). */
   readonly websocketRevocations: EventSubscriber;
 }
@@ -120,7 +122,8 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
 
   /** The `checkContinue` listener: Node leaves the 100 to us; `letBodyCome` sends it. */
   const expectingContinue = (req: IncomingMessage, res: ServerResponse, listener: ListenerFacts): void => {
-    owedContinue.set(res, res.shouldKeepAlive);
+    // HTTP/2 responses have no keep-alive flag (`undefined`): the stream ends, the connection stays.
+    owedContinue.set(res, res.shouldKeepAlive === true);
     res.shouldKeepAlive = false;
     handle(req, res, listener);
   };
@@ -315,6 +318,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
   return {
     server: listeners.server,
     tlsServer: listeners.tlsServer,
+    h2cServer: listeners.h2cServer,
     websocketRevocations: createRevocationWatcher({ byKey: websockets.byKey, findApiKey: deps.findApiKey ?? noKeys, logger }),
     listen: () => listeners.listen(),
     async close() {

@@ -149,12 +149,21 @@ describe('HTTPS proxy listener: SNI selects the certificate', () => {
     });
   }
 
-  it('proxies HTTP/1.1 over TLS, offering only http/1.1 in ALPN', async () => {
-    const both = await handshake(proxy.tlsPort, { servername: 'api.example.test', ALPNProtocols: ['h2', 'http/1.1'] });
-    assert.ok(both.ok);
-    assert.equal(both.alpn, 'http/1.1');
-    const h2only = await handshake(proxy.tlsPort, { servername: 'api.example.test', ALPNProtocols: ['h2'] });
-    assert.equal(h2only.ok, false, 'never negotiates h2');
+  it('negotiates h2 by ALPN when offered, http/1.1 when only it or no ALPN is offered, and proxies HTTP/1.1 over TLS', async () => {
+    const cases: { offer: string[] | undefined; alpn: string | false }[] = [
+      { offer: ['h2', 'http/1.1'], alpn: 'h2' },
+      { offer: ['http/1.1', 'h2'], alpn: 'h2' },
+      { offer: ['h2'], alpn: 'h2' },
+      { offer: ['http/1.1'], alpn: 'http/1.1' },
+      { offer: undefined, alpn: false },
+    ];
+    for (const { offer, alpn } of cases) {
+      const result = await handshake(proxy.tlsPort, { servername: 'api.example.test', ...(offer ? { ALPNProtocols: offer } : {}) });
+      assert.ok(result.ok, `handshake with ${offer}`);
+      assert.equal(result.alpn, alpn, `ALPN for ${offer}`);
+    }
+    const refused = await handshake(proxy.tlsPort, { servername: 'api.example.test', ALPNProtocols: ['spdy/3'] });
+    assert.equal(refused.ok, false, 'a client offering no protocol the proxy speaks is refused');
     const res = await sendTls(proxy.tlsPort, '/hello', { servername: 'api.example.test' });
     assert.equal(res.status, 200);
     assert.equal(res.json<{ url: string }>().url, '/hello');

@@ -21,6 +21,7 @@ import type { ServerResponse } from 'node:http';
 import type { Route } from '../entities/routes.js';
 import { writeJsonError } from './json-error.js';
 import { httpsRedirectLocation } from './https-redirect.js';
+import { isHttp2Request } from './http2/http2-request.js';
 
 export type ProtocolVerdict = 'allowed' | 'no_route' | 'https_required' | 'websocket_required' | 'websocket_refused';
 
@@ -81,6 +82,11 @@ export function answerHttpsRequired(res: ServerResponse, route: Route, facts: Ht
     return status;
   }
   // No redirect asked for, or none that is safe to build from this Host: the client is told to use TLS.
+  // HTTP/2 (h2c) forbids connection-specific fields: the 426 goes without them.
+  if (res.req !== undefined && isHttp2Request(res.req)) {
+    writeJsonError(res, { status: 426, code: 'PC_PROXY_HTTPS_REQUIRED' }, facts.requestId);
+    return 426;
+  }
   // `Upgrade` is hop-by-hop, so Connection names it; a connection the client (or HTTP/1.0) closes stays closing.
   const connection = res.shouldKeepAlive ? 'Upgrade' : 'Upgrade, close';
   writeJsonError(res, { status: 426, code: 'PC_PROXY_HTTPS_REQUIRED', headers: { upgrade: 'TLS/1.2, HTTP/1.1', connection } }, facts.requestId);

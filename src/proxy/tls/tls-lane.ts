@@ -23,8 +23,8 @@ export interface TlsPairs {
   readonly key: string | readonly string[];
 }
 
-/** HTTP/1.1 only until HTTP/2 is served: a client that offers only `h2` is refused. */
-export const ALPN_PROTOCOLS: readonly string[] = ['http/1.1'];
+/** HTTP/2 first, HTTP/1.1 as fallback (the server's order decides); a client offering neither is refused. */
+export const ALPN_PROTOCOLS: readonly string[] = ['h2', 'http/1.1'];
 /** A TLS handshake that does not complete within this is cut (a slow client holds no socket for long). */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 

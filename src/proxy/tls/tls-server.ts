@@ -1,9 +1,10 @@
 /**
- * The HTTPS side of the proxy listener: a `node:https` server with the same request handler and
- * HTTP parser settings as the plain one, whose TLS is done by lanes (`tls-lane.ts`): TLS 1.2 (or
- * 1.3, `tls_min_version`) to 1.3 only, the `tls_ciphers` list in the server's order, ALPN
- * `http/1.1` only (HTTP/2 is not served yet), a 10 s limit to send the ClientHello and another to
- * finish the handshake.
+ * The HTTPS side of the proxy listener: a `node:http2` secure server that also serves HTTP/1.1
+ * (`allowHTTP1`), with the same request handler and HTTP/1.1 parser settings as the plain one,
+ * whose TLS is done by lanes (`tls-lane.ts`): TLS 1.2 (or 1.3, `tls_min_version`) to 1.3 only,
+ * the `tls_ciphers` list in the server's order, ALPN `h2` then `http/1.1` (a client that offers
+ * no ALPN gets HTTP/1.1), a 10 s limit to send the ClientHello and another to finish the handshake.
+ * HTTP/2 requests reach the handler through Node's compat API (`http2/http2-request.ts`).
  *
  * Each connection's ClientHello is read first (`client-hello.ts`) and its server name looked up in
  * the current runtime state's certificates, `certificates()`, once per connection: a new state
@@ -14,7 +15,7 @@
  * connection before any byte is sent, so no certificate leaves the node. Refused and failed
  * handshakes are counted by reason and logged at debug; they never reach the process's error handling.
  */
-import { createServer, type Server } from 'node:https';
+import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type SecureServerOptions } from 'node:http2';
 import type { Server as TlsLane, TLSSocket } from 'node:tls';
 import type { IncomingMessage, ServerOptions, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -25,6 +26,7 @@ import type { CertificateIndex } from './certificate-index.js';
 import { HANDSHAKE_FAILURE_REASONS, handshakeFailureReason, type HandshakeFailureReason } from './handshake-failure.js';
 import { createTlsLane, HANDSHAKE_TIMEOUT_MS } from './tls-lane.js';
 import { readClientHello } from './client-hello.js';
+import { applyHttp1Options } from '../http2/http2-options.js';
 
 export interface TlsServerDeps {
   readonly config: Pick<Config, 'tls_min_version' | 'tls_ciphers' | 'tls_require_sni'>;
@@ -36,22 +38,33 @@ export interface TlsServerDeps {
   readonly handshakeErrors: Counter<'reason'>;
 }
 
-/** The HTTPS server, and a way to cut what `closeAllConnections` leaves: connections before or in their handshake. */
+/** The HTTPS (h2 and HTTP/1.1) server, and a way to cut what `closeAllConnections` leaves: connections before or in their handshake. */
 export interface TlsServer {
-  readonly server: Server;
+  readonly server: Http2SecureServer;
   destroyRemaining(): void;
 }
 
-/** Creates the HTTPS server (not yet listening) with `httpOptions` (parser limits, timeouts) and `handler`. */
-export function createTlsServer(deps: TlsServerDeps, httpOptions: ServerOptions, handler: (req: IncomingMessage, res: ServerResponse) => void): TlsServer {
+/**
+ * Creates the HTTPS server (not yet listening) with `http2Options` (HTTP/2 settings),
+ * `httpOptions` (HTTP/1.1 parser limits, timeouts) and `handler`, which gets both versions' requests.
+ */
+export function createTlsServer(
+  deps: TlsServerDeps,
+  http2Options: SecureServerOptions,
+  httpOptions: ServerOptions,
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): TlsServer {
   const { config, logger } = deps;
   const protocol = { minVersion: config.tls_min_version, ciphers: config.tls_ciphers };
   // Made even with tls_require_sni, where it serves nothing: a certificate or cipher list OpenSSL refuses fails the start.
   const fallback = createTlsLane(deps.defaultCertificate, protocol);
   // Without tls_require_sni, connections whose name matches nothing (or that send none) get the default certificate.
   const defaultLane = config.tls_require_sni ? null : fallback;
-  const server = createServer(httpOptions, handler);
-  // The https server does HTTP only: the listener picks the TLS lane of each connection itself.
+  const server = createSecureServer({ ...http2Options, allowHTTP1: true });
+  applyHttp1Options(server, httpOptions);
+  // Compat requests are duck-typed IncomingMessage/ServerResponse: one handler for both versions.
+  server.on('request', handler as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void);
+  // The server does HTTP only: the listener picks the TLS lane of each connection itself.
   server.removeAllListeners('connection');
 
   for (const reason of HANDSHAKE_FAILURE_REASONS) deps.handshakeErrors.inc({ reason }, 0);
@@ -69,7 +82,12 @@ export function createTlsServer(deps: TlsServerDeps, httpOptions: ServerOptions,
   const wire = (lane: TlsLane): TlsLane => {
     if (wired.has(lane)) return lane;
     wired.add(lane);
-    lane.on('secureConnection', (socket: TLSSocket) => server.emit('secureConnection', socket));
+    lane.on('secureConnection', (socket: TLSSocket) => {
+      // The socket now belongs to this server, as one it had accepted itself: Node's HTTP/1.1
+      // fallback sets up its request and response classes on `socket.server`.
+      (socket as TLSSocket & { server: unknown }).server = server;
+      server.emit('secureConnection', socket);
+    });
     lane.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket) => {
       failed(handshakeFailureReason(err), { code: err.code, servername: socket.servername || null, peer: socket.remoteAddress });
     });

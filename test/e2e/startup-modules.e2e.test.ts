@@ -50,7 +50,7 @@ describe('the modules a node loads at start', () => {
       loaded.some((path) => path.endsWith(join('dist', 'cli', 'main.js'))),
       'the CLI itself is listed',
     );
-      // better-sqlite3-napi on Node-API 10 (Node 22.14+/24): src/store/dialects/sqlite-binding.ts
+    // better-sqlite3-napi on Node-API 10 (Node 22.14+/24): src/store/dialects/sqlite-binding.ts
     assert.ok(
       loaded.some((path) => /node_modules\/better-sqlite3(-napi)?\//.test(path)),
       'the SQLite driver is listed',

@@ -13,7 +13,7 @@
  * A gRPC service's pool speaks HTTP/2: by ALPN over TLS (`grpcs`), with prior knowledge in
  * cleartext (`grpc`, undici's `useH2c`); many calls share one connection.
  */
-import { Pool, type Dispatcher } from 'undici';
+import { buildConnector, Pool, type Dispatcher } from 'undici';
 import { usesTls, type Service } from '../entities/services.js';
 import { sniOf, upstreamTlsFor, type UpstreamTls } from './upstream-tls.js';
 import { createUpstreamConnector } from './upstream-connector.js';
@@ -115,7 +115,13 @@ export function createUpstreamPool(config: UpstreamPoolConfig): UpstreamPool {
         keepAliveMaxTimeout: config.keepAliveTimeout,
         headersTimeout: config.readTimeout,
         bodyTimeout: config.readTimeout,
-        connect: tls === null ? { timeout: connectTimeout } : createUpstreamConnector(tls, connectTimeout, h2),
+        // Pool builds its connector without `useH2c`: h2c needs one built here.
+        connect:
+          tls !== null
+            ? createUpstreamConnector(tls, connectTimeout, h2)
+            : h2
+              ? buildConnector({ timeout: connectTimeout, useH2c: true } as buildConnector.BuildOptions)
+              : { timeout: connectTimeout },
       });
       entry = { key, pool, users: new Set(), used: false, closed: false };
       entries.set(key, entry);

@@ -160,8 +160,23 @@ export function readAll(
 ): Promise<{ replies: EchoReply[]; code: number; details: string; trailers: Record<string, string> }> {
   return new Promise((resolve) => {
     const replies: EchoReply[] = [];
+    let final: grpc.StatusObject | null = null;
+    let ended = false;
+    // An OK call is read once its messages ended too (the status may come first); a failed one ends at its status.
+    const settle = () => {
+      if (final !== null && (ended || final.code !== grpc.status.OK)) {
+        resolve({ replies, code: final.code, details: final.details, trailers: textOf(final.metadata) });
+      }
+    };
     stream.on('data', (reply: EchoReply) => replies.push(reply));
     stream.on('error', () => undefined);
-    stream.on('status', (status: grpc.StatusObject) => resolve({ replies, code: status.code, details: status.details, trailers: textOf(status.metadata) }));
+    stream.on('end', () => {
+      ended = true;
+      settle();
+    });
+    stream.on('status', (status: grpc.StatusObject) => {
+      final = status;
+      settle();
+    });
   });
 }

@@ -4,8 +4,9 @@
  * start with `~` (Kong's convention), run on RE2 and refused at write time when RE2 cannot compile
  * them (`route-pattern.ts`); the longest prefix wins, then regexes by priority.
  *
- * `protocols` are Kong's: `http`/`https` for requests, `ws`/`wss` for WebSocket connections
- * (`wss` on the TLS listener). As in Kong, one route serves one family: mixing the two is refused.
+ * `protocols` are Kong's: `http`/`https` for requests, `ws`/`wss` for WebSocket connections,
+ * `grpc`/`grpcs` for gRPC calls (the second of each pair on the TLS listener; `grpc` is h2c). As in
+ * Kong, one route serves one family: mixing families is refused.
  */
 import Type from 'typebox';
 import type { BaseEntity, EntityDefinition, ForeignRef } from './entity.js';
@@ -29,9 +30,23 @@ export interface Route extends BaseEntity {
   readonly https_redirect_status_code: HttpsRedirectStatus;
 }
 
-/** A route's protocols: requests (`http`, `https`) or WebSocket connections (`ws`, `wss`). */
-export const ROUTE_PROTOCOLS = ['http', 'https', 'ws', 'wss'] as const;
+/** A route's protocols: requests (`http`, `https`), WebSocket connections (`ws`, `wss`) or gRPC calls (`grpc`, `grpcs`). */
+export const ROUTE_PROTOCOLS = ['http', 'https', 'ws', 'wss', 'grpc', 'grpcs'] as const;
 export type RouteProtocol = (typeof ROUTE_PROTOCOLS)[number];
+
+/** The three families a route may serve, one each. */
+export type RouteFamily = 'http' | 'websocket' | 'grpc';
+
+/** The family of a protocol. */
+export function familyOf(protocol: RouteProtocol): RouteFamily {
+  if (protocol === 'ws' || protocol === 'wss') return 'websocket';
+  return protocol === 'grpc' || protocol === 'grpcs' ? 'grpc' : 'http';
+}
+
+/** The family a route serves: its protocols all share one (checked at write time), so the first says which. */
+export function routeFamily(route: Pick<Route, 'protocols'>): RouteFamily {
+  return familyOf(route.protocols[0] ?? 'http');
+}
 
 /** Kong's `https_redirect_status_code` values: 426 Upgrade Required, or a redirect to the https URL. */
 export const HTTPS_REDIRECT_STATUSES = [426, 301, 302, 307, 308] as const;
@@ -117,9 +132,12 @@ export const routesDefinition: EntityDefinition<Route> = {
       if (problem !== null) errors.push({ path: `paths.${i}`, message: problem });
     });
     if (route.headers['host']) errors.push({ path: 'headers.host', message: 'use hosts to match the Host header' });
-    const websocket = route.protocols.filter((p) => p === 'ws' || p === 'wss').length;
-    if (websocket > 0 && websocket < route.protocols.length) {
-      errors.push({ path: 'protocols', message: 'ws and wss cannot be mixed with http or https: a route serves requests or WebSocket connections' });
+    const family = routeFamily(route);
+    if (route.protocols.some((p) => familyOf(p) !== family)) {
+      errors.push({
+        path: 'protocols',
+        message: 'http/https, ws/wss and grpc/grpcs cannot be mixed: a route serves requests, WebSocket connections or gRPC calls',
+      });
     }
     return errors;
   },

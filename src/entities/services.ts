@@ -4,6 +4,9 @@
  * default, verify), `tls_verify_depth`, `ca_certificates` (ids of CA certificates trusted besides
  * the system store) and `client_certificate` (mTLS); an http service cannot have them (400), as in
  * Kong, so a `url` that turns a service to http must clear them in the same write.
+ *
+ * `grpc` and `grpcs` services (Kong's names) are gRPC upstreams: HTTP/2 with prior knowledge (h2c),
+ * or HTTP/2 over TLS, which has the same TLS settings as https.
  */
 import Type from 'typebox';
 import type { BaseEntity, EntityDefinition, ForeignRef } from './entity.js';
@@ -12,7 +15,7 @@ import type { FieldError } from '../errors/portcullis-error.js';
 
 export interface Service extends BaseEntity {
   readonly name: string | null;
-  readonly protocol: 'http' | 'https';
+  readonly protocol: ServiceProtocol;
   readonly host: string;
   readonly port: number;
   readonly path: string | null;
@@ -33,7 +36,15 @@ export interface Service extends BaseEntity {
   readonly client_certificate: ForeignRef | null;
 }
 
-/** The TLS settings only an https service may have. */
+export const SERVICE_PROTOCOLS = ['http', 'https', 'grpc', 'grpcs'] as const;
+export type ServiceProtocol = (typeof SERVICE_PROTOCOLS)[number];
+
+/** True for the protocols spoken over TLS to the upstream: https and grpcs. */
+export function usesTls(protocol: ServiceProtocol): boolean {
+  return protocol === 'https' || protocol === 'grpcs';
+}
+
+/** The TLS settings only an https or grpcs service may have. */
 const TLS_FIELDS = ['tls_verify', 'tls_verify_depth', 'ca_certificates', 'client_certificate'] as const;
 
 const Host = Type.String({ minLength: 1, maxLength: 253, pattern: '^(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9._-]+)$' });
@@ -42,8 +53,8 @@ const Path = Type.Union([Type.String({ pattern: '^/[\\x21-\\x7e]*$', maxLength: 
 export const ServiceInput = Type.Object(
   {
     name: Type.Optional(Type.Union([Name, Type.Null()])),
-    url: Type.Optional(Type.String({ pattern: '^https?://', maxLength: 4096 })),
-    protocol: Type.Optional(Type.Union([Type.Literal('http'), Type.Literal('https')])),
+    url: Type.Optional(Type.String({ pattern: '^(https?|grpcs?)://', maxLength: 4096 })),
+    protocol: Type.Optional(Type.Union(SERVICE_PROTOCOLS.map((p) => Type.Literal(p)))),
     host: Type.Optional(Host),
     port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
     path: Type.Optional(Path),
@@ -102,8 +113,9 @@ export const servicesDefinition: EntityDefinition<Service> = {
   normalize: normalizeService,
   check(service) {
     const errors: FieldError[] = service.host ? [] : [{ path: 'host', message: 'is required (give url, or protocol and host)' }];
-    if (service.protocol !== 'https') {
-      for (const field of TLS_FIELDS) if (service[field] != null) errors.push({ path: field, message: 'applies only to https services (set it to null)' });
+    if (!usesTls(service.protocol)) {
+      for (const field of TLS_FIELDS)
+        if (service[field] != null) errors.push({ path: field, message: 'applies only to https and grpcs services (set it to null)' });
     }
     return errors;
   },
@@ -121,7 +133,7 @@ export function normalizeService(input: Record<string, unknown>): Record<string,
     out['path'] = url.pathname && url.pathname !== '/' ? url.pathname : null;
   }
   delete out['url'];
-  if (out['port'] == null) out['port'] = out['protocol'] === 'https' ? 443 : 80;
+  if (out['port'] == null) out['port'] = out['protocol'] === 'https' || out['protocol'] === 'grpcs' ? 443 : 80;
   if (Array.isArray(out['ca_certificates'])) out['ca_certificates'] = out['ca_certificates'].map((id) => (typeof id === 'string' ? id.toLowerCase() : id));
   return out;
 }

@@ -1,9 +1,12 @@
 /**
  * The proxy's error responses: `{"code":"PC_…","message":"…"}` as application/json, always with
- * the request's X-Request-Id. The one writer every proxy error goes through.
+ * the request's X-Request-Id. The one writer every proxy error goes through; the answer to a gRPC
+ * call (`grpc/grpc-call.ts`) gets the same error as a gRPC status instead (`grpc/grpc-error.ts`).
  */
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.js';
+import { isGrpcCall } from './grpc/grpc-call.js';
+import { writeGrpcError } from './grpc/grpc-error.js';
 
 /** One error answer of the proxy. */
 export interface ProxyErrorResponse {
@@ -21,6 +24,7 @@ export interface ProxyErrorResponse {
  * signal left is to cut the connection, so the response is destroyed instead.
  */
 export function writeJsonError(res: ServerResponse, error: ProxyErrorResponse, requestId: string): void {
+  if (isGrpcCall(res)) return writeGrpcError(res, error, requestId);
   if (res.headersSent) {
     res.destroy();
     return;

@@ -13,6 +13,9 @@ import type { RuntimeState } from './runtime-state.js';
 import type { ProxyContext } from './proxy-context.js';
 import { indexAfter, type PluginEntry } from './plugin-chain.js';
 import { writeJsonError } from './json-error.js';
+import { isGrpcCall } from './grpc/grpc-call.js';
+import { writeGrpcStatus } from './grpc/grpc-error.js';
+import { grpcStatusFor } from './grpc/grpc-status.js';
 
 /**
  * Runs the access phase. Resolves to `continue` when the request should go upstream, or to the
@@ -98,6 +101,9 @@ export function writeAccessOutcome(res: ServerResponse, ctx: ProxyContext, outco
     writeJsonError(res, { status: outcome.status, code: outcome.code, message: outcome.message, headers }, ctx.requestId);
     return;
   }
+  // A plugin's own answer (request-termination) to a gRPC call: its status in the gRPC form.
+  if (isGrpcCall(res))
+    return writeGrpcStatus(res, grpcStatusFor(outcome.status), `HTTP ${outcome.status}`, { ...ctx.responseHeaders, 'x-request-id': ctx.requestId });
   const body = outcome.body ?? '';
   const headers: OutgoingHttpHeaders = {
     ...ctx.responseHeaders,

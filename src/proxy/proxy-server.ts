@@ -23,6 +23,10 @@
  * into this same handler, with a response on the raw socket; `proceed` marks an accepted one as an
  * upgrade before it goes upstream. Open WebSocket connections count in the drain; those left when
  * `shutdown_timeout` ends are closed with 1001 before the listeners cut what remains.
+ *
+ * gRPC calls (HTTP/2, `application/grpc`: `grpc/grpc-call.ts`) take the same path to `grpc`/`grpcs`
+ * routes: their response is marked first, so every error is a gRPC status (`grpc/grpc-error.ts`),
+ * and `te: trailers` (hop-by-hop, so dropped with the others) is sent upstream, as gRPC requires.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -57,6 +61,7 @@ import { createProxyListeners, type ListenerFacts } from './proxy-listeners.js';
 import { createWebSocketProxy } from './websocket/websocket-proxy.js';
 import { createRevocationWatcher } from './websocket/revocation-watcher.js';
 import { GOING_AWAY } from './websocket/close-frame.js';
+import { isGrpcCall, isGrpcRequest, markGrpcCall } from './grpc/grpc-call.js';
 import type { EventSubscriber } from '../cluster/event-bus.js';
 import type { ApiKeyRecord } from '../entities/api-keys.js';
 
@@ -140,6 +145,8 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
 
   const route = (req: IncomingMessage, res: ServerResponse, requestId: string, startedAt: number, listener: ListenerFacts): void => {
     const headers = req.headers;
+    const grpc = isGrpcRequest(req);
+    if (grpc) markGrpcCall(res);
     const target = parseRequestTarget(req.url ?? '/');
     if (isRefusal(target)) return answerUnrouted(res, 400, target.refused, requestId, startedAt);
     const ambiguity = ambiguityOf(req, target.authority);
@@ -153,7 +160,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     const match = state.router.match(req.method ?? 'GET', host, target.path, headers);
     if (match === null) return answerUnrouted(res, 404, 'PC_PROXY_NO_ROUTE', requestId, startedAt);
     if (isPathRefused(match)) return answerUnrouted(res, 400, 'PC_PROXY_PATH_REFUSED', requestId, startedAt);
-    const verdict = checkRouteProtocols(match.route, listener.secure, websockets.isHandshake(req));
+    const verdict = checkRouteProtocols(match.route, listener.secure, grpc ? 'grpc' : websockets.isHandshake(req) ? 'websocket' : 'http');
     if (verdict !== 'allowed' && !(verdict === 'https_required' && forwardedHttps(req))) {
       return refuseProtocol(req, res, verdict, match, target, host, requestId, startedAt);
     }
@@ -273,6 +280,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     // A CA or client certificate the service references could not be loaded: never connect with less.
     if (tls === 'unusable') return refuseUnusableTls(res, ctx);
     if (websockets.isHandshake(req)) websockets.expect(ctx, res, exchange);
+    if (isGrpcCall(res)) ctx.upstreamHeaders['te'] = 'trailers';
     letBodyCome(req, res);
     const target = pool.targetFor(ctx.service, tls);
     const body = buffered ?? requestBody(req, limit);

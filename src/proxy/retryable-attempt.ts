@@ -72,8 +72,8 @@ export class RetryableAttempt implements Dispatcher.DispatchHandler {
     if (this.#discarded > DISCARD_LIMIT) controller.abort(new Error('discarded answer too long'));
   }
 
-  onResponseEnd(): void {
-    if (!this.#discarding) this.#exchange.onResponseEnd();
+  onResponseEnd(controller: Dispatcher.DispatchController, trailers: Record<string, string | string[] | undefined>): void {
+    if (!this.#discarding) this.#exchange.onResponseEnd(controller, trailers);
   }
 
   onResponseError(controller: Dispatcher.DispatchController, err: Error): void {

@@ -40,7 +40,31 @@ describe('checkRouteProtocols for WebSocket handshakes and the other family', ()
   ];
   for (const [protocols, secure, handshake, expected] of cases) {
     it(`answers ${expected} for ${handshake ? 'a handshake' : 'a request'} to a route on ${protocols.join('+')} over ${secure ? 'TLS' : 'plain HTTP'}`, () => {
-      assert.equal(checkRouteProtocols(make.route({ protocols }), secure, handshake), expected);
+      assert.equal(checkRouteProtocols(make.route({ protocols }), secure, handshake ? 'websocket' : 'http'), expected);
+    });
+  }
+});
+
+describe('checkRouteProtocols for gRPC calls and the other families', () => {
+  type Protocols = ('http' | 'https' | 'ws' | 'wss' | 'grpc' | 'grpcs')[];
+  const cases: [Protocols, boolean, 'http' | 'websocket' | 'grpc', string][] = [
+    [['grpc', 'grpcs'], false, 'grpc', 'allowed'],
+    [['grpc', 'grpcs'], true, 'grpc', 'allowed'],
+    [['grpc'], false, 'grpc', 'allowed'],
+    [['grpc'], true, 'grpc', 'no_route'],
+    [['grpcs'], true, 'grpc', 'allowed'],
+    [['grpcs'], false, 'grpc', 'https_required'],
+    // A gRPC call to an HTTP route, and a request to a gRPC route: as if no route matched.
+    [['http', 'https'], false, 'grpc', 'no_route'],
+    [['https'], true, 'grpc', 'no_route'],
+    [['grpc', 'grpcs'], false, 'http', 'no_route'],
+    [['grpcs'], true, 'http', 'no_route'],
+    [['ws', 'wss'], false, 'grpc', 'websocket_required'],
+    [['grpc', 'grpcs'], false, 'websocket', 'websocket_refused'],
+  ];
+  for (const [protocols, secure, family, expected] of cases) {
+    it(`answers ${expected} for a ${family} request to a route on ${protocols.join('+')} over ${secure ? 'TLS' : 'plain HTTP'}`, () => {
+      assert.equal(checkRouteProtocols(make.route({ protocols }), secure, family), expected);
     });
   }
 });

@@ -16,17 +16,21 @@
  * (rather than proxied as a plain GET, which is what made WebSocket APIs fail behind the gateway),
  * and an ordinary request to a WebSocket route with 426 `PC_PROXY_WEBSOCKET_REQUIRED` and
  * `Upgrade: websocket` (RFC 9110 §15.5.22).
+ *
+ * gRPC calls (HTTP/2 with `content-type: application/grpc…`, `grpc/grpc-request.ts`) follow it with
+ * `grpc`/`grpcs`. A gRPC call and an ordinary request never reach each other's routes: each is
+ * answered as if no route matched (for a gRPC client, UNIMPLEMENTED, as for an unknown method).
  */
 import type { ServerResponse } from 'node:http';
-import type { Route } from '../entities/routes.js';
+import { routeFamily, type Route, type RouteFamily } from '../entities/routes.js';
 import { writeJsonError } from './json-error.js';
 import { httpsRedirectLocation } from './https-redirect.js';
 import { isHttp2Request } from './http2/http2-request.js';
 
 export type ProtocolVerdict = 'allowed' | 'no_route' | 'https_required' | 'websocket_required' | 'websocket_refused';
 
-const HTTP_PAIR = ['http', 'https'] as const;
-const WEBSOCKET_PAIR = ['ws', 'wss'] as const;
+/** Each family's protocols: plain, then over TLS. */
+const PAIRS = { http: ['http', 'https'], websocket: ['ws', 'wss'], grpc: ['grpc', 'grpcs'] } as const;
 
 const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 307, 308]);
 
@@ -35,13 +39,14 @@ const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 307, 308]);
  * turns `https_required` into `allowed` when a trusted proxy saw HTTPS (`saysHttps`): checked
  * only then, so the usual request reads no more headers.
  */
-export function checkRouteProtocols(route: Route, secure: boolean, websocket = false): ProtocolVerdict {
-  const protocols = route.protocols;
-  const [plain, tls] = websocket ? WEBSOCKET_PAIR : HTTP_PAIR;
-  if (protocols.includes(secure ? tls : plain)) return 'allowed';
-  // Routes serve one family, so the first protocol says which.
-  const websocketRoute = protocols[0] === 'ws' || protocols[0] === 'wss';
-  if (websocketRoute !== websocket) return websocket ? 'websocket_refused' : 'websocket_required';
+export function checkRouteProtocols(route: Route, secure: boolean, family: RouteFamily = 'http'): ProtocolVerdict {
+  const [plain, tls] = PAIRS[family];
+  if (route.protocols.includes(secure ? tls : plain)) return 'allowed';
+  const served = routeFamily(route);
+  if (served !== family) {
+    if (family === 'websocket') return 'websocket_refused';
+    return served === 'websocket' ? 'websocket_required' : 'no_route';
+  }
   return secure ? 'no_route' : 'https_required';
 }
 

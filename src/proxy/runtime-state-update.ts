@@ -12,7 +12,7 @@
  *   entries the router still holds (bounded by the route count, so the rebuilds cost O(1) per update).
  */
 import type { Route } from '../entities/routes.js';
-import type { Service } from '../entities/services.js';
+import { usesTls, type Service } from '../entities/services.js';
 import type { RouteWithService } from './routing/route-index.js';
 import { assembleRuntimeState, lineageOf, type RuntimeLineage, type RuntimeState } from './runtime-state.js';
 
@@ -68,7 +68,7 @@ function applicable(lineage: RuntimeLineage, changes: RuntimeChanges): boolean {
   const knownService = (id: string) => !removedServices.has(id) && (lineage.services.has(id) || changes.services.changed.some((s) => s.id === id));
   for (const service of changes.services.changed) {
     if (removedServices.has(service.id)) return false;
-    if (service.protocol === 'https' && (service.client_certificate != null || (service.ca_certificates?.length ?? 0) > 0)) return false;
+    if (usesTls(service.protocol) && (service.client_certificate != null || (service.ca_certificates?.length ?? 0) > 0)) return false;
   }
   for (const route of changes.routes.changed) {
     if (removedRoutes.has(route.id)) return false;

@@ -24,8 +24,8 @@ export function defaultRootCertificates(): readonly string[] {
   return typeof get === 'function' ? get('default') : tls.rootCertificates;
 }
 
-/** Connects to the upstream of `settings`; `timeout` is the connect timeout (ms). */
-export function createUpstreamConnector(settings: UpstreamTls, timeout: number): buildConnector.connector {
+/** Connects to the upstream of `settings`; `timeout` is the connect timeout (ms); `allowH2` offers h2 by ALPN (gRPC). */
+export function createUpstreamConnector(settings: UpstreamTls, timeout: number, allowH2 = false): buildConnector.connector {
   const secureContext = tls.createSecureContext({
     minVersion: 'TLSv1.2',
     ...(settings.ca ? { ca: [...defaultRootCertificates(), ...settings.ca] } : {}),
@@ -33,6 +33,7 @@ export function createUpstreamConnector(settings: UpstreamTls, timeout: number):
   });
   const connect = buildConnector({
     timeout,
+    allowH2,
     secureContext,
     rejectUnauthorized: settings.verify,
     checkServerIdentity: identityCheck(settings.depth),

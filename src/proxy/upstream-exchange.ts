@@ -6,6 +6,11 @@
  * records the request's metrics once the response is closed. A WebSocket handshake
  * (`expectUpgrade`) is sent with undici's `upgrade`; a `101` ends the exchange there (recorded as
  * 101, the drain left) and hands both sockets to the caller; any other answer is relayed as usual.
+ *
+ * The upstream's trailers are relayed to an HTTP/2 client (gRPC's `grpc-status`/`grpc-message` are
+ * trailers). A gRPC upstream's trailers-only answer (`grpc-status` in the headers) stays
+ * trailers-only: set as headers and sent with the end of the stream, or the client, which reads the
+ * status only from a frame that ends the stream, would see none.
  */
 import type { ServerResponse } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
@@ -15,7 +20,9 @@ import type { ResponseHead } from '../plugins/plugin.js';
 import type { ProxyContext } from './proxy-context.js';
 import type { RequestMetrics } from './request-metrics.js';
 import type { UpstreamTarget } from './upstream-pool.js';
-import { filterResponseHeaders } from './headers.js';
+import { filterResponseHeaders, HOP_BY_HOP } from './headers.js';
+import { isGrpcCall } from './grpc/grpc-call.js';
+import { isHttp2Request } from './http2/http2-request.js';
 import { runResponsePhase } from './plugin-runner.js';
 import { writeJsonError } from './json-error.js';
 import { classifyUpstreamError } from './upstream-errors.js';
@@ -143,7 +150,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       for (const name in ctx.responseHeaders) head.headers[name] = ctx.responseHeaders[name];
       head.headers['x-request-id'] = ctx.requestId;
       if (this.#deps.isClosing()) this.#res.shouldKeepAlive = false;
-      this.#res.writeHead(head.status, head.headers as Record<string, string | string[]>);
+      if (head.headers['grpc-status'] !== undefined && isGrpcCall(this.#res)) this.#holdTrailersOnly(head);
+      else this.#res.writeHead(head.status, head.headers as Record<string, string | string[]>);
     } catch (err) {
       // A header Node refuses to write (or a throwing plugin): the response cannot be relayed.
       this.#deps.logger.error({ request_id: ctx.requestId, err }, 'upstream response could not be relayed');
@@ -160,9 +168,32 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.#res.once('drain', this.#resume);
   }
 
-  onResponseEnd(): void {
+  onResponseEnd(controller?: Dispatcher.DispatchController, trailers?: Record<string, string | string[] | undefined>): void {
     this.#upstreamSettled = true;
-    this.#res.end();
+    const res = this.#res;
+    if (res.req !== undefined && isHttp2Request(res.req)) {
+      const received = trailersOf(controller, trailers);
+      const relayed: Record<string, string | string[]> = {};
+      let any = false;
+      for (const name in received) {
+        const value = received[name];
+        if (value === undefined || HOP_BY_HOP.has(name) || name.charCodeAt(0) === 58 /* : */) continue;
+        relayed[name] = value;
+        any = true;
+      }
+      if (any) res.addTrailers(relayed);
+    }
+    res.end();
+  }
+
+  /** Sets the head of a trailers-only gRPC answer without sending it: `end` sends it with END_STREAM. */
+  #holdTrailersOnly(head: ResponseHead): void {
+    const res = this.#res;
+    res.statusCode = head.status;
+    for (const name in head.headers) {
+      const value = head.headers[name];
+      if (value !== undefined) res.setHeader(name, value);
+    }
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
@@ -215,6 +246,17 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.#deps.metrics.request(ctx.route, ctx.service, finished ? res.statusCode : CLIENT_CLOSED, (performance.now() - this.#startedAt) / 1000);
     this.#deps.onDone();
   }
+}
+
+/**
+ * The upstream's trailers. Undici 7's HTTP/2 client hands them to its handler adapter as an
+ * object, which the adapter's parser (made for HTTP/1.1's flat arrays) turns into `{}`; the
+ * controller keeps what was received (`rawTrailers`), so they are read from there.
+ */
+function trailersOf(controller: Dispatcher.DispatchController | undefined, parsed: Record<string, string | string[] | undefined> | undefined) {
+  const raw = (controller as { rawTrailers?: unknown } | undefined)?.rawTrailers;
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) return raw as Record<string, string | string[] | undefined>;
+  return parsed ?? {};
 }
 
 /** The path and query sent upstream for `ctx`. */

@@ -9,9 +9,12 @@
  * service id has one current pool) is closed `retireAfter` later, which leaves requests already
  * routed to it time to be sent; a pool unused for `idleAfter` (a deleted service) is closed too.
  * Closing is graceful: requests in flight finish. A later use makes the pool again.
+ *
+ * A gRPC service's pool speaks HTTP/2: by ALPN over TLS (`grpcs`), with prior knowledge in
+ * cleartext (`grpc`, undici's `useH2c`); many calls share one connection.
  */
-import { Pool, type Dispatcher } from 'undici';
-import type { Service } from '../entities/services.js';
+import { buildConnector, Pool, type Dispatcher } from 'undici';
+import { usesTls, type Service } from '../entities/services.js';
 import { sniOf, upstreamTlsFor, type UpstreamTls } from './upstream-tls.js';
 import { createUpstreamConnector } from './upstream-connector.js';
 
@@ -97,18 +100,28 @@ export function createUpstreamPool(config: UpstreamPoolConfig): UpstreamPool {
     if (old.users.size === 0) setTimeout(() => old.users.size === 0 && closeEntry(old), retireAfter).unref();
   };
 
-  const entryFor = (origin: string, connectTimeout: number, tls: UpstreamTls | null): Entry => {
+  const entryFor = (service: Service, connectTimeout: number, tls: UpstreamTls | null): Entry => {
+    const origin = `${service.protocol}://${bracketed(service.host)}:${service.port}`;
     const key = `${origin}|${connectTimeout}|${tls?.identity ?? ''}`;
     let entry = entries.get(key);
     if (entry === undefined) {
-      const pool = new Pool(origin, {
+      const h2 = service.protocol === 'grpc' || service.protocol === 'grpcs';
+      // Undici knows only http and https origins; h2 is chosen by the options below.
+      const pool = new Pool(`${usesTls(service.protocol) ? 'https' : 'http'}://${bracketed(service.host)}:${service.port}`, {
+        // HTTP/2 multiplexes (up to the upstream's stream limit): no pipelining cap of one per connection.
+        ...(h2 ? { allowH2: true, useH2c: service.protocol === 'grpc' } : { pipelining: 1 }),
         connections: config.poolSize,
-        pipelining: 1,
         keepAliveTimeout: config.keepAliveTimeout,
         keepAliveMaxTimeout: config.keepAliveTimeout,
         headersTimeout: config.readTimeout,
         bodyTimeout: config.readTimeout,
-        connect: tls === null ? { timeout: connectTimeout } : createUpstreamConnector(tls, connectTimeout),
+        // Pool builds its connector without `useH2c`: h2c needs one built here.
+        connect:
+          tls !== null
+            ? createUpstreamConnector(tls, connectTimeout, h2)
+            : h2
+              ? buildConnector({ timeout: connectTimeout, useH2c: true } as buildConnector.BuildOptions)
+              : { timeout: connectTimeout },
       });
       entry = { key, pool, users: new Set(), used: false, closed: false };
       entries.set(key, entry);
@@ -131,9 +144,9 @@ export function createUpstreamPool(config: UpstreamPoolConfig): UpstreamPool {
         cached.entry.used = true;
         return cached.target;
       }
-      const settings = service.protocol === 'https' ? (tls ?? systemStoreTls(service)) : null;
+      const settings = usesTls(service.protocol) ? (tls ?? systemStoreTls(service)) : null;
       const connectTimeout = service.connect_timeout ?? config.connectTimeout;
-      const entry = entryFor(`${service.protocol}://${bracketed(service.host)}:${service.port}`, connectTimeout, settings);
+      const entry = entryFor(service, connectTimeout, settings);
       entry.used = true;
       adopt(service.id, entry);
       const target = Object.freeze({
@@ -158,7 +171,7 @@ export function upstreamHostHeader(service: Service): string {
   let header = hostHeaders.get(service);
   if (header === undefined) {
     const host = bracketed(service.host);
-    header = service.port === (service.protocol === 'https' ? 443 : 80) ? host : `${host}:${service.port}`;
+    header = service.port === (usesTls(service.protocol) ? 443 : 80) ? host : `${host}:${service.port}`;
     hostHeaders.set(service, header);
   }
   return header;

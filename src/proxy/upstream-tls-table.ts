@@ -4,7 +4,7 @@
  * read per request by the proxy. A plain-http service has none.
  */
 import type { Logger } from 'pino';
-import type { Service } from '../entities/services.js';
+import { usesTls, type Service } from '../entities/services.js';
 import { upstreamTlsFor, type UpstreamTls, type UpstreamTlsLookup } from './upstream-tls.js';
 import { createUpstreamTlsLookup, type CaCertificateMaterial, type ClientCertificateMaterial } from './upstream-tls-lookup.js';
 
@@ -48,5 +48,5 @@ export function createUpstreamTlsTable(source: UpstreamTlsSource, logger: Logger
 }
 
 function compute(service: Service, lookup: UpstreamTlsLookup, onProblem?: Parameters<typeof upstreamTlsFor>[2]): UpstreamTls | 'unusable' | null {
-  return service.protocol === 'https' ? upstreamTlsFor(service, lookup, onProblem) : null;
+  return usesTls(service.protocol) ? upstreamTlsFor(service, lookup, onProblem) : null;
 }

@@ -1,0 +1,256 @@
+/**
+ * gRPC through a running node (in process, real loopback), with `@grpc/grpc-js` as client and as
+ * upstream (testing/grpc-echo.ts): unary, server-, client- and bidi-streaming calls over h2c and
+ * over TLS to cleartext and TLS upstreams; key-auth with the key in metadata (`x-api-key`,
+ * `authorization: Bearer`) and refusals as gRPC statuses with nothing reaching the upstream; the
+ * upstream's statuses, messages and trailing metadata relayed; an upstream that is down, large
+ * messages, cancellation, and calls that reach no gRPC route.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { request as httpRequest } from 'node:http';
+import * as grpc from '@grpc/grpc-js';
+import { startTestNode, type TestNode } from '../../../test/support/running-node.js';
+import { createTestCa, type TestCa } from '../../../test/support/certificates.js';
+import { until } from '../../../test/support/until.js';
+import { echoClient, metadataOf, readAll, startEchoServer, unary, type EchoClient, type EchoServer } from './testing/grpc-echo.js';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+const ECHO = '/portcullis.test.Echo';
+
+describe('gRPC through the gateway', () => {
+  let t: TestNode;
+  let ca: TestCa;
+  let plain: EchoServer;
+  let secure: EchoServer;
+  let h2cPort: number;
+  let key: string;
+  /** A key of the TLS upstream's service (keys of a service are valid for it alone). */
+  let keyTls: string;
+  const clients: EchoClient[] = [];
+
+  /** A client of the gateway's h2c listener, calling as `authority` (which selects the route). */
+  const viaH2c = (authority: string) => {
+    const client = echoClient(`127.0.0.1:${h2cPort}`, grpc.credentials.createInsecure(), { 'grpc.default_authority': authority });
+    clients.push(client);
+    return client;
+  };
+  /** A client of the gateway's TLS listener, trusting the test CA, with `authority` as SNI and :authority. */
+  const viaTls = (authority: string) => {
+    const port = t.node.proxyTlsAddress!.port;
+    const client = echoClient(`127.0.0.1:${port}`, grpc.credentials.createSsl(Buffer.from(ca.cert)), {
+      'grpc.ssl_target_name_override': authority,
+      'grpc.default_authority': authority,
+    });
+    clients.push(client);
+    return client;
+  };
+  const withKey = (extra: Record<string, string> = {}) => metadataOf({ 'x-api-key': key, ...extra });
+
+  before(async () => {
+    ca = await createTestCa({ name: 'grpc test ca' });
+    plain = await startEchoServer();
+    const upstreamCert = await ca.issue({ names: ['localhost', '127.0.0.1'] });
+    secure = await startEchoServer(upstreamCert);
+    h2cPort = await freePort();
+    t = await startTestNode('sqlite', { config: { proxy_listen_h2c: `127.0.0.1:${h2cPort}` } });
+    const ok = async (method: string, path: string, body: unknown) => {
+      const res = await t.call(method, path, body);
+      assert.ok(res.status === 201 || res.status === 200, `${method} ${path}: ${res.status} ${res.text}`);
+      return res.body;
+    };
+    const gatewayCert = await ca.issue({ names: ['grpc.test', 'secure.test'] });
+    await ok('POST', '/certificates', { cert: gatewayCert.cert, key: gatewayCert.key, snis: ['grpc.test', 'secure.test'] });
+    const trusted = await ok('POST', '/ca_certificates', { cert: ca.cert });
+    await ok('POST', '/services', { name: 'echo', url: `grpc://127.0.0.1:${plain.port}` });
+    await ok('POST', '/services', { name: 'echo-tls', url: `grpcs://127.0.0.1:${secure.port}`, ca_certificates: [trusted.id] });
+    await ok('POST', '/services', { name: 'down', url: `grpc://127.0.0.1:${await freePort()}`, retries: 0 });
+    await ok('POST', '/services', { name: 'http-echo', url: `http://127.0.0.1:${plain.port}` });
+    const route = (service: string, name: string, hosts: string[], protocols = ['grpc', 'grpcs']) =>
+      ok('POST', `/services/${service}/routes`, { name, hosts, paths: [ECHO], strip_path: false, protocols });
+    await route('echo', 'keyed', ['keyed.test', 'grpc.test']);
+    await route('echo', 'bearer', ['bearer.test']);
+    await route('echo', 'open', ['open.test']);
+    await route('echo-tls', 'tls-upstream', ['tls.test', 'secure.test'], ['grpc', 'grpcs']);
+    await route('echo', 'tls-only', ['strict.test'], ['grpcs']);
+    await route('down', 'down', ['down.test']);
+    await route('http-echo', 'http-route', ['http.test'], ['http', 'https']);
+    await ok('POST', '/consumers', { username: 'alice' });
+    await ok('POST', '/routes/keyed/plugins', { name: 'key-auth' });
+    await ok('POST', '/routes/tls-upstream/plugins', { name: 'key-auth' });
+    await ok('POST', '/routes/bearer/plugins', { name: 'key-auth', config: { key_names: ['authorization'], value_prefix: 'Bearer ' } });
+    key = (await ok('POST', '/services/echo/api-keys', { name: 'grpc', consumer: 'alice' })).api_key;
+    keyTls = (await ok('POST', '/services/echo-tls/api-keys', { name: 'grpcs', consumer: 'alice' })).api_key;
+  });
+
+  after(async () => {
+    for (const client of clients) client.close();
+    await t.close();
+    await plain.close();
+    await secure.close();
+  });
+
+  it('proxies a unary call with the key in metadata: the key never reaches the upstream, the consumer does, the trailers come back', async () => {
+    const result = await unary(viaH2c('keyed.test'), { message: 'hello' }, withKey({ 'x-trace': 'abc' }));
+    assert.equal(result.code, grpc.status.OK, result.details);
+    assert.equal(result.reply?.message, 'hello');
+    const seen = result.reply!.metadata;
+    assert.equal(seen['x-api-key'], undefined, 'hide_credentials');
+    assert.equal(seen['x-consumer-username'], 'alice');
+    assert.equal(seen['x-trace'], 'abc');
+    assert.equal(result.trailers['x-echo-trailer'], 'done');
+  });
+
+  it('answers a call without a valid key UNAUTHENTICATED, with nothing reaching the upstream', async () => {
+    const variants: [string, Record<string, string>][] = [
+      ['keyed.test', {}],
+      ['keyed.test', { 'x-api-key': 'pcg_not-a-real-key' }],
+      ['keyed.test', { apikey: 'garbage' }],
+      ['keyed.test', { authorization: `Bearer ${'x'.repeat(40)}` }],
+      ['bearer.test', {}],
+      ['bearer.test', { authorization: 'Bearer pcg_wrong' }],
+      // The right key, but not where this route reads it (authorization with the Bearer prefix).
+      ['bearer.test', { authorization: 'Basic abc' }],
+    ];
+    const before = plain.calls.length;
+    for (const [authority, metadata] of variants) {
+      const result = await unary(viaH2c(authority), { message: 'refused' }, metadataOf(metadata));
+      assert.equal(result.code, grpc.status.UNAUTHENTICATED, `${authority} ${JSON.stringify(metadata)}: ${result.details}`);
+      assert.equal(result.details, 'Unauthorized');
+    }
+    assert.equal(plain.calls.length, before, 'no refused call reached the upstream');
+  });
+
+  it('accepts the key as authorization: Bearer when key-auth reads it there', async () => {
+    const result = await unary(viaH2c('bearer.test'), { message: 'bearer' }, metadataOf({ authorization: `Bearer ${key}` }));
+    assert.equal(result.code, grpc.status.OK, result.details);
+    assert.equal(result.reply!.metadata['authorization'], undefined, 'hide_credentials');
+    assert.equal(result.reply!.metadata['x-consumer-username'], 'alice');
+  });
+
+  it('relays server streaming, client streaming and bidi calls whole', async () => {
+    const client = viaH2c('keyed.test');
+    const served = await readAll(client.ServerStream({ message: 'tick', count: 5 }, withKey()));
+    assert.equal(served.code, grpc.status.OK, served.details);
+    assert.deepEqual(
+      served.replies.map((r) => r.message),
+      ['tick 0', 'tick 1', 'tick 2', 'tick 3', 'tick 4'],
+    );
+    assert.equal(served.trailers['x-echo-trailer'], 'done');
+
+    const gathered = await new Promise<string>((resolve, reject) => {
+      const call = client.ClientStream(withKey(), (err, reply) => (err ? reject(err) : resolve(reply!.message)));
+      for (const part of ['a', 'b', 'c', 'd']) call.write({ message: part });
+      call.end();
+    });
+    assert.equal(gathered, 'a,b,c,d');
+
+    // Ping-pong: each message is sent only once the previous one came back, so both directions are open at once.
+    const bidi = client.Bidi(withKey());
+    const done = readAll(bidi);
+    for (const word of ['one', 'two', 'three']) {
+      const echoed = await new Promise<string>((resolve) => {
+        bidi.once('data', (reply: { message: string }) => resolve(reply.message));
+        bidi.write({ message: word });
+      });
+      assert.equal(echoed, word);
+    }
+    bidi.end();
+    const status = await done;
+    assert.equal(status.code, grpc.status.OK, status.details);
+  });
+
+  it("relays the upstream's status, message and trailing metadata, trailers-only or after messages", async () => {
+    const client = viaH2c('open.test');
+    const unaryResult = await unary(client, { fail: 'no such thing: widget 7 (100%)' });
+    assert.equal(unaryResult.code, grpc.status.NOT_FOUND);
+    assert.equal(unaryResult.details, 'no such thing: widget 7 (100%)');
+    assert.equal(unaryResult.trailers['x-echo-trailer'], 'done');
+    const streamed = await readAll(client.ServerStream({ message: 'part', count: 2, fail: 'ran out' }, metadataOf()));
+    assert.deepEqual(
+      streamed.replies.map((r) => r.message),
+      ['part 0', 'part 1'],
+    );
+    assert.equal(streamed.code, grpc.status.NOT_FOUND);
+    assert.equal(streamed.details, 'ran out');
+  });
+
+  it('answers UNAVAILABLE when the upstream is down', async () => {
+    const result = await unary(viaH2c('down.test'), { message: 'anyone?' });
+    assert.equal(result.code, grpc.status.UNAVAILABLE);
+    assert.equal(result.details, 'The upstream service could not be reached');
+  });
+
+  it('answers calls that reach no gRPC route UNIMPLEMENTED, and a grpcs-only route in cleartext FAILED_PRECONDITION', async () => {
+    const before = plain.calls.length;
+    for (const authority of ['nowhere.test', 'http.test']) {
+      const result = await unary(viaH2c(authority), { message: 'lost' });
+      assert.equal(result.code, grpc.status.UNIMPLEMENTED, authority);
+      assert.equal(result.details, 'No route matched this request');
+    }
+    const strict = await unary(viaH2c('strict.test'), { message: 'cleartext' });
+    assert.equal(strict.code, grpc.status.FAILED_PRECONDITION);
+    assert.equal(plain.calls.length, before);
+    // An ordinary HTTP request to a gRPC route: as if no route matched, in JSON.
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port: t.node.proxyAddress.port, path: `${ECHO}/Unary`, headers: { host: 'open.test' } }, (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode!, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(res.status, 404);
+    assert.equal((JSON.parse(res.body) as { code: string }).code, 'PC_PROXY_NO_ROUTE');
+  });
+
+  it('carries large messages both ways', async () => {
+    const payload = Buffer.alloc(3 * 1024 * 1024, 7);
+    payload[12345] = 1;
+    const result = await unary(viaH2c('open.test'), { message: 'big', payload });
+    assert.equal(result.code, grpc.status.OK, result.details);
+    assert.ok(payload.equals(result.reply!.payload));
+  });
+
+  it('passes a cancelled call on to the upstream', async () => {
+    const cancelledBefore = secure.cancelled() + plain.cancelled();
+    const bidi = viaH2c('open.test').Bidi(metadataOf());
+    const status = readAll(bidi);
+    await new Promise<void>((resolve) => {
+      bidi.once('data', () => resolve());
+      bidi.write({ message: 'first' });
+    });
+    bidi.cancel();
+    assert.equal((await status).code, grpc.status.CANCELLED);
+    await until('the upstream saw the cancellation', () => secure.cancelled() + plain.cancelled() > cancelledBefore);
+  });
+
+  it('proxies over TLS on both sides (grpcs listener, grpcs upstream verified against its CA), with the key checked', async () => {
+    const client = viaTls('secure.test');
+    const before = secure.calls.length;
+    for (const metadata of [{}, { 'x-api-key': key }] as Record<string, string>[]) {
+      const refused = await unary(client, { message: 'refused' }, metadataOf(metadata));
+      assert.equal(refused.code, grpc.status.UNAUTHENTICATED, JSON.stringify(metadata));
+    }
+    assert.equal(secure.calls.length, before);
+    const result = await unary(client, { message: 'tls' }, metadataOf({ 'x-api-key': keyTls }));
+    assert.equal(result.code, grpc.status.OK, result.details);
+    assert.equal(result.reply!.message, 'tls');
+    assert.equal(secure.calls.length, before + 1);
+    const streamed = await readAll(client.ServerStream({ message: 's', count: 3 }, metadataOf({ 'x-api-key': keyTls })));
+    assert.equal(streamed.replies.length, 3);
+    assert.equal(streamed.code, grpc.status.OK);
+    // A cleartext upstream behind the TLS listener.
+    const mixed = await unary(viaTls('grpc.test'), { message: 'mixed' }, withKey());
+    assert.equal(mixed.code, grpc.status.OK, mixed.details);
+  });
+});

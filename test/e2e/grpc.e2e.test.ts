@@ -1,0 +1,107 @@
+/**
+ * gRPC through the real CLI (issue 13) with `@grpc/grpc-js` as client and as upstream echo
+ * service: unary and streaming calls over h2c with the key in metadata; a call without a key is
+ * UNAUTHENTICATED with nothing reaching the upstream; the upstream's NOT_FOUND and its message come
+ * back; an upstream that is down is UNAVAILABLE; the logs never hold the key.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import { admin, startCliNode, writeConfig, type CliNode } from './support/cli.js';
+import { echoClient, metadataOf, readAll, startEchoServer, unary, type EchoClient, type EchoServer } from '../../src/proxy/grpc/testing/grpc-echo.js';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('gRPC through the real CLI', () => {
+  let echo: EchoServer;
+  let node: CliNode;
+  let key: string;
+  let client: EchoClient;
+  let down: EchoClient;
+
+  before(async () => {
+    echo = await startEchoServer();
+    const h2cPort = await freePort();
+    node = await startCliNode(writeConfig({ proxy_listen_h2c: `127.0.0.1:${h2cPort}` }));
+    const ok = async (path: string, body: unknown) => {
+      const res = await admin(node, 'POST', path, body);
+      assert.equal(res.status, 201, `${path}: ${JSON.stringify(res.body)}`);
+      return res.body;
+    };
+    await ok('/services', { name: 'echo', url: `grpc://127.0.0.1:${echo.port}` });
+    await ok('/services', { name: 'gone', url: `grpc://127.0.0.1:${await freePort()}`, retries: 0 });
+    await ok('/services/echo/routes', {
+      name: 'echo',
+      hosts: ['echo.test'],
+      paths: ['/portcullis.test.Echo'],
+      strip_path: false,
+      protocols: ['grpc', 'grpcs'],
+    });
+    await ok('/services/gone/routes', { name: 'gone', hosts: ['gone.test'], paths: ['/'], protocols: ['grpc'] });
+    await ok('/routes/echo/plugins', { name: 'key-auth' });
+    await ok('/consumers', { username: 'alice' });
+    key = (await ok('/services/echo/api-keys', { name: 'grpc', consumer: 'alice' })).api_key;
+    client = echoClient(`127.0.0.1:${h2cPort}`, grpc.credentials.createInsecure(), { 'grpc.default_authority': 'echo.test' });
+    down = echoClient(`127.0.0.1:${h2cPort}`, grpc.credentials.createInsecure(), { 'grpc.default_authority': 'gone.test' });
+  });
+
+  after(async () => {
+    client.close();
+    down.close();
+    await node.stop();
+    await echo.close();
+  });
+
+  it('refuses a route mixing grpc and http at write time (400, protocols)', async () => {
+    const res = await admin(node, 'POST', '/services/echo/routes', { paths: ['/mixed'], protocols: ['grpc', 'http'] });
+    assert.equal(res.status, 400);
+    assert.match(JSON.stringify(res.body), /protocols/);
+  });
+
+  it('answers calls without a valid key UNAUTHENTICATED, with nothing reaching the upstream', async () => {
+    for (const metadata of [{}, { 'x-api-key': 'pcg_not-a-real-key' }, { authorization: 'Bearer nope' }] as Record<string, string>[]) {
+      const result = await unary(client, { message: 'refused' }, metadataOf(metadata));
+      assert.equal(result.code, grpc.status.UNAUTHENTICATED, JSON.stringify(metadata));
+    }
+    assert.equal(echo.calls.length, 0);
+  });
+
+  it('proxies unary and bidi calls with the key in metadata, which the upstream never sees', async () => {
+    const result = await unary(client, { message: 'hello' }, metadataOf({ 'x-api-key': key }));
+    assert.equal(result.code, grpc.status.OK, result.details);
+    assert.equal(result.reply!.message, 'hello');
+    assert.equal(result.reply!.metadata['x-api-key'], undefined);
+    assert.equal(result.reply!.metadata['x-consumer-username'], 'alice');
+    assert.equal(result.trailers['x-echo-trailer'], 'done');
+
+    const bidi = client.Bidi(metadataOf({ 'x-api-key': key }));
+    const done = readAll(bidi);
+    for (const word of ['a', 'b', 'c']) bidi.write({ message: word });
+    bidi.end();
+    const streamed = await done;
+    assert.equal(streamed.code, grpc.status.OK, streamed.details);
+    assert.deepEqual(
+      streamed.replies.map((r) => r.message),
+      ['a', 'b', 'c'],
+    );
+    assert.ok(!node.logs.some((line) => line.includes(key)), 'the key is in no log line');
+  });
+
+  it("relays the upstream's NOT_FOUND with its message", async () => {
+    const result = await unary(client, { fail: 'order 42 does not exist' }, metadataOf({ 'x-api-key': key }));
+    assert.equal(result.code, grpc.status.NOT_FOUND);
+    assert.equal(result.details, 'order 42 does not exist');
+  });
+
+  it('answers UNAVAILABLE when the upstream is down', async () => {
+    const result = await unary(down, { message: 'anyone?' });
+    assert.equal(result.code, grpc.status.UNAVAILABLE);
+  });
+});

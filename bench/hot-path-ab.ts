@@ -68,7 +68,7 @@ async function keyAuthAccess(root: string): Promise<() => unknown> {
   const consumer = { id: '00000000-0000-4000-8000-000000000001', username: 'alice', custom_id: null };
   const valid = {
     status: 'valid',
-    key: { keyId: 'abcdef0123456789', consumerId: consumer.id, expiresAt: null, rowId: 'r', issuer: 'portcullis', serviceId: null },
+    key: { keyId: 'abcdef0123456789', consumerId: consumer.id, expiresAt: null, stored: true, issuer: 'portcullis', serviceId: null },
   };
   const verifier = { verify: async () => valid, verifyCached: () => valid };
   // The outcome counter a running node passes (a checkout without it counts nothing).

@@ -106,6 +106,52 @@ describe('TtlLruMap', () => {
     }
   });
 
+  it('keeps exact expiries across months of uptime: the base it counts from moves, entries keep their time', () => {
+    const DAY = 86_400_000;
+    const clock = { now: 1_800_000_000_123 };
+    const map = createTtlLruMap<string, number>({ now: () => clock.now }, { maxSize: 100 });
+    // Every 5 days for 90 days: an entry for 1 hour, and one for 11 days (near the 12-day limit,
+    // which makes the base move once it is old enough).
+    const live: { key: string; value: number; expiresAt: number }[] = [];
+    for (let day = 0; day <= 90; day += 5) {
+      clock.now = 1_800_000_000_123 + day * DAY + 17;
+      for (const [key, expiresAt] of [
+        [`h${day}`, clock.now + 3_600_000],
+        [`d${day}`, clock.now + 11 * DAY + 1],
+      ] as const) {
+        map.set(key, day, expiresAt);
+        live.push({ key, value: day, expiresAt });
+      }
+      const saved = clock.now;
+      for (const { key, value, expiresAt } of live) {
+        if (expiresAt <= saved) continue;
+        clock.now = expiresAt - 1;
+        assert.equal(map.get(key), value, `${key} present 1 ms before its expiry`);
+      }
+      clock.now = saved;
+    }
+    for (const { key, expiresAt } of live.filter((entry) => entry.expiresAt > clock.now)) {
+      clock.now = expiresAt;
+      assert.equal(map.get(key), undefined, `${key} gone at its expiry`);
+      clock.now = expiresAt - 1; // the others expire later: look at each at its own time
+    }
+  });
+
+  it('keeps an expiry more than 12 days ahead as 12 days (early is allowed), and Infinity or NaN never as forever', () => {
+    const clock = { now: 5_000 };
+    const map = createTtlLruMap<string, number>({ now: () => clock.now }, { maxSize: 10 });
+    map.set('far', 1, clock.now + 30 * 86_400_000);
+    map.set('forever', 2, Infinity);
+    map.set('nan', 3, NaN);
+    assert.equal(map.get('nan'), undefined, 'NaN is no expiry: gone at once');
+    clock.now += 2 ** 30 - 2;
+    assert.equal(map.get('far'), 1);
+    assert.equal(map.get('forever'), 2);
+    clock.now += 1;
+    assert.equal(map.get('far'), undefined);
+    assert.equal(map.get('forever'), undefined);
+  });
+
   it('refuses a size below one', () => {
     assert.throws(() => createTtlLruMap({ now: Date.now }, { maxSize: 0 }), RangeError);
   });

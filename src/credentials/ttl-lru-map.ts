@@ -9,7 +9,22 @@
  * cost 50–270 µs per read at 10k–100k entries (measured on Node 20), and one busy client
  * presenting the same key is the common case. With the list, a read is a Map lookup and four
  * pointer updates.
+ *
+ * Expiry times are kept as whole ms after a base time, not since the epoch: a small integer is
+ * stored in the node itself (a V8 Smi), where an epoch time in ms, or any result of arithmetic on
+ * one, is a separate 16-byte number object per entry (a million cached keys: 16 MB). One such
+ * object in any node would turn the field into one for every node (V8 tracks a field's
+ * representation per object shape), so only small integers are ever stored. An expiry that does
+ * not fit (over 2^30 ms, 12 days, after the base) moves the base to now and shifts every entry,
+ * at most once an hour (O(entries), amortized); one still too far (more than 12 days ahead, or
+ * set within the hour after a move) is kept as the latest that fits, so such an entry may leave
+ * early, which a cache allows.
  */
+
+/** The largest stored expiry: integers below 2^30 are Smis on every V8 build (31-bit with pointer compression). */
+const LATEST = 2 ** 30 - 1;
+/** The least time between two moves of the base. */
+const MOVE_AFTER = 3_600_000;
 
 /** What the map needs from outside. */
 export interface TtlLruMapDeps<K, V> {
@@ -40,6 +55,7 @@ export interface TtlLruMap<K, V> {
 interface Node<K, V> {
   readonly key: K;
   value: V;
+  /** When it expires, in ms after the map's base time. */
   expiresAt: number;
   /** Towards the least recently used end. */
   older: Node<K, V> | null;
@@ -55,6 +71,17 @@ export function createTtlLruMap<K, V>(deps: TtlLruMapDeps<K, V>, config: TtlLruM
   const nodes = new Map<K, Node<K, V>>();
   let oldest: Node<K, V> | null = null;
   let newest: Node<K, V> | null = null;
+  let base = now();
+
+  /** `expiresAt` (ms since the epoch) as the map stores it: a small integer. */
+  const relative = (expiresAt: number): number => {
+    const shift = now() - base;
+    if (expiresAt - base > LATEST && shift >= MOVE_AFTER) {
+      base += shift;
+      for (const node of nodes.values()) node.expiresAt = Math.max(node.expiresAt - shift, -LATEST) | 0;
+    }
+    return Math.min(Math.max(Math.ceil(expiresAt - base), -LATEST), LATEST) | 0;
+  };
 
   const unlink = (node: Node<K, V>): void => {
     if (node.older) node.older.newer = node.newer;
@@ -80,7 +107,7 @@ export function createTtlLruMap<K, V>(deps: TtlLruMapDeps<K, V>, config: TtlLruM
     get(key) {
       const node = nodes.get(key);
       if (node === undefined) return undefined;
-      if (now() >= node.expiresAt) {
+      if (now() - base >= node.expiresAt) {
         remove(node);
         return undefined;
       }
@@ -95,13 +122,13 @@ export function createTtlLruMap<K, V>(deps: TtlLruMapDeps<K, V>, config: TtlLruM
       if (existing !== undefined) {
         onRemove?.(key, existing.value);
         existing.value = value;
-        existing.expiresAt = expiresAt;
+        existing.expiresAt = relative(expiresAt);
         unlink(existing);
         pushNewest(existing);
         return;
       }
       while (nodes.size >= maxSize && oldest !== null) remove(oldest);
-      const node: Node<K, V> = { key, value, expiresAt, older: null, newer: null };
+      const node: Node<K, V> = { key, value, expiresAt: relative(expiresAt), older: null, newer: null };
       nodes.set(key, node);
       pushNewest(node);
     },

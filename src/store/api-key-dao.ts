@@ -341,16 +341,19 @@ export class ApiKeyDao {
     }, 'api_keys');
   }
 
-  /** Writes last-use times collected in memory (no event: nothing a proxy reads changes). */
+  /**
+   * Writes last-use times collected in memory, by the keys' public ids (`key_id`, unique and
+   * indexed), in seconds; no event: nothing a proxy reads changes.
+   */
   async touch(lastUsed: ReadonlyMap<string, number>): Promise<void> {
     if (lastUsed.size === 0) return;
     await this.#ctx.write(async (tx) => {
-      // In id order: two nodes flushing the same keys then lock rows in the same order (no deadlock).
-      for (const [id, at] of [...lastUsed].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      // In key_id order: two nodes flushing the same keys then lock rows in the same order (no deadlock).
+      for (const [keyId, at] of [...lastUsed].sort(([a], [b]) => (a < b ? -1 : 1))) {
         await tx.db
           .updateTable('api_keys')
           .set({ last_used_at: at })
-          .where('id', '=', id)
+          .where('key_id', '=', keyId)
           .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at)]))
           .execute();
       }

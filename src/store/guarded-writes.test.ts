@@ -34,7 +34,7 @@ const WRITES: readonly { readonly name: string; run(store: Store, fx: Fixture): 
   },
   { name: 'apiKeys.replaceSecret', run: (s, fx) => s.apiKeys.replaceSecret(fx.key, { ...fx.key, secret: { ...fx.key.secret, hash: 'f'.repeat(64) } }, 2) },
   { name: 'apiKeys.revoke', run: (s, fx) => s.apiKeys.revoke(fx.key, 2) },
-  { name: 'apiKeys.touch (last-used flush)', run: (s, fx) => s.apiKeys.touch(new Map([[fx.key.id, 99]])) },
+  { name: 'apiKeys.touch (last-used flush)', run: (s, fx) => s.apiKeys.touch(new Map([[fx.key.key_id, 99]])) },
   { name: 'apiKeys.rehash', run: (s, fx) => s.apiKeys.rehash(fx.key.id, false, { algorithm: 'sha256', salt: null, hash: 'e'.repeat(64) }) },
   { name: 'recordEvent (cluster events)', run: (s) => s.recordEvent({ entity: 'api_key_revocations', entity_id: 'remote', operation: 'delete', data: null }) },
   { name: 'transaction', run: (s) => s.transaction(() => s.consumers.insert({ username: 'carol' })) },

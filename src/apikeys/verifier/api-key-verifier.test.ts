@@ -122,7 +122,7 @@ for (const dialect of DIALECTS) {
       assert.equal(first.status === 'valid' && first.key.consumerId, record.consumer!.id);
       assert.equal((await verifier.verify(plaintext!.reveal(), scope())).status, 'valid');
       assert.equal(lookups, 1);
-      assert.ok(used.includes(record.id));
+      assert.ok(used.includes(record.key_id));
     });
 
     it('shares one lookup between concurrent requests for one uncached key', async () => {

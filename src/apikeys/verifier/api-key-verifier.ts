@@ -37,7 +37,7 @@ export interface ApiKeyVerifierDeps {
   readonly remoteToken?: (issuer: string, fresh: boolean) => Promise<string> | null;
   readonly now?: () => number;
   /** Called with the row id of each successful verification (batched last_used_at). */
-  readonly onUsed?: (rowId: string) => void;
+  readonly onUsed?: (keyId: string) => void;
   /** Called after each call to a remote issuer, with how long it took and what it answered (metrics). */
   readonly onRemoteCall?: (issuer: string, seconds: number, outcome: 'valid' | 'unknown' | 'unavailable') => void;
 }
@@ -140,7 +140,7 @@ export function createApiKeyVerifier(deps: ApiKeyVerifierDeps, config: ApiKeysCo
     const consumerId = answer.consumer ? await deps.findConsumerId(answer.consumer) : null;
     return {
       kind: 'found',
-      key: { keyId, rowId: null, consumerId, serviceId: null, issuer: issuer.name, expiresAt: answer.expiresAt },
+      key: { keyId, stored: false, consumerId, serviceId: null, issuer: issuer.name, expiresAt: answer.expiresAt },
     };
   };
 
@@ -195,7 +195,7 @@ export function createApiKeyVerifier(deps: ApiKeyVerifierDeps, config: ApiKeysCo
   const accept = (key: VerifiedKey, scope: VerifyScope): VerifyResult => {
     const scopeFailure = inScope(key, scope);
     if (scopeFailure) return { status: scopeFailure, keyId: key.keyId };
-    if (key.rowId) deps.onUsed?.(key.rowId);
+    if (key.stored) deps.onUsed?.(key.keyId);
     return { status: 'valid', key };
   };
 

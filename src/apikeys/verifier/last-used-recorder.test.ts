@@ -28,7 +28,7 @@ describe('last_used_at recorder', () => {
     const recorder = createLastUsedRecorder({ dao: store.apiKeys, logger: pino({ level: 'silent' }), now: () => now }, 3_600_000);
     const events = await store.events.latestId();
     for (let i = 0; i < 1000; i++) {
-      recorder.record(record.id);
+      recorder.record(record.key_id);
       now += 1000;
     }
     assert.equal((await store.apiKeys.getById(record.id))!.last_used_at, null, 'nothing is written per use');

@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import type { ApiKeyDao } from '../../store/api-key-dao.js';
 
 export interface LastUsedRecorder {
-  record(rowId: string): void;
+  /** Notes a use of the key with public id `keyId`. */
+  record(keyId: string): void;
   flush(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -28,8 +29,8 @@ export function createLastUsedRecorder(deps: { dao: ApiKeyDao; logger: Logger; n
   const timer = setInterval(() => void flush(), intervalMs);
   timer.unref();
   return {
-    record(rowId) {
-      pending.set(rowId, Math.floor(now() / 1000));
+    record(keyId) {
+      pending.set(keyId, Math.floor(now() / 1000));
     },
     flush,
     async stop() {

@@ -12,7 +12,7 @@ export function verifiedKeyOf(record: ApiKeyRecord, isPrevious: boolean, intern:
   const ends = [record.expires_at, isPrevious ? record.previous!.valid_until : null].filter((v): v is number => v !== null);
   return {
     keyId: record.key_id,
-    rowId: record.id,
+    stored: true,
     consumerId: record.consumer ? intern(record.consumer.id) : null,
     serviceId: record.service ? intern(record.service.id) : null,
     issuer: intern(record.issuer),

@@ -6,8 +6,12 @@
 import type { CachedKeyIdentity } from '../../credentials/verification-cache.js';
 
 export interface VerifiedKey extends CachedKeyIdentity {
-  /** The api_keys row id; null for keys a remote issuer validated. */
-  readonly rowId: string | null;
+  /**
+   * True for a key of the store (its `last_used_at` is recorded, by `keyId`); false for a key a
+   * remote issuer validated. A flag, not the row id: a million cached keys each holding a UUID
+   * string would cost 64 MB more.
+   */
+  readonly stored: boolean;
   readonly issuer: string;
   /** The only service the key is valid for; null: any service whose key-auth accepts it. */
   readonly serviceId: string | null;

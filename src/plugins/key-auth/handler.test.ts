@@ -18,7 +18,7 @@ function fakeVerifier(valid: string) {
   const asked: { key: string; scope: VerifyScope }[] = [];
   const answer = (key: string): VerifyResult =>
     key === valid
-      ? { status: 'valid', key: { keyId: 'abcdef0123456789', consumerId: alice.id, expiresAt: null, rowId: 'r', issuer: 'portcullis', serviceId: null } }
+      ? { status: 'valid', key: { keyId: 'abcdef0123456789', consumerId: alice.id, expiresAt: null, stored: true, issuer: 'portcullis', serviceId: null } }
       : { status: 'not_found' };
   const cached = new Set<string>();
   const verifier = {

@@ -8,7 +8,8 @@
  * decryption the key named in the value. Failures are catalogued errors naming the key id and
  * the field, never the value.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { randomNonce } from './random-pool.js';
 import { PortcullisError } from '../errors/portcullis-error.js';
 import type { FieldCipher } from '../store/field-cipher.js';
 import type { KeyringHolder, KeyringKey } from './keyring.js';
@@ -45,7 +46,7 @@ export function ciphertextKeyId(stored: string): string | null {
   return stored.startsWith(PREFIX) && stored.length > PREFIX.length + 8 ? (FORMAT.exec(stored)?.[1] ?? null) : null;
 }
 
-export function encryptWith(key: KeyringKey, plaintext: string, aad: string, nonce: Buffer = randomBytes(NONCE_BYTES)): string {
+export function encryptWith(key: KeyringKey, plaintext: string, aad: string, nonce: Buffer = randomNonce(NONCE_BYTES)): string {
   const cipher = createCipheriv('aes-256-gcm', key.key, nonce, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(aad, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);

@@ -3,7 +3,8 @@
  * Fast on purpose: keys are 256-bit random values, so a slow hash adds no security against
  * guessing, and the salt keeps two stores (or two rows) from sharing a digest.
  */
-import { createHash, randomBytes as cryptoRandomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { randomNonce } from '../../keyring/random-pool.js';
 import type { RandomBytes } from '../key-format.js';
 import { constantTimeEqual } from './constant-time-equal.js';
 import type { KeyHasher, StoredHash } from './key-hasher.js';
@@ -13,13 +14,13 @@ const HEX_32_BYTES = /^[0-9a-f]{64}$/;
 
 /** What the hasher needs from outside. */
 export interface Sha256HasherDeps {
-  /** Salt source; the CSPRNG unless a test fixes it. */
+  /** Salt source; the CSPRNG (through keyring/random-pool.ts) unless a test fixes it. */
   readonly randomBytes?: RandomBytes;
 }
 
 /** Creates the `sha256` hasher. */
 export function createSha256Hasher(deps: Sha256HasherDeps = {}): KeyHasher {
-  const randomBytes = deps.randomBytes ?? cryptoRandomBytes;
+  const randomBytes = deps.randomBytes ?? randomNonce;
   return {
     algorithm: 'sha256',
     async hash(key) {

@@ -13,15 +13,18 @@
  * transaction is active", and that error replaces the real one: a full disk answered 500 instead
  * of 503 PC_STORE_FULL. Rolling back only a transaction that is still open keeps the database's
  * own error.
+ *
+ * Queries run on prepared statements cached by their SQL text (statement-cache.ts).
  */
 import type { SqliteHandle } from './sqlite-binding.js';
 import { CompiledQuery, SqliteDriver, type DatabaseConnection } from 'kysely';
+import { withStatementCache } from './statement-cache.js';
 
 export class PortcullisSqliteDriver extends SqliteDriver {
   readonly #sqlite: SqliteHandle;
 
   constructor(sqlite: SqliteHandle) {
-    super({ database: sqlite });
+    super({ database: withStatementCache(sqlite) as unknown as SqliteHandle });
     this.#sqlite = sqlite;
   }
 

@@ -31,7 +31,11 @@ if (files.length === 0) {
 }
 // One PostgreSQL for the whole run; each test file creates its own database in it.
 const pg = await startTestPostgres();
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...passthrough, ...files], {
+// A test that hangs (a child process that never answers, a socket never closed) fails after
+// TEST_TIMEOUT_MS instead of holding the run, and CI, forever. Generous: e2e suites run for
+// minutes on a loaded machine.
+const TEST_TIMEOUT_MS = 15 * 60 * 1000;
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-timeout=${TEST_TIMEOUT_MS}`, ...passthrough, ...files], {
   stdio: 'inherit',
   // The HTTPS fakes in test/fakes/ serve a leaf of this TEST-ONLY CA; Node reads this variable only at start.
   // Nodes the tests start run in one process (the default, one worker per core, would fork); the

@@ -13,24 +13,16 @@
  *
  *   npm run bench:grpc
  */
-import { createServer } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { createEntityFactory } from '../src/proxy/testing/entities.js';
 import { startTlsProxy } from '../src/proxy/testing/tls-harness.js';
 import { createSelfSignedCertificate } from '../src/tls/self-signed-certificate.js';
 import { echoClient, startEchoServer, type EchoClient } from '../src/proxy/grpc/testing/grpc-echo.js';
+import { freePort } from './processes.js';
 
 const DURATION = Number(process.env['BENCH_DURATION'] ?? 5) * 1000;
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 32);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const call = (client: EchoClient): Promise<void> =>
   new Promise((resolve, reject) => client.Unary({ message: 'bench' }, new grpc.Metadata(), (err) => (err ? reject(err) : resolve())));

@@ -4,11 +4,14 @@
  * Admin API (the way an operator would).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { mkdtempSync, writeFileSync, statSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { freePort } from '../test/support/free-port.js';
+
+/** A loopback port that was free a moment ago. */
+export { freePort };
 
 export interface ChildServer {
   readonly name: string;
@@ -17,18 +20,6 @@ export interface ChildServer {
   /** Path loaded (default `/`) and request headers (e.g. an API key). */
   readonly path?: string;
   readonly headers?: Readonly<Record<string, string>>;
-}
-
-/** A loopback port that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** `command` prefixed with `taskset -c <cpus>` when `cpus` is set. */

@@ -6,18 +6,10 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { admin, startCliNode, writeConfig, type CliNode } from './support/cli.js';
 import { echoClient, metadataOf, readAll, startEchoServer, unary, type EchoClient, type EchoServer } from '../../src/proxy/grpc/testing/grpc-echo.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { freePort } from '../support/free-port.js';
 
 describe('gRPC through the real CLI', () => {
   let echo: EchoServer;

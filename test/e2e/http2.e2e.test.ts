@@ -8,22 +8,15 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, constants, type ClientHttp2Session } from 'node:http2';
-import { createServer } from 'node:net';
 import { request as httpsRequest } from 'node:https';
 import { admin, startCliNode, writeConfig, type CliNode } from './support/cli.js';
 import { startEchoUpstream, type Echo, type EchoUpstream } from './support/upstream.js';
 import { h2request } from '../../src/proxy/http2/testing/h2-request.js';
 import { connectRawH2, FLAG, frame, FRAME, getRequest } from '../../src/proxy/http2/testing/raw-h2.js';
 import { until } from '../support/until.js';
+import { freePort } from '../support/free-port.js';
 
 /** A free loopback port for `proxy_listen_h2c` (the node logs it, but a fixed one keeps this simple). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('HTTP/2 through the real CLI', () => {
   let upstream: EchoUpstream;

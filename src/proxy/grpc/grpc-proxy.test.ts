@@ -8,21 +8,13 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import { startTestNode, type TestNode } from '../../../test/support/running-node.js';
 import { createTestCa, type TestCa } from '../../../test/support/certificates.js';
 import { until } from '../../../test/support/until.js';
 import { echoClient, metadataOf, readAll, startEchoServer, unary, type EchoClient, type EchoServer } from './testing/grpc-echo.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { freePort } from '../../../test/support/free-port.js';
 
 const ECHO = '/portcullis.test.Echo';
 

@@ -53,6 +53,9 @@ export interface ExpectedUpgrade {
 const CLIENT_CLOSED = 499;
 
 /** One routed request's lifecycle: created when the route matched, done when its response closed. */
+/** Bytes of an HTTP/2 upstream's answer held for a client that reads it slowly (see onResponseData). */
+export const HTTP2_UPSTREAM_BUFFER = 8 * 1024 * 1024;
+
 export class UpstreamExchange implements Dispatcher.DispatchHandler {
   readonly #ctx: ProxyContext;
   readonly #res: ServerResponse;
@@ -163,6 +166,14 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#res.write(chunk)) return;
+    if (this.#target?.http2) {
+      // Undici's HTTP/2 client (7.30) drops what a paused stream still holds when the trailers
+      // arrive: a paused gRPC answer would end "OK" without its messages. So an HTTP/2 upstream is
+      // never paused; what waits for a slow client is bounded instead, and past the bound the call
+      // is cut (the client sees an error status, never a silently shortened answer).
+      if (this.#res.writableLength > HTTP2_UPSTREAM_BUFFER) controller.abort(new Error('the client reads the answer too slowly'));
+      return;
+    }
     controller.pause();
     this.#resume ??= () => this.#controller?.resume();
     this.#res.once('drain', this.#resume);

@@ -43,6 +43,13 @@ export interface UpstreamTarget {
    * the connection whenever it changes (`preserve_host`). The SNI sent is the pool's, not this.
    */
   readonly servername: string;
+  /** The pool speaks HTTP/2 to the upstream (gRPC services). */
+  readonly http2: boolean;
+}
+
+/** True for the services whose upstream speaks HTTP/2: gRPC's. */
+function isHttp2Service(service: Service): boolean {
+  return service.protocol === 'grpc' || service.protocol === 'grpcs';
 }
 
 /** The node's upstream connection pools. */
@@ -105,7 +112,7 @@ export function createUpstreamPool(config: UpstreamPoolConfig): UpstreamPool {
     const key = `${origin}|${connectTimeout}|${tls?.identity ?? ''}`;
     let entry = entries.get(key);
     if (entry === undefined) {
-      const h2 = service.protocol === 'grpc' || service.protocol === 'grpcs';
+      const h2 = isHttp2Service(service);
       // Undici knows only http and https origins; h2 is chosen by the options below.
       const pool = new Pool(`${usesTls(service.protocol) ? 'https' : 'http'}://${bracketed(service.host)}:${service.port}`, {
         // HTTP/2 multiplexes (up to the upstream's stream limit): no pipelining cap of one per connection.
@@ -154,6 +161,7 @@ export function createUpstreamPool(config: UpstreamPoolConfig): UpstreamPool {
         hostHeader: upstreamHostHeader(service),
         readTimeout: service.read_timeout ?? config.readTimeout,
         servername: sniOf(service.host) ?? service.host,
+        http2: isHttp2Service(service),
       });
       targets.set(service, { tls, entry, target });
       return target;

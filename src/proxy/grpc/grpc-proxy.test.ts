@@ -9,6 +9,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
+import { connect as http2Connect } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { startTestNode, type TestNode } from '../../../test/support/running-node.js';
 import { createTestCa, type TestCa } from '../../../test/support/certificates.js';
@@ -212,6 +213,52 @@ describe('gRPC through the gateway', () => {
     assert.equal(result.code, grpc.status.OK, result.details);
     assert.ok(payload.equals(result.reply!.payload));
   });
+
+  for (const bytes of [60_000, 200_000, 1_000_000]) {
+    it(`relays a large answer (${bytes} bytes) whole to a client that reads it late (the upstream finished, trailers included, meanwhile)`, async () => {
+      // A raw HTTP/2 client that holds its response unread: the gateway's writes then back up, and
+      // the upstream's answer and trailers arrive while the client reads nothing. Undici's HTTP/2
+      // client loses what it holds for a paused stream when the trailers come, so the gateway must
+      // never pause an HTTP/2 upstream: this answer came back "OK" with no message when it did.
+      const payload = Buffer.alloc(bytes, 3);
+      const size = (n: number) => {
+        const bytes = [];
+        for (; n > 127; n >>>= 7) bytes.push((n & 127) | 128);
+        return Buffer.from([...bytes, n]);
+      };
+      // EchoRequest { message: "late" (field 1), payload (field 2) }, as one length-prefixed gRPC message.
+      const message = Buffer.concat([Buffer.from([0x0a, 4]), Buffer.from('late'), Buffer.from([0x12]), size(payload.length), payload]);
+      const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), message]);
+      frame.writeUInt32BE(message.length, 1);
+      const session = http2Connect(`http://127.0.0.1:${h2cPort}`);
+      try {
+        const before = plain.calls.length;
+        const stream = session.request({
+          ':method': 'POST',
+          ':path': `${ECHO}/Unary`,
+          ':authority': 'open.test',
+          'content-type': 'application/grpc',
+          te: 'trailers',
+        });
+        stream.pause();
+        stream.end(frame);
+        const trailers = new Promise<Record<string, unknown>>((resolve) => stream.once('trailers', resolve));
+        await until('the upstream got the call', () => plain.calls.length > before);
+        // Time for the upstream to send its whole answer and trailers while this client reads nothing.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const chunks: Buffer[] = [];
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.resume();
+        await new Promise((resolve) => stream.once('end', resolve));
+        const body = Buffer.concat(chunks);
+        assert.equal((await trailers)['grpc-status'], '0');
+        assert.ok(body.length >= 5 && body.readUInt32BE(1) === body.length - 5, `one whole message: ${body.length} bytes received`);
+        assert.ok(body.length > payload.length, `the payload came back: ${body.length} bytes`);
+      } finally {
+        session.destroy();
+      }
+    });
+  }
 
   it('passes a cancelled call on to the upstream', async () => {
     const cancelledBefore = secure.cancelled() + plain.cancelled();

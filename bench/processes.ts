@@ -3,7 +3,7 @@
  * CPU pinning, and a Portcullis node started through the real CLI and configured through its
  * Admin API (the way an operator would).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, statSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,18 @@ export interface ChildServer {
   /** Path loaded (default `/`) and request headers (e.g. an API key). */
   readonly path?: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** The Admin API's base URL, for a Portcullis node. */
+  readonly admin?: string;
+}
+
+/** Whether `taskset` can pin processes here (it is in util-linux; some containers refuse it). */
+export function hasTaskset(): boolean {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** `command` prefixed with `taskset -c <cpus>` when `cpus` is set. */
@@ -85,8 +97,8 @@ export async function startPortcullisCli(
   await Promise.race([exited, until(async () => (await fetch(`http://127.0.0.1:${proxyPort}/keyed`, { headers })).status === 200)]);
   exited.catch(() => {}); // from here on, exiting is what `stop` asks for
   return [
-    { name, port: proxyPort, child },
-    { name: keyedName, port: proxyPort, child, path: '/keyed', headers },
+    { name, port: proxyPort, child, admin },
+    { name: keyedName, port: proxyPort, child, path: '/keyed', headers, admin },
   ];
 }
 

@@ -9,7 +9,8 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startPortcullisCli, startScript, stop, type ChildServer } from './processes.js';
+import { availableParallelism } from 'node:os';
+import { hasTaskset, startPortcullisCli, startScript, stop, type ChildServer } from './processes.js';
 import { loadTarget } from './load-generator.js';
 import { selfTimes, readProfile } from './cpu-profile.js';
 
@@ -22,6 +23,7 @@ const { values } = parseArgs({
   },
 });
 const seconds = Number(values.seconds);
+const pin = process.env['BENCH_PIN'] !== '0' && availableParallelism() >= 2 && hasTaskset();
 const dir = resolve('.tmp/profiles', new Date().toISOString().replace(/[:.]/g, '-'));
 mkdirSync(dir, { recursive: true });
 
@@ -30,16 +32,19 @@ let requests = 0;
 let loadEnded = 0;
 let exited = 0;
 try {
-  const upstream = await startScript('upstream', 'bench/upstream.ts', [], null);
+  // Pinned when possible: the node alone on CPU 1, the upstream and the load generator on CPU 0, so
+  // that no other process's time is sampled as the node's (V8 samples wall time).
+  const upstream = await startScript('upstream', 'bench/upstream.ts', [], pin ? '0' : null);
   started.push(upstream);
-  const [plain, keyed] = await startPortcullisCli(upstream.port, null, {
+  const [plain, keyed] = await startPortcullisCli(upstream.port, pin ? '1' : null, {
     checkout: values.checkout,
     nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...(process.env['BENCH_NODE_IMPORT'] ? ['--import', process.env['BENCH_NODE_IMPORT']] : [])],
   });
   started.push(plain);
   const target = values.keyed ? keyed : plain;
-  await loadTarget(target, { seconds: 2, connections: 32 });
-  const result = await loadTarget(target, { seconds, connections: 32 });
+  const cpus = pin ? '0' : null;
+  await loadTarget(target, { seconds: 2, connections: 32, cpus });
+  const result = await loadTarget(target, { seconds, connections: 32, cpus });
   requests = result.requests;
   loadEnded = performance.now();
   process.stdout.write(`${target.name}: ${Math.round(result.rps)} req/s, ${requests} requests (${result.tool})\n`);

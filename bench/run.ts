@@ -22,7 +22,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpuSeconds, startPortcullisCli, startScript, stop, type ChildServer } from './processes.js';
+import { cpuSeconds, hasTaskset, startPortcullisCli, startScript, stop, type ChildServer } from './processes.js';
 import { summarize, writeResults, type Run } from './report.js';
 import { loader, loadTarget } from './load-generator.js';
 import { hasNginx, startNginxUpstream } from './nginx.js';
@@ -37,15 +37,6 @@ const upstreamKind = process.env['BENCH_UPSTREAM'] === 'node' || !hasNginx() ? '
 const pin = process.env['BENCH_PIN'] !== '0' && availableParallelism() >= 2 && hasTaskset();
 const [loadCpus, serverCpus] = pin ? ['0', '1'] : [null, null];
 const baselineCheckout = process.env['BENCH_BASELINE'] || null;
-
-function hasTaskset(): boolean {
-  try {
-    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const started: ChildServer[] = [];
 try {

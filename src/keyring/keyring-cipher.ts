@@ -13,6 +13,7 @@ import { randomNonce } from './random-pool.js';
 import { PortcullisError } from '../errors/portcullis-error.js';
 import type { FieldCipher } from '../store/field-cipher.js';
 import type { KeyringHolder, KeyringKey } from './keyring.js';
+import { createWorkerSealer, type WorkerSealer } from './worker-sealer.js';
 
 export const CIPHERTEXT_VERSION = '1';
 const PREFIX = `$ke$${CIPHERTEXT_VERSION}$-`;
@@ -46,7 +47,7 @@ export function ciphertextKeyId(stored: string): string | null {
   return stored.startsWith(PREFIX) && stored.length > PREFIX.length + 8 ? (FORMAT.exec(stored)?.[1] ?? null) : null;
 }
 
-export function encryptWith(key: KeyringKey, plaintext: string, aad: string, nonce: Buffer = randomNonce(NONCE_BYTES)): string {
+export function encryptWith(key: Pick<KeyringKey, 'id' | 'key'>, plaintext: string, aad: string, nonce: Buffer = randomNonce(NONCE_BYTES)): string {
   const cipher = createCipheriv('aes-256-gcm', key.key, nonce, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(aad, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
@@ -64,20 +65,38 @@ export function decryptWith(key: KeyringKey, parsed: ParsedCiphertext, aad: stri
   }
 }
 
+/** Fewer fields than this are sealed on the calling thread: a worker round trip costs more. */
+export const WORKER_BATCH_MIN = 256;
+
 export interface KeyringCipherOptions {
   /** Called after each encryption with the key used (the keyring counts them). */
   readonly onEncrypt?: (keyId: string) => void;
 }
 
 export function createKeyringCipher(holder: KeyringHolder, options: KeyringCipherOptions = {}): FieldCipher {
+  const activeKey = (aad: string): KeyringKey => {
+    const keyring = holder.current();
+    const active = keyring.active === null ? undefined : keyring.keys.get(keyring.active);
+    if (!active) throw new PortcullisError('PC_KEYRING_EMPTY', { message: `Cannot encrypt ${describeAad(aad)}: the keyring has no active key` });
+    return active;
+  };
+  let sealer: WorkerSealer | null = null;
   return {
     encrypt(plaintext, aad) {
-      const keyring = holder.current();
-      const active = keyring.active === null ? undefined : keyring.keys.get(keyring.active);
-      if (!active) throw new PortcullisError('PC_KEYRING_EMPTY', { message: `Cannot encrypt ${describeAad(aad)}: the keyring has no active key` });
+      const active = activeKey(aad);
       const stored = encryptWith(active, plaintext, aad);
       options.onEncrypt?.(active.id);
       return stored;
+    },
+    async encryptMany(items) {
+      if (items.length === 0) return [];
+      const active = activeKey(items[0]![1]);
+      const sealed =
+        items.length < WORKER_BATCH_MIN
+          ? items.map(([plaintext, aad]) => encryptWith(active, plaintext, aad))
+          : await (sealer ??= createWorkerSealer()).seal(active, items);
+      for (let i = 0; i < sealed.length; i++) options.onEncrypt?.(active.id);
+      return sealed;
     },
     decrypt(stored, aad) {
       const parsed = parseCiphertext(stored);

@@ -13,6 +13,8 @@ import { testApiKeyRecord } from '../../test/support/api-key-records.js';
 import { INSERT_BATCH_ROWS, nameCacheKey } from './api-key-dao.js';
 import { createStore, type Store } from './store.js';
 import { TEST_CIPHER } from './testing/test-cipher.js';
+import { createKeyringHolder, generateKey, withKeys } from '../keyring/keyring.js';
+import { WORKER_BATCH_MIN, createKeyringCipher, parseCiphertext } from '../keyring/keyring-cipher.js';
 
 for (const dialect of DIALECTS) {
   describe(`ApiKeyDao bulk insert (${dialect})`, () => {
@@ -35,13 +37,43 @@ for (const dialect of DIALECTS) {
     });
 
     it('inserts more than one batch of keys in one call, each read back as written, with no event per key', async () => {
-      const records = Array.from({ length: INSERT_BATCH_ROWS + 7 }, () => testApiKeyRecord(alice));
+      // Two full batches (the second reuses the first's INSERT text) and a short one; some keys
+      // with a previous secret (four sealed fields, not two).
+      const records = Array.from({ length: 2 * INSERT_BATCH_ROWS + 7 }, (_, i) => testApiKeyRecord(alice, { withPrevious: i % 3 === 0 }));
       const before = await store.events.latestId();
       await store.apiKeys.insertMany(records);
       assert.equal(await store.events.latestId(), before, 'insertMany records no event');
-      for (const r of [records[0]!, records[INSERT_BATCH_ROWS]!, records.at(-1)!]) assert.deepEqual(await store.apiKeys.getById(r.id), r);
-      const found = await store.apiKeys.findByLookup(records[500]!.secret.lookup);
-      assert.equal(found?.record.id, records[500]!.id);
+      for (const i of [0, 1, INSERT_BATCH_ROWS, INSERT_BATCH_ROWS + 1, INSERT_BATCH_ROWS + 500, 2 * INSERT_BATCH_ROWS - 1, records.length - 1])
+        assert.deepEqual(await store.apiKeys.getById(records[i]!.id), records[i], `record ${i}`);
+      const found = await store.apiKeys.findByLookup(records[INSERT_BATCH_ROWS + 500]!.secret.lookup);
+      assert.equal(found?.record.id, records[INSERT_BATCH_ROWS + 500]!.id);
+    });
+
+    it('seals through the keyring cipher (on its worker thread for a large batch): each secret column holds $ke$ under the active key', async () => {
+      const holder = createKeyringHolder();
+      const active = generateKey(0);
+      holder.replace(withKeys(holder.current(), [active], active.id));
+      const keyringStore = createStore({ cipher: createKeyringCipher(holder), config: database.config, nodeId: 'node-test-keyring' });
+      try {
+        const records = Array.from({ length: WORKER_BATCH_MIN + 10 }, (_, i) => testApiKeyRecord(alice, { withPrevious: i % 2 === 0 }));
+        await keyringStore.apiKeys.insertMany(records);
+        for (const i of [0, 1, records.length - 1]) assert.deepEqual(await keyringStore.apiKeys.getById(records[i]!.id), records[i], `record ${i}`);
+        const raw = await keyringStore.db
+          .selectFrom('api_keys')
+          .select(['salt', 'hash', 'prev_salt', 'prev_hash'])
+          .where(
+            'id',
+            'in',
+            records.map((r) => r.id),
+          )
+          .execute();
+        assert.equal(raw.length, records.length);
+        const sealed = raw.flatMap((r) => [r.salt, r.hash, r.prev_salt, r.prev_hash]).filter((v) => v !== null);
+        assert.equal(sealed.length, records.length * 2 + Math.ceil(records.length / 2) * 2);
+        for (const value of sealed) assert.equal(parseCiphertext(String(value))?.keyId, active.id, String(value).slice(0, 30));
+      } finally {
+        await keyringStore.close();
+      }
     });
 
     it('records one bulk event naming how many keys were imported', async () => {

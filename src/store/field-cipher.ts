@@ -13,6 +13,11 @@ export interface FieldCipher {
    * not held and PC_KEYRING_DECRYPT_FAILED when it is malformed or fails its tag (tampered, moved).
    */
   decrypt(stored: string, aad: string): string;
+  /**
+   * `encrypt` of many fields at once, in order, possibly off the main thread (a bulk import
+   * overlaps it with its database work). Optional: callers fall back to `encrypt`.
+   */
+  encryptMany?(items: readonly (readonly [plaintext: string, aad: string])[]): Promise<string[]>;
 }
 
 export const ENCRYPTED_MARKER = '$ke$';

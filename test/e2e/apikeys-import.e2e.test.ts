@@ -157,6 +157,16 @@ describe('apikeys import through the real CLI', () => {
     assertNoKeyIn(again, Object.values(keys));
   });
 
+  it('imports more than one batch (sealed on the worker thread of dist/): keys of every batch work through key-auth', async () => {
+    const values = Array.from({ length: 2_500 }, () => ours());
+    const result = await runImport(file(values.map((value) => ({ value }))), '--service', 'orders', '--json');
+    assert.equal(result.code, 0, result.stderr);
+    const summary = JSON.parse(result.stdout);
+    assert.deepEqual([summary.imported, summary.committed, summary.error_count], [values.length, true, 0]);
+    assertNoKeyIn(result, [values[0]!, values[1_500]!, values.at(-1)!]);
+    for (const i of [0, 999, 1_000, 2_001, values.length - 1]) assert.equal((await call(values[i]!)).status, 200, `key of line ${i + 1} works`);
+  });
+
   it('refuses a missing file with exit 2', async () => {
     const result = await runImport(join(dir, 'absent.jsonl'));
     assert.equal(result.code, 2);

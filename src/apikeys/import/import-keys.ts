@@ -10,7 +10,7 @@
 import { sql } from 'kysely';
 import type { ApiKeysConfig } from '../../config/schema.js';
 import type { FieldError } from '../../errors/portcullis-error.js';
-import { INSERT_BATCH_ROWS } from '../../store/api-key-dao.js';
+import { INSERT_BATCH_ROWS, type EncodedApiKeys, type Taken } from '../../store/api-key-dao.js';
 import type { Store } from '../../store/store.js';
 import type { KeyHashers } from '../hashing/key-hashers.js';
 import type { IssuerDirectory } from '../lifecycle/issuers.js';
@@ -58,6 +58,8 @@ export interface ImportResult {
 
 /** Errors kept for the report; a file of a million bad lines is summarised, not echoed. */
 export const MAX_ERRORS_KEPT = 100;
+/** Consumers whose active keys are counted in memory (api_keys.max_per_consumer) before the counts are re-read. */
+const COUNTED_CONSUMERS_MAX = 10_000;
 const BLANK = /^\s*$/;
 /** SQLite page cache of an import's connection, in KiB (see widenSqlitePageCache). */
 const SQLITE_IMPORT_CACHE_KIB = 256 * 1024;
@@ -81,6 +83,19 @@ export async function importKeys(deps: ImportDeps, lines: AsyncIterable<SourceLi
     const recordDeps = { issuers: deps.issuers, hashers: deps.hashers, config: deps.config, owners, nowSeconds };
     let pending: { number: number; line: ImportLine }[] = [];
 
+    /**
+     * The last checked batch, sealing (on a worker thread, see ApiKeyDao.encodeMany) while the
+     * main thread checks the next one and writes the one before: it is written at the next flush.
+     * Until then its values are not in the store, so the next batch is checked against them too.
+     */
+    let inFlight: { readonly encoded: Promise<EncodedApiKeys>; readonly values: Taken } | null = null;
+    const writeInFlight = async () => {
+      if (inFlight === null) return;
+      const { encoded } = inFlight;
+      inFlight = null;
+      await deps.store.apiKeys.insertEncoded(await encoded);
+    };
+
     const flush = async () => {
       // Hashing runs concurrently within the batch (slow hashes use the thread pool); owners and
       // consumer slots are resolved one line at a time, in line order.
@@ -94,10 +109,17 @@ export async function importKeys(deps: ImportDeps, lines: AsyncIterable<SourceLi
         if ('errors' in out) refuse(p.number, out.errors, 'invalid');
         else keys.push({ number: p.number, key: out });
       }
-      const accepted = await withoutConflicts(deps.store, keys, refuse);
-      await deps.store.apiKeys.insertMany(accepted.map((k) => k.key.record));
+      const accepted = await withoutConflicts(deps.store, keys, refuse, inFlight?.values);
+      const encoded = deps.store.apiKeys.encodeMany(accepted.map((k) => k.key.record));
+      encoded.catch(() => {}); // awaited by writeInFlight; a failure before then is not unhandled
+      await writeInFlight();
+      inFlight = { encoded, values: acceptedValues(accepted) };
       valid += accepted.length;
-      owners.nextBatch();
+      // Consumer counts are forgotten only once every key they count is in the store.
+      if (owners.countedConsumers() >= COUNTED_CONSUMERS_MAX) {
+        await writeInFlight();
+        owners.forgetCounts();
+      }
       options.onProgress?.(read, errorCount);
     };
 
@@ -115,6 +137,7 @@ export async function importKeys(deps: ImportDeps, lines: AsyncIterable<SourceLi
       if (pending.length >= INSERT_BATCH_ROWS) await flush();
     }
     await flush();
+    await writeInFlight();
     if (errorCount > 0 || options.dryRun) throw new RollBack();
     await deps.store.apiKeys.recordBulkEvent('import', valid);
   };
@@ -149,6 +172,7 @@ async function withoutConflicts(
   store: Store,
   keys: readonly { number: number; key: ImportedKey }[],
   refuse: (line: number, fields: readonly FieldError[], kind: 'conflict') => void,
+  notStored: Taken = { lookups: new Set(), keyIds: new Set(), cacheKeys: new Set() },
 ): Promise<{ number: number; key: ImportedKey }[]> {
   const taken = await store.apiKeys.findTaken({
     lookups: keys.map((k) => k.key.record.secret.lookup),
@@ -158,15 +182,26 @@ async function withoutConflicts(
   const accepted = [];
   for (const k of keys) {
     const { record, cacheKey, keyField } = k.key;
-    const field = taken.lookups.has(record.secret.lookup) || taken.keyIds.has(record.key_id) ? keyField : taken.cacheKeys.has(cacheKey) ? 'name' : null;
+    const { lookup } = record.secret;
+    const keyTaken = taken.lookups.has(lookup) || notStored.lookups.has(lookup) || taken.keyIds.has(record.key_id) || notStored.keyIds.has(record.key_id);
+    const field = keyTaken ? keyField : taken.cacheKeys.has(cacheKey) || notStored.cacheKeys.has(cacheKey) ? 'name' : null;
     if (field) {
       refuse(k.number, [{ path: field, message: field === 'name' ? 'is already used by an active key of this owner' : 'is already registered' }], 'conflict');
       continue;
     }
-    taken.lookups.add(record.secret.lookup);
+    taken.lookups.add(lookup);
     taken.keyIds.add(record.key_id);
     taken.cacheKeys.add(cacheKey);
     accepted.push(k);
   }
   return accepted;
+}
+
+/** The unique values of accepted keys, which the next batch must not reuse before they are stored. */
+function acceptedValues(accepted: readonly { key: ImportedKey }[]): Taken {
+  return {
+    lookups: new Set(accepted.map((k) => k.key.record.secret.lookup)),
+    keyIds: new Set(accepted.map((k) => k.key.record.key_id)),
+    cacheKeys: new Set(accepted.map((k) => k.key.cacheKey)),
+  };
 }

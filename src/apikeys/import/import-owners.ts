@@ -2,7 +2,8 @@
  * The owners named in an import file, resolved by id or name once and locked for the import's
  * transaction (as a key creation locks them: a concurrent delete waits instead of leaving keys
  * without an owner), and the per-consumer key limit (`api_keys.max_per_consumer`) counted across
- * the file. Bounded memory: an LRU of resolved references, and consumer counts kept per batch.
+ * the file. Bounded memory: an LRU of resolved references, and consumer counts forgotten (re-read from the
+ * store) once they reach a bound.
  */
 import type { Store } from '../../store/store.js';
 import { createTtlLruMap } from '../../credentials/ttl-lru-map.js';
@@ -15,14 +16,16 @@ export interface ImportOwners {
   resolve(table: 'services' | 'consumers', ref: string): Promise<string | null>;
   /** Counts one more key for `consumerId`; false when that passes `max_per_consumer`. */
   takeSlot(consumerId: string): Promise<boolean>;
-  /** Called after each batch is inserted: the next counts are read from the store, which holds them now. */
-  nextBatch(): void;
+  /** Consumers whose counts are held in memory. */
+  countedConsumers(): number;
+  /** Forgets the counts: call only when every key counted is in the store, which then holds them. */
+  forgetCounts(): void;
 }
 
 export function createImportOwners(deps: { readonly store: Store; readonly maxPerConsumer: number; readonly nowSeconds: () => number }): ImportOwners {
   const { store } = deps;
   const resolved = createTtlLruMap<string, string | null>({ now: () => 0 }, { maxSize: REMEMBERED_OWNERS });
-  /** Active keys per consumer: stored (read once per batch) plus those of the batch being built. */
+  /** Active keys per consumer: stored (read once) plus those of this import counted since. */
   let counts = new Map<string, number>();
 
   return {
@@ -43,7 +46,10 @@ export function createImportOwners(deps: { readonly store: Store; readonly maxPe
       counts.set(consumerId, active + 1);
       return true;
     },
-    nextBatch() {
+    countedConsumers() {
+      return counts.size;
+    },
+    forgetCounts() {
       counts = new Map();
     },
   };

@@ -4,7 +4,8 @@
  * same rules as the Admin API's key creation (key-material.ts, expiry.ts). Failures are field
  * errors of the line, never an exception, and never quote the key.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { uuidV7 } from '../../store/uuid-v7.js';
 import type { ApiKeyRecord } from '../../entities/api-keys.js';
 import type { ApiKeysConfig } from '../../config/schema.js';
 import { isPortcullisError, type FieldError } from '../../errors/portcullis-error.js';
@@ -70,7 +71,8 @@ export async function importRecord(
       return fail('consumer', `already has ${deps.config.max_per_consumer} active keys (api_keys.max_per_consumer)`);
     const name = line.name ?? `key-${km.key_id}`;
     const record: ApiKeyRecord = {
-      id: randomUUID(),
+      // Time-ordered: a large import appends to the primary key's index (uuid-v7.ts).
+      id: uuidV7(),
       name,
       display_name: line.display_name ?? null,
       key_id: km.key_id,

@@ -12,7 +12,10 @@
  * benchmark's: it may set BENCH_NODE_CONFIG (extra YAML lines) to start the nodes with its settings.
  *
  * Environment: BENCH_ROUNDS (3), BENCH_SETTLE (s, 10), BENCH_LOAD (s, 5), BENCH_CONNECTIONS (32),
- * BENCH_WORKERS (`1,0`: 0 = the default, one per core), BENCH_BASE (a checkout), BENCH_NODE_CONFIG.
+ * BENCH_WORKERS (`1,0`: 0 = the default, one per core), BENCH_BASE (a checkout), BENCH_NODE_CONFIG,
+ * BENCH_NODE_ARGS / BENCH_BASE_NODE_ARGS (Node flags for this checkout's / the baseline's nodes,
+ * space-separated, e.g. `--max-semi-space-size=1`; BENCH_BASE may then name this same checkout),
+ * BENCH_OUT (the file name under bench/results/).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
@@ -33,11 +36,14 @@ const moduleHook = resolve('test/e2e/support/module-list.mjs');
 interface Checkout {
   readonly name: string;
   readonly dir: string;
+  readonly nodeArgs: readonly string[];
 }
 interface Sample {
   readyMs: number;
   idle: number[];
   load: number[];
+  /** Requests per second under load (autocannon's average). */
+  rps: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -83,7 +89,7 @@ async function prepare(checkout: Checkout, upstreamPort: number): Promise<{ conf
 /** Spawns the CLI and resolves once it logs `portcullis started`, with the time that took. */
 async function startNode(checkout: Checkout, configFile: string, workers: number, nodeArgs: string[], env: Record<string, string> = {}) {
   const started = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, join(checkout.dir, 'bin/portcullis.js'), 'start', '--config', configFile], {
+  const child = spawn(process.execPath, [...checkout.nodeArgs, ...nodeArgs, join(checkout.dir, 'bin/portcullis.js'), 'start', '--config', configFile], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...env, PORTCULLIS_WORKERS: String(workers) },
   });
@@ -117,7 +123,7 @@ async function measure(checkout: Checkout, configFile: string, proxyPort: number
     const result = await autocannon({ url: `http://127.0.0.1:${proxyPort}/`, connections, duration: loadSeconds });
     clearInterval(sampler);
     if (result.non2xx > 0 || result.errors > 0) throw new Error(`${checkout.name}: ${result.non2xx} failed responses, ${result.errors} errors under load`);
-    return { readyMs, idle, load };
+    return { readyMs, idle, load, rps: result.requests.average };
   } finally {
     await stopChild(child);
   }
@@ -152,8 +158,9 @@ async function bare(): Promise<number> {
   return kb;
 }
 
-const checkouts: Checkout[] = [{ name: 'this', dir: resolve('.') }];
-if (process.env['BENCH_BASE']) checkouts.push({ name: 'base', dir: resolve(process.env['BENCH_BASE']) });
+const args = (name: string) => (process.env[name] ?? '').split(' ').filter(Boolean);
+const checkouts: Checkout[] = [{ name: 'this', dir: resolve('.'), nodeArgs: args('BENCH_NODE_ARGS') }];
+if (process.env['BENCH_BASE']) checkouts.push({ name: 'base', dir: resolve(process.env['BENCH_BASE']), nodeArgs: args('BENCH_BASE_NODE_ARGS') });
 const upstream = await startScript('upstream', 'bench/upstream.ts', [], null);
 try {
   const prepared = new Map<string, { configFile: string; proxyPort: number }>();
@@ -172,7 +179,7 @@ try {
         samples.set(key, [...(samples.get(key) ?? []), sample]);
         const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
         process.stderr.write(
-          `round ${round + 1}: ${key}: ready ${sample.readyMs.toFixed(0)} ms, idle ${mb(sum(sample.idle))} MB, load ${mb(sum(sample.load))} MB\n`,
+          `round ${round + 1}: ${key}: ready ${sample.readyMs.toFixed(0)} ms, idle ${mb(sum(sample.idle))} MB, load ${mb(sum(sample.load))} MB, ${sample.rps.toFixed(0)} req/s\n`,
         );
       }
     }
@@ -185,7 +192,7 @@ try {
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
     const idle = median(list.map((s) => sum(s.idle)));
     const perProcess = list[0]!.idle.map((_, i) => mb(median(list.map((s) => s.idle[i] ?? 0)))).join(' + ');
-    return `| ${key} | ${median(list.map((s) => s.readyMs)).toFixed(0)} | ${mb(idle)} | ${(idle / bareKb).toFixed(2)}× | ${perProcess} | ${mb(median(list.map((s) => sum(s.load))))} |`;
+    return `| ${key} | ${median(list.map((s) => s.readyMs)).toFixed(0)} | ${mb(idle)} | ${(idle / bareKb).toFixed(2)}× | ${perProcess} | ${mb(median(list.map((s) => sum(s.load))))} | ${median(list.map((s) => s.rps)).toFixed(0)} |`;
   });
   const markdown = [
     `# Start-up and memory (${new Date().toISOString()})`,
@@ -194,8 +201,10 @@ try {
     `load: autocannon, ${connections} connections, ${loadSeconds} s on a proxied route. Bare \`node -e\` process: ${mb(bareKb)} MB.`,
     'The machine was shared with other work (two cores): compare the rows of one run, not with other runs.',
     '',
-    '| subject | ready ms | idle RSS MB | × bare node | idle RSS per process (primary + workers) | RSS under load MB |',
-    '|---|---|---|---|---|---|',
+    ...checkouts.filter((c) => c.nodeArgs.length).map((c) => `Node flags of ${c.name}: \`${c.nodeArgs.join(' ')}\`.`),
+    '',
+    '| subject | ready ms | idle RSS MB | × bare node | idle RSS per process (primary + workers) | RSS under load MB | req/s under load |',
+    '|---|---|---|---|---|---|---|',
     ...rows,
     '',
     '| checkout | modules loaded at start | packages | most files |',
@@ -205,7 +214,7 @@ try {
   ].join('\n');
   const dir = 'bench/results';
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `startup-${new Date().toISOString().slice(0, 10)}.md`);
+  const file = join(dir, process.env['BENCH_OUT'] ?? `startup-${new Date().toISOString().slice(0, 10)}.md`);
   writeFileSync(file, markdown);
   process.stdout.write(`${markdown}\nwritten to ${file}\n`);
 } finally {

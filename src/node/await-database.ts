@@ -9,11 +9,12 @@
  * One log line per attempt at most every `logEvery` ms, naming host:port and the driver's code,
  * never the password.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { PortcullisError } from '../errors/portcullis-error.js';
 import { mapStoreError } from '../store/store-errors.js';
+import { loadPg } from '../store/dialects/postgres.js';
 
 export interface AwaitDatabaseDeps {
   /** One connection attempt: resolves when the database answers, throws the driver's error. */
@@ -74,7 +75,7 @@ export function postgresProbe(config: Config): { probe(): Promise<void>; target:
   return {
     target,
     async probe() {
-      const client = new pg.Client(settings);
+      const client = new (loadPg().Client)(settings);
       // A connection dropped after the attempt must not crash the starting node.
       client.on('error', () => {});
       try {

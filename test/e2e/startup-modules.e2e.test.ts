@@ -4,17 +4,41 @@
  * password hash library (they are loaded when first needed: src/secrets/lazy-backend.ts,
  * src/apikeys/hashing/lazy-module.ts); each is tens of MB of resident memory per process. The list
  * comes from the process itself (test/e2e/support/module-list.mjs, on SIGUSR2).
+ *
+ * bin/portcullis.js runs the bundle (dist-bundle/, scripts/bundle.mjs): a loaded output file of
+ * the bundle stands for every file esbuild put in it (dist-bundle/inputs.json), so a package
+ * bundled into a chunk loaded at start is caught as if it had been loaded from node_modules.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { admin, startCliNode, writeConfig, type CliNode } from './support/cli.js';
 import { until } from '../support/until.js';
 
 const HOOK = fileURLToPath(new URL('./support/module-list.mjs', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BUNDLE = join(ROOT, 'dist-bundle');
+
+/**
+ * The files a start loaded, with each output file of the bundle replaced by the files bundled into
+ * it (as absolute paths under the checkout: `<root>/node_modules/kysely/…`, `<root>/dist/cli/main.js`).
+ * An output file the bundle's list does not know fails the test (a stale or foreign bundle).
+ */
+function expandBundle(paths: readonly string[]): { expanded: string[]; chunks: string[] } {
+  const chunks = paths.filter((path) => path.startsWith(BUNDLE + '/') && path.endsWith('.mjs'));
+  if (chunks.length === 0) return { expanded: [...paths], chunks };
+  const inputs = JSON.parse(readFileSync(join(BUNDLE, 'inputs.json'), 'utf8')) as Record<string, string[]>;
+  const expanded = paths.filter((path) => !chunks.includes(path));
+  for (const chunk of chunks) {
+    const files = inputs[relative(BUNDLE, chunk)];
+    assert.ok(files, `the bundle's output file ${chunk} is listed in dist-bundle/inputs.json`);
+    expanded.push(...files.map((file) => join(ROOT, file)), chunk);
+  }
+  return { expanded, chunks };
+}
 
 /** Packages a node without such vaults or hashes must not load, by what needs them. */
 const NOT_AT_START: readonly (readonly [string, RegExp])[] = [
@@ -23,11 +47,14 @@ const NOT_AT_START: readonly (readonly [string, RegExp])[] = [
   ['the azure vault backend', /node_modules\/@azure\//],
   ['the argon2id hasher (basic-auth passwords, argon2id keys)', /node_modules\/@node-rs\/argon2/],
   ['the bcrypt hasher', /node_modules\/@node-rs\/bcrypt/],
+  ['the PostgreSQL driver (src/store/dialects/postgres.ts loads it when first needed)', /node_modules\/(pg|pg-[a-z-]+)\//],
+  ['pino-pretty (the log output is not a terminal)', /node_modules\/pino-pretty\//],
 ];
 
 describe('the modules a node loads at start', () => {
   let node: CliNode;
   let loaded: string[];
+  let chunks: string[];
 
   before(async () => {
     const list = join(mkdtempSync(join(tmpdir(), 'portcullis-modules-')), 'modules.txt');
@@ -39,16 +66,23 @@ describe('the modules a node loads at start', () => {
     assert.equal((await admin(node, 'GET', '/status')).status, 200);
     node.process.kill('SIGUSR2');
     await until('the module list is written', () => existsSync(list), 10_000);
-    loaded = readFileSync(list, 'utf8').trim().split('\n');
+    ({ expanded: loaded, chunks } = expandBundle(readFileSync(list, 'utf8').trim().split('\n')));
   });
   after(async () => {
     await node?.stop();
   });
 
   it('lists what it loaded (the CLI, the store driver), so the checks below can see a package', () => {
+    // From the bundle when bin/portcullis.js runs it (it does: scripts/bundle.mjs), its files mapped back.
+    assert.ok(chunks.includes(join(BUNDLE, 'portcullis.mjs')), 'the bundle entry is listed');
     assert.ok(
       loaded.some((path) => path.endsWith(join('dist', 'cli', 'main.js'))),
       'the CLI itself is listed',
+    );
+    // A bundled package is seen through its chunk (kysely is bundled: the SQLite store uses it).
+    assert.ok(
+      loaded.some((path) => /node_modules\/kysely\//.test(path)),
+      'a package bundled into a loaded chunk is listed',
     );
     // better-sqlite3-napi on Node-API 10 (Node 22.14+/24): src/store/dialects/sqlite-binding.ts
     assert.ok(

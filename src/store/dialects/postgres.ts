@@ -3,8 +3,12 @@
  * int8 columns hold epoch times and event ids, far below 2^53), and one dedicated LISTEN
  * connection outside the pool (a pooled client would be returned and lose its LISTEN).
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
+import { lazyModule } from '../../apikeys/hashing/lazy-module.js';
+
+/** node-postgres, loaded on first use: a node on SQLite never loads it (start-up time and memory). */
+export const loadPg = lazyModule<typeof pg>('pg', 'a PostgreSQL database');
 
 export interface PostgresOptions {
   readonly host: string;
@@ -52,7 +56,7 @@ export interface PostgresDatabase {
 const types = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === INT8_OID) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format);
+    return loadPg().types.getTypeParser(oid, format);
   },
 };
 
@@ -76,7 +80,7 @@ export function createPostgresDatabase(options: PostgresOptions): PostgresDataba
     ...(options.queryTimeout !== undefined ? { query_timeout: options.queryTimeout } : {}),
     types,
   };
-  const pool = new pg.Pool({ ...settings, max: options.maxConnections, idleTimeoutMillis: 30_000 });
+  const pool = new (loadPg().Pool)({ ...settings, max: options.maxConnections, idleTimeoutMillis: 30_000 });
   // An idle client losing its connection must not crash the node: the next query reports it.
   pool.on('error', () => {});
   // Nor a checked-out client between two queries (inside a transaction): the pool listens only
@@ -85,7 +89,7 @@ export function createPostgresDatabase(options: PostgresOptions): PostgresDataba
   const listen = async (channel: string, handlers: PostgresListenerHandlers): Promise<PostgresListener> => {
     // TCP keepalive: a connection silently cut (no RST) is noticed instead of waiting for ever.
     const connect = async () => {
-      const client = new pg.Client({ ...settings, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+      const client = new (loadPg().Client)({ ...settings, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
       client.on('error', () => {}); // reported once through 'end'
       await client.connect();
       return client;
@@ -106,7 +110,7 @@ export function createPostgresDatabase(options: PostgresOptions): PostgresDataba
       if (!closed) handlers.onEnd();
     });
     try {
-      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      await client.query(`LISTEN ${loadPg().escapeIdentifier(channel)}`);
     } catch (err) {
       closed = true;
       await client.end().catch(() => {});

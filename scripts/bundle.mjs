@@ -48,7 +48,9 @@ export const EXTERNAL = [
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { portcullis: 'dist/cli/main.js' },
+  // The worker thread of keyring/worker-sealer.ts is started from its own file beside the chunk
+  // that starts it (`seal-worker` + the starting file's extension).
+  entryPoints: { portcullis: 'dist/cli/main.js', 'seal-worker': 'dist/keyring/seal-worker.js' },
   outdir,
   bundle: true,
   splitting: true,

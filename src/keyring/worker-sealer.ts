@@ -103,11 +103,15 @@ export function createWorkerSealer(options: { readonly idleMs?: number } = {}): 
   };
 }
 
-/** The worker, from dist/ (JavaScript) or, in tests, from the TypeScript sources through tsx. */
+/**
+ * The worker: seal-worker beside this module, with its extension — `.js` in dist/, `.mjs` in the
+ * bundle (scripts/bundle.mjs makes it an entry of its own), `.ts` in tests, loaded through tsx.
+ */
 function startWorker(): Worker {
   const here = import.meta.url;
-  const entry = new URL(`./seal-worker${here.endsWith('.ts') ? '.ts' : '.js'}`, here);
-  if (!here.endsWith('.ts')) return new Worker(entry);
+  const extension = /\.(?:ts|mjs|js)$/.exec(new URL(here).pathname)?.[0] ?? '.js';
+  const entry = new URL(`./seal-worker${extension}`, here);
+  if (extension !== '.ts') return new Worker(entry);
   const href = JSON.stringify(entry.href);
   return new Worker(`import('tsx/esm/api').then((tsx) => tsx.tsImport(${href}, ${href}))`, { eval: true });
 }

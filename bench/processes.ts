@@ -143,10 +143,12 @@ export async function until(check: () => Promise<boolean>): Promise<void> {
 
 /** The CLI runs the compiled `dist/`: say so when the sources are newer than the build. */
 function warnIfDistIsStale(checkout: string): void {
-  const built = statSync(join(checkout, 'dist/cli/main.js'), { throwIfNoEntry: false })?.mtimeMs;
-  if (built === undefined) throw new Error(`${checkout}/dist/ is missing: run \`npm run build\` there first (or BENCH_PORTCULLIS=in-process)`);
+  // What bin/portcullis.js runs: the bundle (dist-bundle/) where the checkout has one, dist/ before.
+  const output = ['dist-bundle/portcullis.mjs', 'dist/cli/main.js'].map((file) => statSync(join(checkout, file), { throwIfNoEntry: false })?.mtimeMs);
+  const built = readFileSync(join(checkout, 'bin/portcullis.js'), 'utf8').includes('dist-bundle') ? output[0] : output[1];
+  if (built === undefined) throw new Error(`${checkout} is not built: run \`npm run build\` there first (or BENCH_PORTCULLIS=in-process)`);
   const newest = newestMtime(join(checkout, 'src'));
-  if (newest > built) process.stderr.write(`warning: ${checkout}/src/ is newer than its dist/: run \`npm run build\` to bench the current code\n`);
+  if (newest > built) process.stderr.write(`warning: ${checkout}/src/ is newer than its build: run \`npm run build\` to bench the current code\n`);
 }
 
 function newestMtime(dir: string): number {

@@ -117,7 +117,9 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       body,
       headersTimeout: readTimeout,
       bodyTimeout: readTimeout,
-      ...(upgrade === null ? {} : { upgrade: upgrade.protocol }),
+      // Always present (undici reads a missing one as undefined): one object shape for every
+      // request. A spread here made V8 define the properties after it one by one, at run time.
+      upgrade: upgrade === null ? undefined : upgrade.protocol,
       // Undici reads it (not in its types): pinned, or it would follow the Host header (upstream-pool.ts).
       servername: target.servername,
     };

@@ -100,3 +100,30 @@ describe('the modules a node loads at start', () => {
     });
   }
 });
+
+describe('the bundle', () => {
+  const outputs = () =>
+    Object.keys(JSON.parse(readFileSync(join(BUNDLE, 'inputs.json'), 'utf8')) as Record<string, string[]>).map((file) => ({
+      file,
+      text: readFileSync(join(BUNDLE, file), 'utf8'),
+    }));
+
+  it('renames no function at run time (no keepNames: a __name call per closure made, per request in undici)', () => {
+    const files = outputs();
+    assert.ok(files.length > 1);
+    for (const { file, text } of files) assert.doesNotMatch(text, /\b__name\(/, `${file} calls esbuild's __name helper`);
+  });
+
+  it('keeps the written name of every error class (pino logs err.constructor.name as the type)', () => {
+    // esbuild renames a symbol only where two bundled modules' names collide (`Foo` → `Foo2`).
+    // undici's websocketerror.js probes DOMException with a local `class Test` it never lets out.
+    const probes = new Set(['Test2 extends DOMException']);
+    const renamed: string[] = [];
+    for (const { file, text } of outputs()) {
+      for (const [, name, base] of text.matchAll(/\bclass ([A-Za-z_$][\w$]*?\d+) extends ([\w$.]+)/g)) {
+        if (/Error|Exception/.test(`${name} ${base}`) && !probes.has(`${name} extends ${base}`)) renamed.push(`${file}: class ${name} extends ${base}`);
+      }
+    }
+    assert.deepEqual(renamed, []);
+  });
+});

@@ -15,13 +15,18 @@ import { registerKeyringCommand } from './commands/keyring.js';
 import { registerVaultCommand } from './commands/vault.js';
 import { registerImportCommand } from './commands/import.js';
 import { VERSION } from '../version.js';
+import { releaseYoungGeneration } from '../node/release-startup-memory.js';
 
 export function buildProgram(): Command {
   const program = new Command('portcullis')
     .description('Portcullis: an API gateway whose core is credential and secret security')
     .version(VERSION, '-v, --version')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // `start` lets V8's young generation grow once the node serves; any other command at once.
+    .hook('preAction', (_program, command) => {
+      if (command.name() !== 'start') releaseYoungGeneration();
+    });
   registerStartCommand(program);
   registerMigrateCommand(program);
   registerConfigCommand(program);

@@ -1,0 +1,147 @@
+/**
+ * `npm run bench:gap`: where the CPU a Portcullis node spends per request beyond the minimal proxy
+ * goes, by category, from Linux `perf` samples of the whole process (kernel, Node's C++, V8's
+ * runtime, builtins and garbage collector, JIT-compiled JavaScript by origin). `bench:profile`
+ * sees only what V8 samples (JavaScript, with native time lumped as "(program)"); this sees all.
+ *
+ * The two proxies run pinned as in `npm run bench` (wrk on CPU 0; nginx and the proxies on CPU 1),
+ * in ABBA pairs of wrk runs, each recorded with `perf record -F 4000` (one sample = 250 µs of CPU).
+ * Portcullis runs from `dist/` (a module per file) so that its JavaScript can be told from undici's
+ * and Node's; the request path is the same code as the bundle's. The table gives µs per request
+ * per category for each run, and the median over the pairs of Portcullis − minimal.
+ *
+ * Needs `perf` (Debian: linux-perf) allowed to profile (kernel.perf_event_paranoid ≤ 2), wrk and
+ * nginx (as `npm run bench`) and a built checkout (`npm run build`).
+ * Usage: npm run bench:gap -- [--pairs 5] [--seconds 5] [--out <file name under bench/results/>]
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startPortcullisCli, startScript, stop, type ChildServer } from './processes.js';
+import { loadTarget } from './load-generator.js';
+import { startNginxUpstream } from './nginx.js';
+
+const { values } = parseArgs({
+  options: {
+    pairs: { type: 'string', default: '5' },
+    seconds: { type: 'string', default: '5' },
+    out: { type: 'string' },
+  },
+});
+const pairs = Number(values.pairs);
+const seconds = Number(values.seconds);
+const US_PER_SAMPLE = 250; // perf record -F 4000
+const work = mkdtempSync(join(tmpdir(), 'portcullis-gap-'));
+
+/** A checkout whose bin/ runs this checkout's dist/ (module per file) instead of the bundle. */
+function distCheckout(): string {
+  const root = resolve('.');
+  const dir = join(work, 'checkout');
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  for (const name of ['src', 'dist', 'node_modules', 'package.json']) symlinkSync(join(root, name), join(dir, name));
+  writeFileSync(
+    join(dir, 'bin/portcullis.js'),
+    `import { main } from ${JSON.stringify(join(root, 'dist/cli/main.js'))};\nmain(process.argv.slice(2)).then((code) => { if (code) process.exitCode = code; });\n`,
+  );
+  return dir;
+}
+
+/** The category of one `perf report` row (shared object, symbol). */
+function category(dso: string, symbol: string): string {
+  if (dso.includes('kernel')) return 'kernel (TCP, syscalls)';
+  if (dso.includes('JIT')) {
+    if (/minimal-proxy|\/dist\//.test(symbol)) return "JS: the proxy's own code";
+    if (/undici|wasm/.test(symbol)) return 'JS: undici (client, llhttp wasm)';
+    if (/ node:/.test(symbol)) return 'JS: Node internals (http, net, streams, events)';
+    return 'JS: other';
+  }
+  if (dso === 'node') {
+    if (symbol.startsWith('Builtins_')) return 'V8 builtins (property access, calls, strings)';
+    if (/^v8::internal::.*(Scaveng|Heap::|MarkCompact|Sweep|Evacuat|Marking|Concurrent|GC|Remembered|SlotSet|MemoryAllocator|Page)/.test(symbol)) {
+      return 'V8 garbage collector';
+    }
+    if (symbol.startsWith('v8::internal::')) return 'V8 runtime (IC misses, property adds, API)';
+    return "Node's C++ (HTTP parser, stream and socket glue, libuv)";
+  }
+  return 'libc and other libraries';
+}
+
+/** µs per request by category, from one perf file. */
+function categories(file: string, requests: number): Map<string, number> {
+  const text = execFileSync('perf', ['report', '-i', file, '--stdio', '--sort', 'dso,sym', '-n'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const row = /^\s*[0-9.]+%\s+(\d+)\s+(.+?)\s+\[[.k]\]\s+(.*)$/.exec(line);
+    if (!row) continue;
+    const name = category(row[2]!.trim(), row[3]!.trim());
+    out.set(name, (out.get(name) ?? 0) + (Number(row[1]) * US_PER_SAMPLE) / requests);
+  }
+  return out;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+const started: ChildServer[] = [];
+const runs: { target: string; requests: number; byCategory: Map<string, number> }[] = [];
+// perf's JIT symbols come from the maps Node writes with this flag (/tmp/perf-<pid>.map).
+process.env['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} --perf-basic-prof-only-functions`.trim();
+try {
+  const upstream = await startNginxUpstream(join(work, 'nginx'), '1');
+  started.push(upstream);
+  const minimal = await startScript('minimal', 'bench/minimal-proxy.ts', [`http://127.0.0.1:${upstream.port}`], '1');
+  started.push(minimal);
+  const [portcullis] = await startPortcullisCli(upstream.port, '1', { checkout: distCheckout() });
+  started.push(portcullis);
+  const order = Array.from({ length: pairs }, (_, i) => (i % 2 === 0 ? [minimal, portcullis] : [portcullis, minimal])).flat();
+  for (const [i, target] of order.entries()) {
+    await loadTarget(target, { seconds: 3, connections: 32, cpus: '0' });
+    const file = join(work, `perf-${i}.data`);
+    const recorder = spawn('perf', ['record', '-F', '4000', '-p', String(target.child.pid), '-o', file], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 300));
+    const result = await loadTarget(target, { seconds, connections: 32, cpus: '0' });
+    recorder.kill('SIGINT');
+    await new Promise((r) => recorder.once('exit', r));
+    runs.push({ target: target.name, requests: result.requests, byCategory: categories(file, result.requests) });
+    process.stdout.write(`${target.name}: ${Math.round(result.rps)} req/s, ${result.requests} requests\n`);
+  }
+} finally {
+  for (const server of started.reverse()) await stop(server);
+}
+
+const names = [...new Set(runs.flatMap((r) => [...r.byCategory.keys()]))].sort();
+const total = (r: (typeof runs)[number]) => [...r.byCategory.values()].reduce((a, b) => a + b, 0);
+const deltas = (pick: (r: (typeof runs)[number]) => number) =>
+  Array.from({ length: pairs }, (_, p) => {
+    const [a, b] = [runs[2 * p]!, runs[2 * p + 1]!];
+    const [mine, ref] = a.target === 'portcullis' ? [a, b] : [b, a];
+    return pick(mine) - pick(ref);
+  });
+const header = `| category | ${runs.map((r) => r.target).join(' | ')} | Portcullis − minimal, median of ${pairs} pairs |`;
+const lines = [
+  `# Per-request CPU by category: Portcullis (dist/) and the minimal proxy (${new Date().toISOString()})`,
+  '',
+  `\`npm run bench:gap -- --pairs ${pairs} --seconds ${seconds}\`: perf record -F 4000 of each proxy process under wrk`,
+  `(32 connections, pinned: wrk on CPU 0, nginx and the proxies on CPU 1), ABBA pairs; µs of CPU per request.`,
+  `Node ${process.version}; load average ${execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).trim()}.`,
+  '',
+  header,
+  `|---|${runs.map(() => '---:').join('|')}|---:|`,
+  ...names.map(
+    (name) =>
+      `| ${name} | ${runs.map((r) => (r.byCategory.get(name) ?? 0).toFixed(1)).join(' | ')} | ${median(deltas((r) => r.byCategory.get(name) ?? 0)).toFixed(1)} |`,
+  ),
+  `| **total** | ${runs.map((r) => total(r).toFixed(1)).join(' | ')} | **${median(deltas(total)).toFixed(1)}** |`,
+  '',
+];
+process.stdout.write(`\n${lines.join('\n')}\n`);
+if (values.out) {
+  writeFileSync(join('bench/results', values.out), lines.join('\n'));
+  process.stdout.write(`written to bench/results/${values.out}\n`);
+}
+rmSync(work, { recursive: true, force: true });

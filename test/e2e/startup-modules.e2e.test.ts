@@ -15,6 +15,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SourceMap, type SourceMapPayload } from 'node:module';
 import { admin, startCliNode, writeConfig, type CliNode } from './support/cli.js';
 import { until } from '../support/until.js';
 
@@ -112,6 +113,30 @@ describe('the bundle', () => {
     const files = outputs();
     assert.ok(files.length > 1);
     for (const { file, text } of files) assert.doesNotMatch(text, /\b__name\(/, `${file} calls esbuild's __name helper`);
+  });
+
+  it('maps back to src/*.ts through its source maps (what `node --enable-source-maps` shows in stack traces)', () => {
+    const inputs = JSON.parse(readFileSync(join(BUNDLE, 'inputs.json'), 'utf8')) as Record<string, string[]>;
+    const cases = [
+      ['dist/proxy/headers.js', 'src/proxy/headers.ts', 'function buildUpstreamHeaders('],
+      ['dist/proxy/upstream-exchange.js', 'src/proxy/upstream-exchange.ts', 'function upstreamRequestTarget('],
+      ['dist/cli/main.js', 'src/cli/main.ts', 'function buildProgram('],
+    ] as const;
+    for (const [compiled, source, declaration] of cases) {
+      const chunk = Object.keys(inputs).find((file) => inputs[file]!.includes(compiled));
+      assert.ok(chunk, `${compiled} is in the bundle`);
+      const text = readFileSync(join(BUNDLE, chunk), 'utf8');
+      const at = text.indexOf(declaration);
+      assert.ok(at > 0, `${declaration} in ${chunk}`);
+      const before = text.slice(0, at);
+      const map = new SourceMap(JSON.parse(readFileSync(join(BUNDLE, `${chunk}.map`), 'utf8')) as SourceMapPayload);
+      const entry = map.findEntry(before.split('\n').length - 1, at - before.lastIndexOf('\n') - 1) as { originalSource?: string; originalLine?: number };
+      assert.ok(entry.originalSource?.endsWith(source), `${declaration} maps to ${entry.originalSource}`);
+      const line = readFileSync(join(ROOT, source), 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes(declaration));
+      assert.equal(entry.originalLine, line, `${declaration}: line ${entry.originalLine! + 1} of ${source}, declared at ${line + 1}`);
+    }
   });
 
   it('keeps the written name of every error class (pino logs err.constructor.name as the type)', () => {

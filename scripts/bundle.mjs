@@ -65,7 +65,7 @@ const result = await build({
   // (undici's `writeH1` makes one for every request) then paid ~1.7 µs for it (measured with
   // `npm run bench:profile`). Without it a function keeps the name JavaScript infers; only
   // symbols esbuild renames where two modules' names collide (e.g. `Client2`; no error class
-  // here, checked by `test/e2e/bundle.e2e.test.ts`) show the new name in stack traces.
+  // here, checked by test/e2e/startup-modules.e2e.test.ts, "the bundle") show the new name in stack traces.
   // Whitespace and syntax minified: smaller sources held in memory (idle RSS −9 MB measured), names
   // kept readable in stack traces. BUNDLE_MINIFY_IDENTIFIERS=1 renames identifiers too (−2.5 MB more).
   minifyWhitespace: true,

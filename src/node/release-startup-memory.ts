@@ -9,11 +9,12 @@
  * grows under traffic as before. Measured (bench/results/startup-*.md): about 16 MB less resident
  * per idle process. A user's own semi-space flag (NODE_OPTIONS, node's arguments) is left alone.
  *
- * Then one full collection. Start-up allocates a great deal that does
- * not survive it (module sources parsed, schemas compiled, migrations checked), and V8 grows its
- * young generation for that to 32 MB; left alone it gives that memory back only at its first
- * collection after about two minutes of idleness. Measured (bench/results/startup-*.md): about
- * 30 MB less resident per process, for one collection of some tens of ms before traffic comes.
+ * Then, a few seconds after the node serves, one full collection of the old space: start-up
+ * leaves behind what did not survive it (module sources parsed, schemas compiled, migrations
+ * checked), which V8 would otherwise collect only when the old space next fills. (Before the hold
+ * above, this collection was also what gave back most of the young generation: ~30 MB, measured
+ * before the bundle.) Where `start` is not reached through bin/ (tests, another entry point) only
+ * the collection runs.
  * V8 offers no API for it but `gc()`: the flag is switched on just to fetch that function and off
  * again at once (the idiom of Jest's leak detector), so no code of ours or of a package sees it.
  */

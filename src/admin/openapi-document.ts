@@ -29,6 +29,18 @@ export interface RouteDocs {
   readonly hide?: boolean;
 }
 
+type RouteSchema = RouteDocs & { params?: TSchema; querystring?: TSchema; body?: TSchema; response?: Record<string, TSchema> };
+
+/** One method of a route, as `add` recorded it. */
+interface RecordedRoute {
+  readonly method: string;
+  readonly url: string;
+  readonly schema: Omit<RouteSchema, 'response'>;
+  /** `schema.response` as [status, schema] pairs. */
+  readonly response: readonly (readonly [string, TSchema])[];
+  readonly isPublic: boolean;
+}
+
 /** Gathers routes and named schemas into the OpenAPI document. */
 export interface OpenApiCollector {
   /** Records a route; pass as an `onRoute` hook. */
@@ -46,18 +58,21 @@ export function createOpenApiCollector(info: {
   readonly servers: readonly OpenApiServer[];
 }): OpenApiCollector {
   const names = new Map<object, string>([[ErrorBody, 'Error']]);
-  const paths: Record<string, Record<string, Json>> = {};
   const tags = new Set<string>();
   const errorResponse = (description: string, status: string) => ({
     description,
     content: { 'application/json': { schema: ErrorBody, example: errorExample(status) } },
   });
 
-  const operation = (route: RouteOptions): Json => {
-    const schema = (route.schema ?? {}) as RouteDocs & { params?: TSchema; querystring?: TSchema; body?: TSchema; response?: Record<string, TSchema> };
-    const isPublic = (route.config as AdminRouteConfig | undefined)?.adminPublic === true;
+  // What `add` recorded; the operations are made when the document is (an idle node never makes
+  // them: 150 routes' operations with their examples held ~1 MB).
+  const recorded: RecordedRoute[] = [];
+
+  const operation = (route: RecordedRoute): Json => {
+    const schema = route.schema;
+    const isPublic = route.isPublic;
     const responses: Json = {};
-    for (const [code, body] of Object.entries(schema.response ?? {})) {
+    for (const [code, body] of route.response) {
       // The shared error schema's own description says nothing of the status: use the status's name.
       const own = body === ErrorBody ? undefined : (body as { description?: string }).description;
       const description = own ?? STATUS_CODES[Number(code)] ?? code;
@@ -87,17 +102,24 @@ export function createOpenApiCollector(info: {
 
   return {
     add(route) {
-      if ((route.schema as RouteDocs | undefined)?.hide) return;
-      const path = openApiPath(route.url);
+      const schema = (route.schema ?? {}) as RouteSchema;
+      if (schema.hide) return;
+      const isPublic = (route.config as AdminRouteConfig | undefined)?.adminPublic === true;
+      // The response schemas as pairs: an object keyed by status codes keeps V8 array storage
+      // up to its highest code (4 KB for a 404).
+      const { response: byStatus, ...rest } = schema;
+      const response = Object.entries(byStatus ?? {});
       for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
-        if (method === 'HEAD') continue;
-        (paths[path] ??= {})[method.toLowerCase()] = operation({ ...route, method });
+        if (method !== 'HEAD') recorded.push({ method, url: route.url, schema: rest, response, isPublic });
       }
     },
     name(schema, componentName) {
       names.set(schema, componentName);
     },
     document() {
+      const paths: Record<string, Record<string, Json>> = {};
+      tags.clear();
+      for (const route of recorded) (paths[openApiPath(route.url)] ??= {})[route.method.toLowerCase()] = operation(route);
       const schemas = Object.fromEntries([...names].map(([schema, name]) => [name, schema]));
       // A JSON round trip: plain data, detached from the live schema objects. A named schema met
       // anywhere but as its own component becomes a `$ref` to it.
@@ -182,7 +204,7 @@ function parameters(schema: TSchema | undefined, where: 'path' | 'query'): Json[
   }));
 }
 
-function operationId(method: RouteOptions['method'], url: string): string {
+function operationId(method: string, url: string): string {
   const words = url.split(/[/:_-]+/).filter(Boolean);
   return String(method).toLowerCase() + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
 }

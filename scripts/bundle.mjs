@@ -7,7 +7,7 @@
  * - ESM with code splitting: what the source loads with `await import()` (the cloud vault
  *   backends, the Admin API modules, the store parts) stays in chunks loaded when first needed.
  * - External (loaded from node_modules at run time, as before): native addons, packages loaded
- *   lazily through `createRequire` or `await import()` (argon2/bcrypt, pg, pino-pretty,
+ *   lazily through `createRequire` or `await import()` (argon2/bcrypt, pg, pino-pretty, the SigV4 signer,
  *   @peculiar/x509) and the cloud vendors' SDKs (large, read files beside themselves).
  * - The bundle sits one folder below the package root, like dist/: `new URL('../package.json',
  *   import.meta.url)` (src/version.ts) and `createRequire(import.meta.url)` resolve as they do
@@ -36,6 +36,8 @@ export const EXTERNAL = [
   'pg',
   'pino-pretty',
   '@peculiar/*',
+  // the aws_sigv4 upstream credential's signer (src/plugins/upstream-auth/sigv4-*.ts), CommonJS
+  '@smithy/*',
   'reflect-metadata',
   // the cloud vaults' SDKs (src/secrets/backends/cloud-backends.ts loads their backends lazily)
   '@aws-sdk/*',

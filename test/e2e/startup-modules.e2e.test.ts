@@ -50,6 +50,7 @@ const NOT_AT_START: readonly (readonly [string, RegExp])[] = [
   ['the bcrypt hasher', /node_modules\/@node-rs\/bcrypt/],
   ['the PostgreSQL driver (src/store/dialects/postgres.ts loads it when first needed)', /node_modules\/(pg|pg-[a-z-]+)\//],
   ['pino-pretty (the log output is not a terminal)', /node_modules\/pino-pretty\//],
+  ['the aws_sigv4 signer (no upstream-auth plugin of that type)', /node_modules\/@smithy\//],
 ];
 
 describe('the modules a node loads at start', () => {

@@ -6,8 +6,8 @@
  * `X-Amz-Content-Sha256`. A session token goes in `X-Amz-Security-Token`. The client's own
  * signature headers never reach the upstream. For `s3` the path is not encoded again (S3's rule).
  */
-import { SignatureV4 } from '@smithy/signature-v4';
-import { Hash } from '@smithy/hash-node';
+import type { SignatureV4 } from '@smithy/signature-v4';
+import { lazyModule } from '../../apikeys/hashing/lazy-module.js';
 import type { RequestContext, UpstreamOutcome, UpstreamRequest } from '../plugin.js';
 import { CONTINUE } from '../plugin.js';
 import { recordUsed, type CredentialUpdate, type UpstreamCredential } from './credential.js';
@@ -25,7 +25,11 @@ export interface SigV4Scope {
   readonly service: string;
 }
 
-const sha256 = Hash.bind(null, 'sha256');
+// Loaded when the first aws_sigv4 credential is made: a node without one never loads the signer
+// (its packages were ~0.2 MB of source in the bundle's start-up chunk, plus what they build).
+const PURPOSE = 'the aws_sigv4 upstream credential';
+const signatureV4 = lazyModule<typeof import('@smithy/signature-v4')>('@smithy/signature-v4', PURPOSE);
+const hashNode = lazyModule<typeof import('@smithy/hash-node')>('@smithy/hash-node', PURPOSE);
 
 /** The aws_sigv4 credential of one plugin instance. */
 export function createSigV4Credential(initial: SigV4Keys, scope: SigV4Scope): UpstreamCredential {
@@ -69,7 +73,8 @@ export function createSigV4Credential(initial: SigV4Keys, scope: SigV4Scope): Up
 }
 
 function signerFor(keys: SigV4Keys, scope: SigV4Scope): SignatureV4 {
-  return new SignatureV4({
+  const { Hash } = hashNode();
+  return new (signatureV4().SignatureV4)({
     credentials: {
       accessKeyId: keys.accessKeyId,
       secretAccessKey: keys.secretAccessKey,
@@ -77,7 +82,7 @@ function signerFor(keys: SigV4Keys, scope: SigV4Scope): SignatureV4 {
     },
     region: scope.region,
     service: scope.service,
-    sha256,
+    sha256: Hash.bind(null, 'sha256'),
     // S3 signs the path as sent; every other service signs it encoded once more.
     uriEscapePath: scope.service !== 's3',
     applyChecksum: true,

@@ -6,8 +6,12 @@
  * `x-amz-*`. Other headers are left unsigned on purpose: a proxy or load balancer in front of the
  * upstream may change them (`x-forwarded-for` …), and AWS checks only the headers a signature lists.
  */
-import { HttpRequest } from '@smithy/protocol-http';
+import type { HttpRequest } from '@smithy/protocol-http';
+import { lazyModule } from '../../apikeys/hashing/lazy-module.js';
 import type { UpstreamRequest } from '../plugin.js';
+
+/** Loaded when a node first signs (the signer's packages are not loaded by a node without aws_sigv4). */
+const protocolHttp = lazyModule<typeof import('@smithy/protocol-http')>('@smithy/protocol-http', 'the aws_sigv4 upstream credential');
 
 /** The payload hash of a body whose bytes are not known when the request is signed. */
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
@@ -25,7 +29,7 @@ export function signableRequest(request: UpstreamRequest, headers: Readonly<Reco
     signed[name] = Array.isArray(value) ? value.join(',') : value;
   }
   const q = request.target.indexOf('?');
-  return new HttpRequest({
+  return new (protocolHttp().HttpRequest)({
     method: request.method,
     path: q === -1 ? request.target : request.target.slice(0, q),
     query: q === -1 ? {} : queryBag(request.target.slice(q + 1)),

@@ -1,21 +1,24 @@
 /**
  * `node --import <this file>`: records the start-up hold bin/portcullis.js marks on `globalThis`
- * (src/node/release-startup-memory.ts) as they change, appending one JSON line
- * `{ "mark": "...", "value": ... }` per change to the file named by PORTCULLIS_HOLDS_LOG.
- * Polled every millisecond from before bin/portcullis.js runs. Used by test/e2e/start-holds.e2e.test.ts.
+ * (src/node/release-startup-memory.ts) each time it is set, appending one JSON line
+ * `{ "mark": "...", "value": ... }` per assignment to the file named by PORTCULLIS_HOLDS_LOG.
+ * An accessor on `globalThis`, defined before bin/portcullis.js runs: every write is seen, however
+ * fast the start (a timer polling the mark missed the first on Node 24). Used by
+ * test/e2e/start-holds.e2e.test.ts.
  */
 import { appendFileSync } from 'node:fs';
 
 const out = process.env.PORTCULLIS_HOLDS_LOG;
 if (out) {
-  const marks = ['portcullis.youngGenerationHeld'];
-  const last = new Map(marks.map((mark) => [mark, undefined]));
-  setInterval(() => {
-    for (const mark of marks) {
-      const value = globalThis[Symbol.for(mark)];
-      if (value === last.get(mark)) continue;
-      last.set(mark, value);
-      appendFileSync(out, JSON.stringify({ mark, value }) + '\n');
-    }
-  }, 1).unref();
+  for (const mark of ['portcullis.youngGenerationHeld']) {
+    let value;
+    Object.defineProperty(globalThis, Symbol.for(mark), {
+      configurable: true,
+      get: () => value,
+      set(next) {
+        value = next;
+        appendFileSync(out, JSON.stringify({ mark, value: next }) + '\n');
+      },
+    });
+  }
 }

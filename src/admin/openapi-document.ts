@@ -58,7 +58,6 @@ export function createOpenApiCollector(info: {
   readonly servers: readonly OpenApiServer[];
 }): OpenApiCollector {
   const names = new Map<object, string>([[ErrorBody, 'Error']]);
-  const tags = new Set<string>();
   const errorResponse = (description: string, status: string) => ({
     description,
     content: { 'application/json': { schema: ErrorBody, example: errorExample(status) } },
@@ -87,7 +86,6 @@ export function createOpenApiCollector(info: {
     if (!isPublic) responses['401'] ??= errorResponse('The admin token is missing or wrong', '401');
     responses['405'] ??= errorResponse('The path exists, not with this method (the `Allow` header lists those it has)', '405');
     responses['default'] = errorResponse('An error', '500');
-    for (const tag of schema.tags ?? []) tags.add(tag);
     return {
       operationId: operationId(route.method, route.url),
       ...(schema.summary ? { summary: schema.summary } : {}),
@@ -118,7 +116,7 @@ export function createOpenApiCollector(info: {
     },
     document() {
       const paths: Record<string, Record<string, Json>> = {};
-      tags.clear();
+      const tags = new Set(recorded.flatMap((route) => route.schema.tags ?? []));
       for (const route of recorded) (paths[openApiPath(route.url)] ??= {})[route.method.toLowerCase()] = operation(route);
       const schemas = Object.fromEntries([...names].map(([schema, name]) => [name, schema]));
       // A JSON round trip: plain data, detached from the live schema objects. A named schema met

@@ -2,7 +2,7 @@
  * The start-up module graph, pinned: a node started through the real CLI on SQLite, with no vault
  * of a cloud kind and API keys hashed with sha256, loads neither a cloud vendor's SDK nor a native
  * password hash library (they are loaded when first needed: src/secrets/lazy-backend.ts,
- * src/apikeys/hashing/lazy-module.ts); each is tens of MB of resident memory per process. The list
+ * src/util/lazy-module.ts); each is tens of MB of resident memory per process. The list
  * comes from the process itself (test/e2e/support/module-list.mjs, on SIGUSR2).
  *
  * bin/portcullis.js runs the bundle (dist-bundle/, scripts/bundle.mjs): a loaded output file of

@@ -5,9 +5,9 @@
  */
 import type { Algorithm } from '@node-rs/argon2';
 import type { KeyHasher, StoredHash } from './key-hasher.js';
-import { lazyModule } from './lazy-module.js';
+import { lazyModule } from '../../util/lazy-module.js';
 
-// Loaded at the first hash or verification (lazy-module.ts): most nodes never need it.
+// Loaded at the first hash or verification (src/util/lazy-module.ts): most nodes never need it.
 const argon2 = lazyModule<typeof import('@node-rs/argon2')>('@node-rs/argon2', 'the argon2id hasher');
 
 /** The argon2id cost parameters (written into every PHC string). */

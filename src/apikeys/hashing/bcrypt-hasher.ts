@@ -6,9 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { KeyHasher, StoredHash } from './key-hasher.js';
-import { lazyModule } from './lazy-module.js';
+import { lazyModule } from '../../util/lazy-module.js';
 
-// Loaded at the first hash or verification (lazy-module.ts): most nodes never need it.
+// Loaded at the first hash or verification (src/util/lazy-module.ts): most nodes never need it.
 const bcrypt = lazyModule<typeof import('@node-rs/bcrypt')>('@node-rs/bcrypt', 'the bcrypt hasher');
 
 /** The lowest cost accepted (as in the config schema). */

@@ -7,12 +7,12 @@
  * signature headers never reach the upstream. For `s3` the path is not encoded again (S3's rule).
  */
 import type { SignatureV4 } from '@smithy/signature-v4';
-import { lazyModule } from '../../apikeys/hashing/lazy-module.js';
+import { lazyModule } from '../../util/lazy-module.js';
 import type { RequestContext, UpstreamOutcome, UpstreamRequest } from '../plugin.js';
 import { CONTINUE } from '../plugin.js';
 import { recordUsed, type CredentialUpdate, type UpstreamCredential } from './credential.js';
 import { controlProblem } from './header-fields.js';
-import { SIGNATURE_HEADERS, UNSIGNED_PAYLOAD, signableRequest } from './sigv4-request.js';
+import { SIGNATURE_HEADERS, SIGV4_PURPOSE, UNSIGNED_PAYLOAD, signableRequest } from './sigv4-request.js';
 
 export interface SigV4Keys {
   readonly accessKeyId: string;
@@ -27,9 +27,8 @@ export interface SigV4Scope {
 
 // Loaded when the first aws_sigv4 credential is made: a node without one never loads the signer
 // (its packages were ~0.2 MB of source in the bundle's start-up chunk, plus what they build).
-const PURPOSE = 'the aws_sigv4 upstream credential';
-const signatureV4 = lazyModule<typeof import('@smithy/signature-v4')>('@smithy/signature-v4', PURPOSE);
-const hashNode = lazyModule<typeof import('@smithy/hash-node')>('@smithy/hash-node', PURPOSE);
+const signatureV4 = lazyModule<typeof import('@smithy/signature-v4')>('@smithy/signature-v4', SIGV4_PURPOSE);
+const hashNode = lazyModule<typeof import('@smithy/hash-node')>('@smithy/hash-node', SIGV4_PURPOSE);
 
 /** The aws_sigv4 credential of one plugin instance. */
 export function createSigV4Credential(initial: SigV4Keys, scope: SigV4Scope): UpstreamCredential {

@@ -7,11 +7,14 @@
  * upstream may change them (`x-forwarded-for` …), and AWS checks only the headers a signature lists.
  */
 import type { HttpRequest } from '@smithy/protocol-http';
-import { lazyModule } from '../../apikeys/hashing/lazy-module.js';
+import { lazyModule } from '../../util/lazy-module.js';
 import type { UpstreamRequest } from '../plugin.js';
 
+/** What needs the signer's packages, in the error when one cannot be loaded. */
+export const SIGV4_PURPOSE = 'the aws_sigv4 upstream credential';
+
 /** Loaded when a node first signs (the signer's packages are not loaded by a node without aws_sigv4). */
-const protocolHttp = lazyModule<typeof import('@smithy/protocol-http')>('@smithy/protocol-http', 'the aws_sigv4 upstream credential');
+const protocolHttp = lazyModule<typeof import('@smithy/protocol-http')>('@smithy/protocol-http', SIGV4_PURPOSE);
 
 /** The payload hash of a body whose bytes are not known when the request is signed. */
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';

@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
-import { lazyModule } from '../../apikeys/hashing/lazy-module.js';
+import { lazyModule } from '../../util/lazy-module.js';
 
 /** node-postgres, loaded on first use: a node on SQLite never loads it (start-up time and memory). */
 export const loadPg = lazyModule<typeof pg>('pg', 'a PostgreSQL database');

@@ -1,9 +1,10 @@
 /**
- * A package loaded on first use instead of at start: the native hash libraries (`@node-rs/argon2`,
- * `@node-rs/bcrypt`) are only needed by a node that stores or verifies keys or passwords with
- * them, and a node with sha256 keys and no basic-auth credentials never does. They are CommonJS
- * packages, loaded with `require`, so the hashers keep their synchronous parts (`needsRehash`).
- * A package that cannot be loaded throws, at each use, an error that names it (fail closed).
+ * A package loaded on first use instead of at start, for what most nodes never need: the native
+ * hash libraries (`@node-rs/argon2`, `@node-rs/bcrypt`), the PostgreSQL driver (`pg`) on an
+ * SQLite node, AWS's SigV4 signer (`@smithy/*`) on a node without an aws_sigv4 credential. These
+ * are CommonJS packages, loaded with `require`, so their callers stay synchronous (a hasher's
+ * `needsRehash`). A package that cannot be loaded throws, at each use, an error that names it and
+ * what needed it (fail closed). The bundle keeps these packages external (scripts/bundle.mjs).
  */
 import { createRequire } from 'node:module';
 

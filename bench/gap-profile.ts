@@ -12,7 +12,9 @@
  *
  * Needs `perf` (Debian: linux-perf) allowed to profile (kernel.perf_event_paranoid ≤ 2), wrk and
  * nginx (as `npm run bench`) and a built checkout (`npm run build`).
- * Usage: npm run bench:gap -- [--pairs 5] [--seconds 5] [--out <file name under bench/results/>]
+ * With `--symbols N` it also lists the N symbols whose µs per request differ most (median over the
+ * pairs), to see which V8 runtime functions and builtins make a category's difference.
+ * Usage: npm run bench:gap -- [--pairs 5] [--seconds 5] [--symbols 40] [--out <file name under bench/results/>]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -28,6 +30,7 @@ const { values } = parseArgs({
     pairs: { type: 'string', default: '5' },
     seconds: { type: 'string', default: '5' },
     out: { type: 'string' },
+    symbols: { type: 'string', default: '0' },
   },
 });
 const pairs = Number(values.pairs);
@@ -68,27 +71,33 @@ function category(dso: string, symbol: string): string {
   return 'libc and other libraries';
 }
 
-/** µs per request by category, from one perf file. */
-function categories(file: string, requests: number): Map<string, number> {
+/** µs per request by category and by symbol (`dso symbol`), from one perf file. */
+function categories(file: string, requests: number): { byCategory: Map<string, number>; bySymbol: Map<string, number> } {
   const text = execFileSync('perf', ['report', '-i', file, '--stdio', '--sort', 'dso,sym', '-n'], {
     encoding: 'utf8',
     maxBuffer: 1 << 28,
     stdio: ['ignore', 'pipe', 'ignore'],
   });
-  const out = new Map<string, number>();
+  const byCategory = new Map<string, number>();
+  const bySymbol = new Map<string, number>();
   for (const line of text.split('\n')) {
     const row = /^\s*[0-9.]+%\s+(\d+)\s+(.+?)\s+\[[.k]\]\s+(.*)$/.exec(line);
     if (!row) continue;
-    const name = category(row[2]!.trim(), row[3]!.trim());
-    out.set(name, (out.get(name) ?? 0) + (Number(row[1]) * US_PER_SAMPLE) / requests);
+    const [dso, symbol] = [row[2]!.trim(), row[3]!.trim()];
+    const us = (Number(row[1]) * US_PER_SAMPLE) / requests;
+    const name = category(dso, symbol);
+    byCategory.set(name, (byCategory.get(name) ?? 0) + us);
+    // JIT symbols carry an address and a tier marker that differ from run to run: keep the name and place.
+    const key = `${dso} ${symbol.replace(/^[~*^+]/, '').replace(/\s+0x[0-9a-f]+$/, '')}`;
+    bySymbol.set(key, (bySymbol.get(key) ?? 0) + us);
   }
-  return out;
+  return { byCategory, bySymbol };
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const started: ChildServer[] = [];
-const runs: { target: string; requests: number; byCategory: Map<string, number> }[] = [];
+const runs: { target: string; requests: number; byCategory: Map<string, number>; bySymbol: Map<string, number> }[] = [];
 // perf's JIT symbols come from the maps Node writes with this flag (/tmp/perf-<pid>.map).
 process.env['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} --perf-basic-prof-only-functions`.trim();
 try {
@@ -107,7 +116,7 @@ try {
     const result = await loadTarget(target, { seconds, connections: 32, cpus: '0' });
     recorder.kill('SIGINT');
     await new Promise((r) => recorder.once('exit', r));
-    runs.push({ target: target.name, requests: result.requests, byCategory: categories(file, result.requests) });
+    runs.push({ target: target.name, requests: result.requests, ...categories(file, result.requests) });
     process.stdout.write(`${target.name}: ${Math.round(result.rps)} req/s, ${result.requests} requests\n`);
   }
 } finally {
@@ -139,6 +148,22 @@ const lines = [
   `| **total** | ${runs.map((r) => total(r).toFixed(1)).join(' | ')} | **${median(deltas(total)).toFixed(1)}** |`,
   '',
 ];
+const symbolCount = Number(values.symbols);
+if (symbolCount > 0) {
+  const symbols = [...new Set(runs.flatMap((r) => [...r.bySymbol.keys()]))];
+  const ranked = symbols
+    .map((symbol) => ({ symbol, delta: median(deltas((r) => r.bySymbol.get(symbol) ?? 0)) }))
+    .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta))
+    .slice(0, symbolCount);
+  lines.push(
+    `The ${symbolCount} symbols whose µs per request differ most (Portcullis − minimal, median of ${pairs} pairs):`,
+    '',
+    '| symbol | Portcullis − minimal |',
+    '|---|---:|',
+    ...ranked.map(({ symbol, delta }) => `| \`${symbol.replace(/\|/g, '\\|')}\` | ${delta.toFixed(2)} |`),
+    '',
+  );
+}
 process.stdout.write(`\n${lines.join('\n')}\n`);
 if (values.out) {
   writeFileSync(join('bench/results', values.out), lines.join('\n'));

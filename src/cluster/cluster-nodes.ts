@@ -3,7 +3,7 @@
  * node registry and read by `?wait=` and `/clustering/*`. Written directly with `store.db`, not
  * through a DAO: a heartbeat is not configuration and records no cluster event.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 
 export type NodeState = 'starting' | 'ready' | 'stopping';
 
@@ -38,6 +38,18 @@ export async function upsertClusterNode(db: Kysely<any>, row: ClusterNodeRow): P
     .values(values)
     .onConflict((oc) => oc.column('instance_id').doUpdateSet(changing))
     .execute();
+}
+
+/**
+ * A heartbeat: updates the columns that change while a process runs; false when its row is not
+ * there (never written, or purged by another node while this one could not write), and the caller
+ * writes the whole row with upsertClusterNode. SQL rather than the query builder: it runs every
+ * cluster_heartbeat_interval on every node, idle or not.
+ */
+export async function touchClusterNode(db: Kysely<any>, row: ClusterNodeRow): Promise<boolean> {
+  const result = await sql`update cluster_nodes set heartbeat_at = ${row.heartbeat_at}, applied_event = ${row.applied_event},
+    state = ${row.state}, addresses = ${JSON.stringify(row.addresses)} where instance_id = ${row.instance_id}`.execute(db);
+  return (result.numAffectedRows ?? 0n) > 0n;
 }
 
 export async function deleteClusterNode(db: Kysely<any>, instanceId: string): Promise<void> {

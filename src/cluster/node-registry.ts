@@ -11,7 +11,7 @@ import { hostname as osHostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import type { EventBus } from './event-bus.js';
-import { deleteClusterNode, purgeClusterNodes, upsertClusterNode, type NodeState } from './cluster-nodes.js';
+import { deleteClusterNode, purgeClusterNodes, touchClusterNode, upsertClusterNode, type NodeState } from './cluster-nodes.js';
 
 export interface NodeRegistryOptions {
   readonly store: Store;
@@ -50,13 +50,14 @@ export function createNodeRegistry(options: NodeRegistryOptions): NodeRegistry {
   let closed = false;
   let beats = 0;
   let failing = false;
+  let written = false;
   // One write at a time, so an older applied_event never lands after a newer one.
   let writing: Promise<void> | undefined;
   let again = false;
 
   const writeRow = async () => {
     try {
-      await upsertClusterNode(store.db, {
+      const row = {
         instance_id: store.nodeId,
         node_name: options.nodeName,
         hostname: osHostname(),
@@ -67,7 +68,10 @@ export function createNodeRegistry(options: NodeRegistryOptions): NodeRegistry {
         heartbeat_at: now(),
         applied_event: bus.appliedThrough(),
         state,
-      });
+      };
+      // The whole row once, then only what changes (the whole row again if it went missing).
+      if (!written || !(await touchClusterNode(store.db, row))) await upsertClusterNode(store.db, row);
+      written = true;
       if (failing) logger.info('the node registry is written again');
       failing = false;
     } catch (err) {

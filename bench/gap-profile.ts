@@ -87,8 +87,9 @@ function categories(file: string, requests: number): { byCategory: Map<string, n
     const us = (Number(row[1]) * US_PER_SAMPLE) / requests;
     const name = category(dso, symbol);
     byCategory.set(name, (byCategory.get(name) ?? 0) + us);
-    // JIT symbols carry an address and a tier marker that differ from run to run: keep the name and place.
-    const key = `${dso} ${symbol.replace(/^[~*^+]/, '').replace(/\s+0x[0-9a-f]+$/, '')}`;
+    // JIT symbols carry the thread id and a tier marker (`*` optimized, `~` interpreted) that differ
+    // between the processes: keep the function's name and place.
+    const key = `${dso.replace(/^\[JIT\] tid \d+$/, '[JIT]')} ${symbol.replace(/^JS:[*~^+]?/, 'JS:')}`;
     bySymbol.set(key, (bySymbol.get(key) ?? 0) + us);
   }
   return { byCategory, bySymbol };

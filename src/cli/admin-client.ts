@@ -6,7 +6,7 @@
  * KeyringService interface: `portcullis keyring` is written once against it and runs on a stopped
  * node's database or through a running node alike.
  */
-import { Agent, request } from 'undici';
+import { Agent, request } from '../util/undici.js';
 import { ADMIN_TOKEN_HEADER } from '../admin/admin-auth.js';
 import { isLoopbackHost } from '../config/listen.js';
 import { isErrorCode } from '../errors/catalogue.js';

@@ -12,7 +12,7 @@
  * standby's 307 points at another host); answers are capped at 1 MiB; one deadline covers the read.
  */
 import { createHash } from 'node:crypto';
-import { Agent, request } from 'undici';
+import { Agent, request } from '../util/undici.js';
 import { PortcullisError } from '../errors/portcullis-error.js';
 import { isKeyId, sameMaterial, type KeyringKey } from './keyring.js';
 

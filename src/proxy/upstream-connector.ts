@@ -15,7 +15,7 @@
  *   with the alert makes it the error the request fails with, so it can be classified.
  */
 import * as tls from 'node:tls';
-import { buildConnector } from 'undici';
+import { buildConnector } from '../util/undici.js';
 import type { UpstreamTls } from './upstream-tls.js';
 
 /** Node's default trust store: with NODE_EXTRA_CA_CERTS on Node 22+, the bundled roots on Node 20. */

@@ -13,7 +13,8 @@
  * A gRPC service's pool speaks HTTP/2: by ALPN over TLS (`grpcs`), with prior knowledge in
  * cleartext (`grpc`, undici's `useH2c`); many calls share one connection.
  */
-import { buildConnector, Pool, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { buildConnector, Pool } from '../util/undici.js';
 import { usesTls, type Service } from '../entities/services.js';
 import { sniOf, upstreamTlsFor, type UpstreamTls } from './upstream-tls.js';
 import { createUpstreamConnector } from './upstream-connector.js';

@@ -51,6 +51,14 @@ const NOT_AT_START: readonly (readonly [string, RegExp])[] = [
   ['the PostgreSQL driver (src/store/dialects/postgres.ts loads it when first needed)', /node_modules\/(pg|pg-[a-z-]+)\//],
   ['pino-pretty (the log output is not a terminal)', /node_modules\/pino-pretty\//],
   ['the aws_sigv4 signer (no upstream-auth plugin of that type)', /node_modules\/@smithy\//],
+  [
+    "Fastify's default schema compilers (the Admin API gives its own: src/admin/admin-server.ts)",
+    /node_modules\/(ajv|ajv-formats|@fastify\/ajv-compiler|@fastify\/fast-json-stringify-compiler)\/|node_modules\/fast-json-stringify\/index\.js/,
+  ],
+  [
+    "undici's index, fetch's WebSocket and EventSource, its cache and mocks (src/util/undici.ts takes the client's own files)",
+    /node_modules\/undici\/(index\.js|lib\/(web\/(websocket|eventsource|cache|cookies)|mock|interceptor|cache)\/)/,
+  ],
 ];
 
 describe('the modules a node loads at start', () => {

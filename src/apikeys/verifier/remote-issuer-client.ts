@@ -4,7 +4,7 @@
  * "expires_at"?: "<RFC 3339>"}` is valid; 200 with `valid: false`, 401, 403 or 404 is unknown;
  * anything else (timeouts included) is `unavailable` and is not cached.
  */
-import { request } from 'undici';
+import { request } from '../../util/undici.js';
 import type { IssuerConfig } from '../../config/schema.js';
 
 export type RemoteAnswer =

@@ -8,7 +8,8 @@
  * The instance owns an undici Agent for the token endpoint. A request still running on an instance
  * already replaced may need a token after `close()`: it then gets a one-time Agent of its own.
  */
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent } from '../../util/undici.js';
 import type { Logger } from 'pino';
 import type { RequestContext, UpstreamOutcome } from '../plugin.js';
 import { CONTINUE } from '../plugin.js';

@@ -6,7 +6,8 @@
  * failure is a value whose fields are safe to log: a status, the OAuth `error` code (§5.2), a
  * reason — never the secret, the token or the body.
  */
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { request } from '../../util/undici.js';
 
 export interface TokenRequest {
   readonly tokenUrl: string;

@@ -5,7 +5,7 @@
  * Transport failures become `unavailable` VaultBackendErrors whose reason names Node's error code,
  * never a header or a body.
  */
-import { Agent, request } from 'undici';
+import { Agent, request } from '../../../util/undici.js';
 import { VaultBackendError } from '../../vault-backend.js';
 
 /** No secret is larger; a hostile or broken server may send gigabytes. */

@@ -9,7 +9,7 @@
  * done; a call that gets one returns its status and JSON body (null when empty or not JSON), and
  * the caller decides what the status means.
  */
-import { Agent, request } from 'undici';
+import { Agent, request } from '../../../util/undici.js';
 import { VaultBackendError } from '../../vault-backend.js';
 
 /** A secret, or a login, is never near this: a hostile or broken server may send gigabytes. */

@@ -4,6 +4,8 @@
  * through a DAO: a heartbeat is not configuration and records no cluster event.
  */
 import { sql, type Kysely } from 'kysely';
+import type { DialectName } from '../store/dialect.js';
+import { SQLITE_SYNCHRONOUS } from '../store/dialects/sqlite.js';
 
 export type NodeState = 'starting' | 'ready' | 'stopping';
 
@@ -45,11 +47,29 @@ export async function upsertClusterNode(db: Kysely<any>, row: ClusterNodeRow): P
  * there (never written, or purged by another node while this one could not write), and the caller
  * writes the whole row with upsertClusterNode. SQL rather than the query builder: it runs every
  * cluster_heartbeat_interval on every node, idle or not.
+ *
+ * On SQLite (`synchronous = FULL`: the WAL is synced at every commit) a heartbeat each second
+ * would be an fsync each second on an idle node, for a row that matters only while the process
+ * lives. It commits with `synchronous = NORMAL` (in WAL mode: no sync at this commit; its frames
+ * are synced by the next FULL commit or checkpoint, and a crash before that loses a heartbeat,
+ * nothing else), on the connection held for the three statements, so that no other write commits
+ * in between with the lower setting.
  */
-export async function touchClusterNode(db: Kysely<any>, row: ClusterNodeRow): Promise<boolean> {
-  const result = await sql`update cluster_nodes set heartbeat_at = ${row.heartbeat_at}, applied_event = ${row.applied_event},
-    state = ${row.state}, addresses = ${JSON.stringify(row.addresses)} where instance_id = ${row.instance_id}`.execute(db);
-  return (result.numAffectedRows ?? 0n) > 0n;
+export async function touchClusterNode(db: Kysely<any>, dialect: DialectName, row: ClusterNodeRow): Promise<boolean> {
+  const update = async (executor: Kysely<any>) => {
+    const result = await sql`update cluster_nodes set heartbeat_at = ${row.heartbeat_at}, applied_event = ${row.applied_event},
+      state = ${row.state}, addresses = ${JSON.stringify(row.addresses)} where instance_id = ${row.instance_id}`.execute(executor);
+    return (result.numAffectedRows ?? 0n) > 0n;
+  };
+  if (dialect !== 'sqlite') return update(db);
+  return db.connection().execute(async (connection) => {
+    await sql`pragma synchronous = normal`.execute(connection);
+    try {
+      return await update(connection);
+    } finally {
+      await sql.raw(`pragma synchronous = ${SQLITE_SYNCHRONOUS}`).execute(connection);
+    }
+  });
 }
 
 export async function deleteClusterNode(db: Kysely<any>, instanceId: string): Promise<void> {

@@ -4,7 +4,8 @@ import { pino } from 'pino';
 import { createStore, type Store } from '../store/store.js';
 import { createEventBus, type EventBus } from './event-bus.js';
 import { createNodeRegistry, type NodeRegistry, type NodeRegistryOptions } from './node-registry.js';
-import { readClusterNodes, upsertClusterNode, type ClusterNode } from './cluster-nodes.js';
+import { sql } from 'kysely';
+import { readClusterNodes, touchClusterNode, upsertClusterNode, type ClusterNode } from './cluster-nodes.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../../test/support/databases.js';
 import { TEST_CIPHER } from '../store/testing/test-cipher.js';
 
@@ -129,6 +130,42 @@ for (const dialect of DIALECTS) {
       await r.close();
       await store.db.deleteFrom('cluster_nodes').execute();
     });
+
+    it('a heartbeat touches only its own row, and says when the row is missing', async () => {
+      const base = { node_name: 'n', hostname: 'h', pid: 1, version: '1', addresses: {}, started_at: 1, applied_event: 0, state: 'ready' as const };
+      await upsertClusterNode(store.db, { ...base, instance_id: 'touched', heartbeat_at: 10 });
+      await upsertClusterNode(store.db, { ...base, instance_id: 'other', heartbeat_at: 10 });
+      const at = Date.now();
+      const touch = { ...base, instance_id: 'touched', heartbeat_at: at, applied_event: 7, state: 'stopping' as const, addresses: { proxy: 'p:1' } };
+      assert.equal(await touchClusterNode(store.db, dialect, touch), true);
+      const touched = await rowOf('touched');
+      assert.deepEqual(
+        { at: touched?.heartbeat_at, applied: touched?.applied_event, state: touched?.state, addresses: touched?.addresses, started: touched?.started_at },
+        { at, applied: 7, state: 'stopping', addresses: { proxy: 'p:1' }, started: 1 },
+      );
+      assert.equal((await rowOf('other'))?.heartbeat_at, 10, 'another row is left alone');
+      assert.equal(await touchClusterNode(store.db, dialect, { ...touch, instance_id: 'missing' }), false);
+      assert.equal(await rowOf('missing'), undefined, 'a touch inserts nothing');
+      await store.db.deleteFrom('cluster_nodes').where('instance_id', 'in', ['touched', 'other']).execute();
+    });
+
+    if (dialect === 'sqlite') {
+      it('commits a heartbeat without syncing, and no other statement ever runs with that setting', async () => {
+        const base = { node_name: 'n', hostname: 'h', pid: 1, version: '1', addresses: {}, started_at: 1, applied_event: 0, state: 'ready' as const };
+        await upsertClusterNode(store.db, { ...base, instance_id: 'sync', heartbeat_at: 1 });
+        const setting = async () => Number((await sql<{ synchronous: number }>`pragma synchronous`.execute(store.db)).rows[0]?.synchronous);
+        assert.equal(await setting(), 2, 'FULL to begin with');
+        // Statements queued while heartbeats run: each must see FULL (2), never NORMAL (1).
+        const seen = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            i % 4 === 0 ? touchClusterNode(store.db, dialect, { ...base, instance_id: 'sync', heartbeat_at: i }).then(() => 2) : setting(),
+          ),
+        );
+        assert.deepEqual(seen, Array(20).fill(2));
+        assert.equal(await setting(), 2, 'FULL after them');
+        await store.db.deleteFrom('cluster_nodes').where('instance_id', '=', 'sync').execute();
+      });
+    }
 
     it('logs a failing heartbeat once and never throws', async () => {
       const lines: Record<string, unknown>[] = [];

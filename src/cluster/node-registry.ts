@@ -70,7 +70,7 @@ export function createNodeRegistry(options: NodeRegistryOptions): NodeRegistry {
         state,
       };
       // The whole row once, then only what changes (the whole row again if it went missing).
-      if (!written || !(await touchClusterNode(store.db, row))) await upsertClusterNode(store.db, row);
+      if (!written || !(await touchClusterNode(store.db, store.dialect, row))) await upsertClusterNode(store.db, row);
       written = true;
       if (failing) logger.info('the node registry is written again');
       failing = false;

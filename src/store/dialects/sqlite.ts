@@ -35,6 +35,9 @@ class PortcullisSqliteDialect extends SqliteDialect {
   }
 }
 
+/** The connection's `synchronous` setting (a write that lowers it for itself sets this back: cluster-nodes.ts). */
+export const SQLITE_SYNCHRONOUS = 'full';
+
 export interface SqliteOptions {
   /** A file path, or `:memory:` for a private in-memory database (tests). */
   readonly path: string;
@@ -48,7 +51,7 @@ export function createSqliteDatabase(options: SqliteOptions): Kysely<any> {
   if (created) chmodSync(options.path, 0o600);
   sqlite.pragma('journal_mode = WAL');
   // FULL: a commit is on disk (WAL synced) before the Admin API answers 2xx; NORMAL may lose the last commits on power loss.
-  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma(`synchronous = ${SQLITE_SYNCHRONOUS}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   return new Kysely<any>({ dialect: new PortcullisSqliteDialect(sqlite) });

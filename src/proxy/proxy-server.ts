@@ -327,7 +327,12 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     server: listeners.server,
     tlsServer: listeners.tlsServer,
     h2cServer: listeners.h2cServer,
-    websocketRevocations: createRevocationWatcher({ byKey: websockets.byKey, findApiKey: deps.findApiKey ?? noKeys, logger }),
+    websocketRevocations: createRevocationWatcher({
+      byKey: websockets.byKey,
+      byConsumer: websockets.byConsumer,
+      findApiKey: deps.findApiKey ?? noKeys,
+      logger,
+    }),
     listen: () => listeners.listen(),
     async close() {
       await listeners.close(drain, () => websockets.closeAll(GOING_AWAY));

@@ -23,7 +23,7 @@ describe('the undici parts (src/util/undici.ts)', () => {
       const { Pool, Agent } = await import(${JSON.stringify(module)});
       const cache = Object.keys(createRequire(import.meta.url).cache);
       const pool = new Pool('http://127.0.0.1:9');
-      console.log(JSON.stringify({
+      process.stdout.write(JSON.stringify({
         index: cache.some((f) => f.endsWith('/undici/index.js')),
         websocket: cache.some((f) => f.includes('/undici/lib/web/websocket/')),
         client: cache.some((f) => f.endsWith('/undici/lib/dispatcher/client.js')),

@@ -2,7 +2,8 @@
  * WebSocket through the real CLI (issue 13): the `ws` package as client and as upstream echo
  * server. Handshakes run the access phase (key-auth, basic-auth) with nothing reaching the
  * upstream on a refusal; messages echo through the gateway; a revoked key closes its open
- * connection (1008, key-auth `close_on_revoke`); a stop drains, then closes with 1001.
+ * connection (1008, key-auth `close_on_revoke`), as does deleting its consumer; a stop drains,
+ * then closes with 1001.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -57,8 +58,11 @@ function echoOnce(ws: WebSocket, data: string | Buffer): Promise<Buffer> {
   });
 }
 
-function closeCode(ws: WebSocket): Promise<number> {
-  return new Promise((resolve) => ws.once('close', (code) => resolve(code)));
+function closeCode(ws: WebSocket, within = 5000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the connection was not closed within ${within} ms`)), within);
+    ws.once('close', (code) => (clearTimeout(timer), resolve(code)));
+  });
 }
 
 describe('WebSocket through the real CLI', () => {
@@ -130,6 +134,21 @@ describe('WebSocket through the real CLI', () => {
     assert.equal((await admin(node, 'DELETE', '/services/chat/api-keys/revoked-while-open')).status, 204);
     assert.equal(await code, 1008);
     await assert.rejects(connect(`${wsUrl}/chat`, { 'x-api-key': created.body.api_key }), { status: 401 });
+  });
+
+  it("closes with 1008 the open connections of a deleted consumer (its keys go by a cascade), and no one else's", async () => {
+    assert.equal((await admin(node, 'POST', '/consumers', { username: 'bob' })).status, 201);
+    const bobs = await admin(node, 'POST', '/services/chat/api-keys', { name: 'bob-key', consumer: 'bob' });
+    const alices = await admin(node, 'POST', '/services/chat/api-keys', { name: 'alice-stays', consumer: 'alice' });
+    const bob = await connect(`${wsUrl}/chat`, { 'x-api-key': bobs.body.api_key });
+    const alice = await connect(`${wsUrl}/chat`, { 'x-api-key': alices.body.api_key });
+    assert.equal((await echoOnce(bob, 'bob')).toString(), 'bob');
+    const code = closeCode(bob);
+    assert.equal((await admin(node, 'DELETE', '/consumers/bob')).status, 204);
+    assert.equal(await code, 1008);
+    await assert.rejects(connect(`${wsUrl}/chat`, { 'x-api-key': bobs.body.api_key }), { status: 401 });
+    assert.equal((await echoOnce(alice, 'alice still here')).toString(), 'alice still here');
+    alice.close(1000);
   });
 
   it('keeps a connection open when close_on_revoke is off (Kong’s handshake-only check)', async () => {

@@ -7,7 +7,9 @@
  * - `api_keys` delete: closed at once;
  * - other `api_keys` changes (revoke is an update): the key's row is read again and its
  *   connections closed unless it is still active and unexpired. A regeneration leaves the old
- *   key's connections open: the old key stays valid for its grace period.
+ *   key's connections open: the old key stays valid for its grace period;
+ * - `consumers` delete: the consumer's keys were deleted with it (a database cascade, no event per
+ *   key): its watched connections are closed at once.
  * Only keys with open, watched connections cost a read.
  */
 import type { Logger } from 'pino';
@@ -19,6 +21,8 @@ import type { Tunnel } from './tunnel.js';
 export interface RevocationWatcherDeps {
   /** Open connections authenticated with the key `keyId`. */
   byKey(keyId: string): Iterable<Tunnel>;
+  /** Open connections authenticated with a watched key of the consumer `consumerId`. */
+  byConsumer(consumerId: string): Iterable<Tunnel>;
   /** The stored key of row `id`, null when it is gone. */
   findApiKey(id: string): Promise<Pick<ApiKeyRecord, 'status' | 'expires_at'> | null>;
   readonly logger: Logger;
@@ -36,6 +40,15 @@ export function createRevocationWatcher(deps: RevocationWatcherDeps): EventSubsc
     }
     if (closed > 0) deps.logger.info({ key_id: keyId, connections: closed }, 'WebSocket connections closed: their API key was revoked');
   };
+  const closeConsumer = (consumerId: string) => {
+    let closed = 0;
+    // A copy: each close takes the tunnel out of the set being read.
+    for (const tunnel of [...deps.byConsumer(consumerId)]) {
+      tunnel.close(POLICY_VIOLATION);
+      closed++;
+    }
+    if (closed > 0) deps.logger.info({ consumer_id: consumerId, connections: closed }, 'WebSocket connections closed: their consumer was deleted');
+  };
   const watched = (keyId: string) => !deps.byKey(keyId)[Symbol.iterator]().next().done;
 
   const recheck = async (rowId: string, keyId: string) => {
@@ -48,7 +61,9 @@ export function createRevocationWatcher(deps: RevocationWatcherDeps): EventSubsc
     onEvents(events) {
       for (const event of events) {
         const data = event.data ?? {};
-        if (event.entity === 'api_key_revocations') {
+        if (event.entity === 'consumers' && event.operation === 'delete') {
+          closeConsumer(event.entity_id);
+        } else if (event.entity === 'api_key_revocations') {
           for (const id of Array.isArray(data['key_ids']) ? data['key_ids'] : []) if (typeof id === 'string') closeKey(id);
         } else if (event.entity === 'api_keys' && typeof data['key_id'] === 'string') {
           const keyId = data['key_id'];

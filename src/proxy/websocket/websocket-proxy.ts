@@ -49,6 +49,8 @@ export interface WebSocketProxy {
   expect(ctx: ProxyContext, res: ServerResponse, exchange: UpstreamExchange): void;
   /** Tunnels authenticated with the API key `keyId` (key-auth with `close_on_revoke`). */
   byKey(keyId: string): Iterable<Tunnel>;
+  /** Tunnels authenticated with a watched API key (as `byKey`) of the consumer `consumerId`. */
+  byConsumer(consumerId: string): Iterable<Tunnel>;
   /** Closes every open tunnel with `code`; resolves once all are closed. */
   closeAll(code: number): Promise<void>;
   readonly open: number;
@@ -65,6 +67,9 @@ export function createWebSocketProxy(deps: WebSocketProxyDeps): WebSocketProxy {
   const pending = new WeakMap<IncomingMessage, Pending>();
   const tunnels = new Set<Tunnel>();
   const keyed = new Map<string, Set<Tunnel>>();
+  // The same tunnels by their key's consumer: deleting a consumer deletes its keys by a database
+  // cascade, which records no event per key.
+  const byConsumer = new Map<string, Set<Tunnel>>();
   const closedWaiters = new Set<() => void>();
 
   const open = (ctx: ProxyContext, res: ServerResponse, headers: Record<string, string | string[] | undefined>, upstream: Duplex): void => {
@@ -84,12 +89,14 @@ export function createWebSocketProxy(deps: WebSocketProxyDeps): WebSocketProxy {
     const up = metrics.websocketBytes.labels(route, service, 'client_to_upstream');
     const down = metrics.websocketBytes.labels(route, service, 'upstream_to_client');
     const keyId = watchedKeyOf(ctx);
+    const consumerId = keyId === null ? undefined : ctx.authenticated?.consumer.id;
     const tunnel = new Tunnel(client, upstream, state?.head ?? Buffer.alloc(0), {
       idleTimeout: config.websocket_idle_timeout,
       onBytes: (direction, bytes) => (direction === 'client_to_upstream' ? up : down).inc(bytes),
       onClosed() {
         tunnels.delete(tunnel);
-        if (keyId !== null) forget(keyId, tunnel);
+        if (keyId !== null) forget(keyed, keyId, tunnel);
+        if (consumerId !== undefined) forget(byConsumer, consumerId, tunnel);
         gauge.dec();
         drain.leave();
         if (tunnels.size === 0) for (const done of closedWaiters) done();
@@ -97,14 +104,15 @@ export function createWebSocketProxy(deps: WebSocketProxyDeps): WebSocketProxy {
     });
     tunnels.add(tunnel);
     if (keyId !== null) keyed.set(keyId, (keyed.get(keyId) ?? new Set()).add(tunnel));
+    if (consumerId !== undefined) byConsumer.set(consumerId, (byConsumer.get(consumerId) ?? new Set()).add(tunnel));
     gauge.inc();
     drain.enter();
   };
 
-  const forget = (keyId: string, tunnel: Tunnel) => {
-    const set = keyed.get(keyId);
+  const forget = (index: Map<string, Set<Tunnel>>, id: string, tunnel: Tunnel) => {
+    const set = index.get(id);
     set?.delete(tunnel);
-    if (set?.size === 0) keyed.delete(keyId);
+    if (set?.size === 0) index.delete(id);
   };
 
   return {
@@ -138,6 +146,7 @@ export function createWebSocketProxy(deps: WebSocketProxyDeps): WebSocketProxy {
       });
     },
     byKey: (keyId) => keyed.get(keyId) ?? [],
+    byConsumer: (consumerId) => byConsumer.get(consumerId) ?? [],
     closeAll(code) {
       if (tunnels.size === 0) return Promise.resolve();
       return new Promise<void>((resolve) => {

@@ -328,8 +328,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     tlsServer: listeners.tlsServer,
     h2cServer: listeners.h2cServer,
     websocketRevocations: createRevocationWatcher({
-      byKey: websockets.byKey,
-      byConsumer: websockets.byConsumer,
+      tunnels: websockets.watched,
       findApiKey: deps.findApiKey ?? noKeys,
       logger,
     }),

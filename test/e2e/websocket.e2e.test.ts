@@ -2,8 +2,8 @@
  * WebSocket through the real CLI (issue 13): the `ws` package as client and as upstream echo
  * server. Handshakes run the access phase (key-auth, basic-auth) with nothing reaching the
  * upstream on a refusal; messages echo through the gateway; a revoked key closes its open
- * connection (1008, key-auth `close_on_revoke`), as does deleting its consumer; a stop drains,
- * then closes with 1001.
+ * connection (1008, key-auth `close_on_revoke`), as does deleting its consumer or the service it is
+ * scoped to; a stop drains, then closes with 1001.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -149,6 +149,25 @@ describe('WebSocket through the real CLI', () => {
     await assert.rejects(connect(`${wsUrl}/chat`, { 'x-api-key': bobs.body.api_key }), { status: 401 });
     assert.equal((await echoOnce(alice, 'alice still here')).toString(), 'alice still here');
     alice.close(1000);
+  });
+
+  it("closes with 1008 the open connections whose key was scoped to a deleted service, and no one else's", async () => {
+    assert.equal((await admin(node, 'POST', '/services', { name: 'room', url: echo.url })).status, 201);
+    assert.equal((await admin(node, 'POST', '/services/room/routes', { name: 'room', paths: ['/room'], protocols: ['ws'] })).status, 201);
+    assert.equal((await admin(node, 'POST', '/routes/room/plugins', { name: 'key-auth' })).status, 201);
+    const scoped = await admin(node, 'POST', '/services/room/api-keys', { name: 'room-key', consumer: 'alice' });
+    const other = await admin(node, 'POST', '/services/chat/api-keys', { name: 'chat-stays', consumer: 'alice' });
+    const inRoom = await connect(`${wsUrl}/room`, { 'x-api-key': scoped.body.api_key });
+    const inChat = await connect(`${wsUrl}/chat`, { 'x-api-key': other.body.api_key });
+    assert.equal((await echoOnce(inRoom, 'room')).toString(), 'room');
+    // A service with routes cannot be deleted: its route goes first, which leaves open connections open.
+    assert.equal((await admin(node, 'DELETE', '/routes/room')).status, 204);
+    assert.equal((await echoOnce(inRoom, 'route gone')).toString(), 'route gone');
+    const code = closeCode(inRoom);
+    assert.equal((await admin(node, 'DELETE', '/services/room')).status, 204);
+    assert.equal(await code, 1008);
+    assert.equal((await echoOnce(inChat, 'chat still here')).toString(), 'chat still here');
+    inChat.close(1000);
   });
 
   it('keeps a connection open when close_on_revoke is off (Kong’s handshake-only check)', async () => {

@@ -50,7 +50,7 @@ export const keyAuthPlugin: PluginDefinition<KeyAuthConfig> = {
         return { kind: 'reject', status: 503, code: 'PC_AUTH_REMOTE_ISSUER_UNAVAILABLE', headers: { 'retry-after': '5' } };
       if (result.status !== 'valid') return refuse(ctx, result.status, result.keyId);
       // A WebSocket outlives this check: its key is watched for revocation (`close_on_revoke`).
-      if (config.close_on_revoke && ctx.req.headers.upgrade !== undefined) watchKey(ctx, result.key.keyId);
+      if (config.close_on_revoke && ctx.req.headers.upgrade !== undefined) watchKey(ctx, result.key);
       const consumer = result.key.consumerId ? deps.consumers?.byId(result.key.consumerId) : undefined;
       if (!consumer) {
         // A key without a consumer authenticates the request but names nobody.

@@ -20,7 +20,7 @@ export const KeyAuthConfigSchema = Type.Object(
     realm: Type.String({ default: 'portcullis', minLength: 1, maxLength: 128, pattern: '^[\\x20-\\x7e]+$' }),
     /** Issuer names whose keys this route accepts (`external` for imported keys); all when null. */
     issuers: Type.Union([Type.Array(Type.String({ maxLength: 64 }), { minItems: 1, maxItems: 64, uniqueItems: true }), Type.Null()], { default: null }),
-    /** A WebSocket opened with a key is closed (1008) when that key is revoked or deleted (or its consumer deleted) while it is open. */
+    /** A WebSocket opened with a key is closed (1008) when that key is revoked or deleted (or its consumer, or the service it is scoped to, deleted) while it is open. */
     close_on_revoke: Type.Boolean({ default: true }),
   },
   { additionalProperties: false },

@@ -14,7 +14,7 @@
  *
  * Open tunnels count in the drain (a stop waits for them up to `shutdown_timeout`, then `closeAll`
  * sends 1001), in the metrics (open connections, bytes each way), and, when key-auth watched
- * their key (`close_on_revoke`), in `byKey` for the revocation watcher.
+ * their key (`close_on_revoke`), in `watched` for the revocation watcher.
  */
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
@@ -32,6 +32,7 @@ import { routeLabel } from '../request-metrics.js';
 import { watchedKeyOf } from '../../plugins/key-auth/watched-key.js';
 import { asksForWebSocket, handshakeProblem } from './handshake-check.js';
 import { Tunnel } from './tunnel.js';
+import { WatchedTunnels, type WatchedTunnelsView } from './watched-tunnels.js';
 
 export interface WebSocketProxyDeps {
   readonly config: Pick<Config, 'websocket_handshake_timeout' | 'websocket_idle_timeout'>;
@@ -47,10 +48,8 @@ export interface WebSocketProxy {
   isHandshake(req: IncomingMessage): boolean;
   /** Makes the accepted handshake of `ctx` an upgrade request; a 101 opens the tunnel. */
   expect(ctx: ProxyContext, res: ServerResponse, exchange: UpstreamExchange): void;
-  /** Tunnels authenticated with the API key `keyId` (key-auth with `close_on_revoke`). */
-  byKey(keyId: string): Iterable<Tunnel>;
-  /** Tunnels authenticated with a watched API key (as `byKey`) of the consumer `consumerId`. */
-  byConsumer(consumerId: string): Iterable<Tunnel>;
+  /** Tunnels whose API key key-auth watches (`close_on_revoke`), by key, consumer and service. */
+  readonly watched: WatchedTunnelsView<Tunnel>;
   /** Closes every open tunnel with `code`; resolves once all are closed. */
   closeAll(code: number): Promise<void>;
   readonly open: number;
@@ -66,10 +65,7 @@ export function createWebSocketProxy(deps: WebSocketProxyDeps): WebSocketProxy {
   const { config, metrics, drain } = deps;
   const pending = new WeakMap<IncomingMessage, Pending>();
   const tunnels = new Set<Tunnel>();
-  const keyed = new Map<string, Set<Tunnel>>();
-  // The same tunnels by their key's consumer: deleting a consumer deletes its keys by a database
-  // cascade, which records no event per key.
-  const byConsumer = new Map<string, Set<Tunnel>>();
+  const watched = new WatchedTunnels<Tunnel>();
   const closedWaiters = new Set<() => void>();
 
   const open = (ctx: ProxyContext, res: ServerResponse, headers: Record<string, string | string[] | undefined>, upstream: Duplex): void => {
@@ -88,31 +84,22 @@ export function createWebSocketProxy(deps: WebSocketProxyDeps): WebSocketProxy {
     const gauge = metrics.websocketConnections.labels(route, service);
     const up = metrics.websocketBytes.labels(route, service, 'client_to_upstream');
     const down = metrics.websocketBytes.labels(route, service, 'upstream_to_client');
-    const keyId = watchedKeyOf(ctx);
-    const consumerId = keyId === null ? undefined : ctx.authenticated?.consumer.id;
+    const key = watchedKeyOf(ctx);
     const tunnel = new Tunnel(client, upstream, state?.head ?? Buffer.alloc(0), {
       idleTimeout: config.websocket_idle_timeout,
       onBytes: (direction, bytes) => (direction === 'client_to_upstream' ? up : down).inc(bytes),
       onClosed() {
         tunnels.delete(tunnel);
-        if (keyId !== null) forget(keyed, keyId, tunnel);
-        if (consumerId !== undefined) forget(byConsumer, consumerId, tunnel);
+        watched.remove(tunnel);
         gauge.dec();
         drain.leave();
         if (tunnels.size === 0) for (const done of closedWaiters) done();
       },
     });
     tunnels.add(tunnel);
-    if (keyId !== null) keyed.set(keyId, (keyed.get(keyId) ?? new Set()).add(tunnel));
-    if (consumerId !== undefined) byConsumer.set(consumerId, (byConsumer.get(consumerId) ?? new Set()).add(tunnel));
+    if (key !== null) watched.add(tunnel, key);
     gauge.inc();
     drain.enter();
-  };
-
-  const forget = (index: Map<string, Set<Tunnel>>, id: string, tunnel: Tunnel) => {
-    const set = index.get(id);
-    set?.delete(tunnel);
-    if (set?.size === 0) index.delete(id);
   };
 
   return {
@@ -145,8 +132,7 @@ export function createWebSocketProxy(deps: WebSocketProxyDeps): WebSocketProxy {
         onUpgrade: (headers, upstream) => open(ctx, res, headers, upstream),
       });
     },
-    byKey: (keyId) => keyed.get(keyId) ?? [],
-    byConsumer: (consumerId) => byConsumer.get(consumerId) ?? [],
+    watched,
     closeAll(code) {
       if (tunnels.size === 0) return Promise.resolve();
       return new Promise<void>((resolve) => {

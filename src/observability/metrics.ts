@@ -28,6 +28,8 @@ export interface ProxyMetrics {
   readonly websocketConnections: Gauge<'route' | 'service'>;
   /** Bytes forwarded through WebSocket connections, by route, service and direction. */
   readonly websocketBytes: Counter<'route' | 'service' | 'direction'>;
+  /** gRPC calls answered, by route, service and the gRPC status the client was given. */
+  readonly grpcCalls: Counter<'route' | 'service' | 'grpc_code'>;
 }
 
 /**
@@ -97,6 +99,12 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
       name: 'portcullis_upstream_errors_total',
       help: 'Client requests whose upstream call failed (once per request, after any retries), by route, service and kind (connect, timeout, reset, protocol, tls, internal)',
       labelNames: ['route', 'service', 'kind'],
+      registers: [registry],
+    }),
+    grpcCalls: new Counter({
+      name: 'portcullis_grpc_calls_total',
+      help: 'gRPC calls answered by the proxy, by route, service and the gRPC status the client was given (grpc_code: OK, CANCELLED … UNAUTHENTICATED); portcullis_http_requests_total counts them too, with the HTTP status (200 for most gRPC errors)',
+      labelNames: ['route', 'service', 'grpc_code'],
       registers: [registry],
     }),
     upstreamRetries: new Counter({

@@ -61,7 +61,7 @@ import { createProxyListeners, type ListenerFacts } from './proxy-listeners.js';
 import { createWebSocketProxy } from './websocket/websocket-proxy.js';
 import { createRevocationWatcher } from './websocket/revocation-watcher.js';
 import { GOING_AWAY } from './websocket/close-frame.js';
-import { isGrpcCall, isGrpcRequest, markGrpcCall } from './grpc/grpc-call.js';
+import { grpcOutcomeOf, isGrpcCall, isGrpcRequest, markGrpcCall } from './grpc/grpc-call.js';
 import type { EventSubscriber } from '../cluster/event-bus.js';
 import type { ApiKeyRecord } from '../entities/api-keys.js';
 
@@ -225,15 +225,22 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
   ): void => {
     if (verdict === 'no_route') return answerUnrouted(res, 404, 'PC_PROXY_NO_ROUTE', requestId, startedAt);
     if (verdict === 'websocket_required' || verdict === 'websocket_refused') {
-      const status = answerWrongFamily(res, verdict, requestId);
-      return metrics.request(match.route, match.service, status, (performance.now() - startedAt) / 1000);
+      return recordAnswer(res, match, answerWrongFamily(res, verdict, requestId), startedAt);
     }
     const url = req.url ?? '/';
     // The absolute form (`GET http://host/p`) is redirected to its path; the origin form as received.
     const pathAndQuery = url.charCodeAt(0) === 47 ? url : target.path + (target.query === '' ? '' : `?${target.query}`);
     const tlsPort = listeners.secure.port === '' ? null : Number(listeners.secure.port);
-    const status = answerHttpsRequired(res, match.route, { host, pathAndQuery, tlsPort, requestId });
-    metrics.request(match.route, match.service, status, (performance.now() - startedAt) / 1000);
+    recordAnswer(res, match, answerHttpsRequired(res, match.route, { host, pathAndQuery, tlsPort, requestId }), startedAt);
+  };
+
+  /** Metrics of a request answered without reaching an exchange (which records its own at close). */
+  const recordAnswer = (res: ServerResponse, match: Pick<RouteMatch, 'route' | 'service'> | null, status: number, startedAt: number): void => {
+    const route = match?.route ?? null;
+    const service = match?.service ?? null;
+    metrics.request(route, service, status, (performance.now() - startedAt) / 1000);
+    // The gateway's gRPC errors are trailers-only: their status is in the headers, already set.
+    if (isGrpcCall(res)) metrics.grpcCall(route, service, grpcOutcomeOf(res, true));
   };
 
   const contextFor = (
@@ -315,7 +322,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     message?: string,
   ): void => {
     writeJsonError(res, { status, code, message }, requestId);
-    metrics.request(null, null, status, (performance.now() - startedAt) / 1000);
+    recordAnswer(res, null, status, startedAt);
   };
 
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, listener: ListenerFacts): void =>

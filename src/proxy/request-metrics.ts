@@ -17,6 +17,8 @@ export interface RequestMetrics {
   upstreamLatency(route: Route, service: Service | null, seconds: number): void;
   upstreamError(route: Route, service: Service | null, kind: UpstreamErrorKind): void;
   upstreamRetry(route: Route, service: Service | null): void;
+  /** One answered gRPC call (also counted by `request`), with the gRPC status's name. */
+  grpcCall(route: Route | null, service: Service | null, code: string): void;
 }
 
 interface RouteSeries {
@@ -69,6 +71,10 @@ export function createRequestMetrics(metrics: ProxyMetrics): RequestMetrics {
     upstreamRetry(route, service) {
       const s = series(route, service);
       metrics.upstreamRetries.labels(s.route, s.serviceLabel).inc();
+    },
+    grpcCall(route, service, code) {
+      const s = series(route, service);
+      metrics.grpcCalls.labels(s.route, s.serviceLabel, code).inc();
     },
   };
 }

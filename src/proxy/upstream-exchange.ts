@@ -21,7 +21,7 @@ import type { ProxyContext } from './proxy-context.js';
 import type { RequestMetrics } from './request-metrics.js';
 import type { UpstreamTarget } from './upstream-pool.js';
 import { filterResponseHeaders, HOP_BY_HOP } from './headers.js';
-import { isGrpcCall } from './grpc/grpc-call.js';
+import { grpcOutcomeOf, isGrpcCall } from './grpc/grpc-call.js';
 import { isHttp2Request } from './http2/http2-request.js';
 import { runResponsePhase } from './plugin-runner.js';
 import { writeJsonError } from './json-error.js';
@@ -250,13 +250,16 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   #onClientClose(): void {
     if (this.#upgraded) return;
     const res = this.#res;
-    const finished = res.writableFinished;
+    // Node's HTTP/2 compatibility response says writableFinished for a stream the client reset
+    // before the end (it means "closed" there): only a response that was ended counts as finished.
+    const finished = res.writableFinished && res.writableEnded;
     if (!finished) {
       this.#clientGone = true;
       if (!this.#upstreamSettled && this.#controller !== null) this.#controller.abort(new Error('client closed the connection'));
     }
     const ctx = this.#ctx;
     this.#deps.metrics.request(ctx.route, ctx.service, finished ? res.statusCode : CLIENT_CLOSED, (performance.now() - this.#startedAt) / 1000);
+    if (isGrpcCall(res)) this.#deps.metrics.grpcCall(ctx.route, ctx.service, grpcOutcomeOf(res, finished));
     this.#deps.onDone();
   }
 }

@@ -8,7 +8,9 @@
  * family decides the error format, and the router sends a call only to a `grpc`/`grpcs` route.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerResponse } from 'node:http2';
 import { isHttp2Request } from '../http2/http2-request.js';
+import { grpcCodeName, grpcCodeOfHttpAnswer } from './grpc-status.js';
 
 const GRPC_TYPE = 'application/grpc';
 
@@ -33,4 +35,18 @@ export function markGrpcCall(res: ServerResponse): void {
 /** True when `res` answers a gRPC call. */
 export function isGrpcCall(res: ServerResponse): boolean {
   return calls.has(res);
+}
+
+/**
+ * The gRPC status a finished call's client was given, by name: the `grpc-status` of the trailers
+ * sent, or of the headers of a trailers-only answer (the gateway's own errors, an upstream's); for
+ * an answer without one, what gRPC clients make of its HTTP status. A call whose client left
+ * before the end is CANCELLED (call it with `finished` false).
+ */
+export function grpcOutcomeOf(res: ServerResponse, finished: boolean): string {
+  if (!finished) return 'CANCELLED';
+  const stream = (res as unknown as Partial<Http2ServerResponse>).stream;
+  const status = stream?.sentTrailers?.['grpc-status'] ?? res.getHeader('grpc-status');
+  if (status !== undefined) return grpcCodeName(status);
+  return res.statusCode === 200 ? 'UNKNOWN' : grpcCodeOfHttpAnswer(res.statusCode);
 }

@@ -9,7 +9,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { connect as http2Connect } from 'node:http2';
+import { connect as http2Connect, createServer as createHttp2Server, type Http2Server } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { startTestNode, type TestNode } from '../../../test/support/running-node.js';
 import { createTestCa, type TestCa } from '../../../test/support/certificates.js';
@@ -28,6 +29,8 @@ describe('gRPC through the gateway', () => {
   let key: string;
   /** A key of the TLS upstream's service (keys of a service are valid for it alone). */
   let keyTls: string;
+  /** An HTTP/2 upstream that answers what the echo server cannot (`x-answer` picks it). */
+  let odd: Http2Server;
   const clients: EchoClient[] = [];
 
   /** A client of the gateway's h2c listener, calling as `authority` (which selects the route). */
@@ -53,6 +56,16 @@ describe('gRPC through the gateway', () => {
     plain = await startEchoServer();
     const upstreamCert = await ca.issue({ names: ['localhost', '127.0.0.1'] });
     secure = await startEchoServer(upstreamCert);
+    odd = createHttp2Server((req, res) => {
+      req.resume();
+      const answer = req.headers['x-answer'];
+      if (answer === 'http-503') return void res.writeHead(503, { 'content-type': 'text/plain' }).end('down for maintenance');
+      // A status no gRPC code has, or not a number: a hostile upstream's attempt at new label values.
+      res.writeHead(200, { 'content-type': 'application/grpc' });
+      res.addTrailers({ 'grpc-status': answer === 'status-99' ? '99' : 'not-a-number' });
+      res.end();
+    });
+    await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve));
     h2cPort = await freePort();
     t = await startTestNode('sqlite', { config: { proxy_listen_h2c: `127.0.0.1:${h2cPort}` } });
     const ok = async (method: string, path: string, body: unknown) => {
@@ -76,6 +89,8 @@ describe('gRPC through the gateway', () => {
     await route('echo', 'tls-only', ['strict.test'], ['grpcs']);
     await route('down', 'down', ['down.test']);
     await route('http-echo', 'http-route', ['http.test'], ['http', 'https']);
+    await ok('POST', '/services', { name: 'odd', url: `grpc://127.0.0.1:${(odd.address() as AddressInfo).port}` });
+    await route('odd', 'odd', ['odd.test']);
     await ok('POST', '/consumers', { username: 'alice' });
     await ok('POST', '/routes/keyed/plugins', { name: 'key-auth' });
     await ok('POST', '/routes/tls-upstream/plugins', { name: 'key-auth' });
@@ -89,6 +104,7 @@ describe('gRPC through the gateway', () => {
     await t.close();
     await plain.close();
     await secure.close();
+    await new Promise((resolve) => odd.close(resolve));
   });
 
   it('proxies a unary call with the key in metadata: the key never reaches the upstream, the consumer does, the trailers come back', async () => {
@@ -291,5 +307,66 @@ describe('gRPC through the gateway', () => {
     // A cleartext upstream behind the TLS listener.
     const mixed = await unary(viaTls('grpc.test'), { message: 'mixed' }, withKey());
     assert.equal(mixed.code, grpc.status.OK, mixed.details);
+  });
+
+  it('counts every call in portcullis_grpc_calls_total by the gRPC status its client was given', async () => {
+    const counts = async () => {
+      const found = new Map<string, number>();
+      for (const line of (await t.call('GET', '/metrics')).text.split('\n')) {
+        const m = /^portcullis_grpc_calls_total\{route="([^"]*)",service="([^"]*)",grpc_code="([^"]*)"\} (\d+)$/.exec(line);
+        if (m !== null) found.set(`${m[1]} ${m[2]} ${m[3]}`, Number(m[4]));
+        // The HTTP count of the cancelled call: 499 (client gone), not the 200 its headers had.
+        if (line.startsWith('portcullis_http_requests_total{route="open",service="echo",status="499"} ')) found.set('http 499', Number(line.split(' ')[1]));
+      }
+      return found;
+    };
+    const before = await counts();
+    const calls: [EchoClient, Parameters<typeof unary>[1], grpc.Metadata, number][] = [
+      [viaH2c('keyed.test'), { message: 'ok' }, withKey(), grpc.status.OK],
+      [viaH2c('keyed.test'), { message: 'ok' }, withKey(), grpc.status.OK],
+      [viaH2c('keyed.test'), { message: 'no key' }, metadataOf(), grpc.status.UNAUTHENTICATED],
+      [viaH2c('open.test'), { fail: 'missing' }, metadataOf(), grpc.status.NOT_FOUND],
+      [viaH2c('down.test'), { message: 'down' }, metadataOf(), grpc.status.UNAVAILABLE],
+      [viaH2c('nowhere.test'), { message: 'lost' }, metadataOf(), grpc.status.UNIMPLEMENTED],
+      [viaH2c('strict.test'), { message: 'cleartext' }, metadataOf(), grpc.status.FAILED_PRECONDITION],
+      [viaH2c('odd.test'), { message: '503' }, metadataOf({ 'x-answer': 'http-503' }), grpc.status.UNAVAILABLE],
+      // Both relayed as received (grpc-js hands on 99, and NaN for the other); counted as UNKNOWN.
+      [viaH2c('odd.test'), { message: '99' }, metadataOf({ 'x-answer': 'status-99' }), 99],
+      [viaH2c('odd.test'), { message: 'nan' }, metadataOf({ 'x-answer': 'status-nan' }), Number.NaN],
+    ];
+    for (const [client, request, metadata, expected] of calls) {
+      const result = await unary(client, request, metadata);
+      assert.equal(result.code, expected, `${JSON.stringify(request)}: ${result.details}`);
+    }
+    // A client that cancels while the upstream is still answering.
+    const bidi = viaH2c('open.test').Bidi(metadataOf());
+    const status = readAll(bidi);
+    await new Promise<void>((resolve) => {
+      bidi.once('data', () => resolve());
+      bidi.write({ message: 'first' });
+    });
+    bidi.cancel();
+    assert.equal((await status).code, grpc.status.CANCELLED);
+
+    const expected: Record<string, number> = {
+      'keyed echo OK': 2,
+      'keyed echo UNAUTHENTICATED': 1,
+      'open echo NOT_FOUND': 1,
+      'open echo CANCELLED': 1,
+      'down down UNAVAILABLE': 1,
+      '  UNIMPLEMENTED': 1,
+      'tls-only echo FAILED_PRECONDITION': 1,
+      'odd odd UNAVAILABLE': 1,
+      'odd odd UNKNOWN': 2,
+      'http 499': 1,
+    };
+    await until('every call is counted once its response closed', async () => {
+      const after = await counts();
+      const delta = (k: string) => (after.get(k) ?? 0) - (before.get(k) ?? 0);
+      return Object.entries(expected).every(([k, n]) => delta(k) === n);
+    });
+    const after = await counts();
+    const changed = [...after.keys()].filter((k) => after.get(k) !== (before.get(k) ?? 0)).sort();
+    assert.deepEqual(changed, Object.keys(expected).sort(), 'no other series moved, and no label value came from the upstream');
   });
 });

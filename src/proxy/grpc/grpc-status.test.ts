@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../errors/catalogue.js';
-import { encodeGrpcMessage, grpcStatusFor, GrpcStatus } from './grpc-status.js';
+import { encodeGrpcMessage, GRPC_CODE_NAMES, grpcCodeName, grpcCodeOfHttpAnswer, grpcStatusFor, GrpcStatus } from './grpc-status.js';
 
 describe('grpcStatusFor', () => {
   // The proxy's own errors a gRPC client can meet, by code, and the status each must become.
@@ -53,4 +53,32 @@ describe('encodeGrpcMessage', () => {
       assert.equal(decodeURIComponent(encoded), message);
     });
   }
+});
+
+describe('grpcCodeName (the grpc_code metric label)', () => {
+  it('names the 17 codes, and agrees with the codes the proxy writes', () => {
+    assert.equal(GRPC_CODE_NAMES.length, 17);
+    for (const [name, code] of Object.entries(GrpcStatus)) assert.equal(grpcCodeName(String(code)), name);
+    assert.equal(grpcCodeName(['5', '7']), 'NOT_FOUND');
+  });
+  it('reads anything else as UNKNOWN, so an upstream cannot add label values', () => {
+    for (const value of ['17', '99', '-1', ' 3', '3 ', '3.0', '0x1', '', 'OK', '100', undefined, 3, ['x'], []]) {
+      assert.equal(grpcCodeName(value), 'UNKNOWN', JSON.stringify(value));
+    }
+  });
+  it("maps an HTTP answer without grpc-status as gRPC's clients do", () => {
+    const cases: [number, string][] = [
+      [400, 'INTERNAL'],
+      [401, 'UNAUTHENTICATED'],
+      [403, 'PERMISSION_DENIED'],
+      [404, 'UNIMPLEMENTED'],
+      [429, 'UNAVAILABLE'],
+      [502, 'UNAVAILABLE'],
+      [503, 'UNAVAILABLE'],
+      [504, 'UNAVAILABLE'],
+      [500, 'UNKNOWN'],
+      [302, 'UNKNOWN'],
+    ];
+    for (const [status, name] of cases) assert.equal(grpcCodeOfHttpAnswer(status), name, String(status));
+  });
 });

@@ -27,6 +27,61 @@ export const GrpcStatus = {
   UNAUTHENTICATED: 16,
 } as const;
 
+/** The name of each gRPC status code, by code (0–16): the `grpc_code` metric label. */
+export const GRPC_CODE_NAMES: readonly string[] = [
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+];
+
+/**
+ * The name of a `grpc-status` value as received: UNKNOWN for anything but a code 0–16 in decimal
+ * (what a gRPC client makes of a status it does not know), so a hostile upstream cannot add label values.
+ */
+export function grpcCodeName(value: unknown): string {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (typeof text !== 'string' || !/^\d{1,2}$/.test(text)) return 'UNKNOWN';
+  return GRPC_CODE_NAMES[Number(text)] ?? 'UNKNOWN';
+}
+
+/**
+ * gRPC's HTTP-to-gRPC mapping (doc/http-grpc-status-mapping.md): what a client makes of an HTTP
+ * answer without `grpc-status`, such as an upstream's plain 503.
+ */
+export function grpcCodeOfHttpAnswer(status: number): string {
+  switch (status) {
+    case 400:
+      return 'INTERNAL';
+    case 401:
+      return 'UNAUTHENTICATED';
+    case 403:
+      return 'PERMISSION_DENIED';
+    case 404:
+      return 'UNIMPLEMENTED';
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return 'UNAVAILABLE';
+    default:
+      return 'UNKNOWN';
+  }
+}
+
 /** HTTP status of a proxy error → gRPC status. */
 export const GRPC_STATUS_BY_HTTP: ReadonlyMap<number, number> = new Map([
   [400, GrpcStatus.INVALID_ARGUMENT],

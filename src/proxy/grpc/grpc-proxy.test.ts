@@ -9,7 +9,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { connect as http2Connect, createServer as createHttp2Server, type Http2Server } from 'node:http2';
+import { connect as http2Connect, createServer as createHttp2Server, type Http2Server, type Http2ServerResponse } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { startTestNode, type TestNode } from '../../../test/support/running-node.js';
@@ -17,6 +17,7 @@ import { createTestCa, type TestCa } from '../../../test/support/certificates.js
 import { until } from '../../../test/support/until.js';
 import { echoClient, metadataOf, readAll, startEchoServer, unary, type EchoClient, type EchoServer } from './testing/grpc-echo.js';
 import { freePort } from '../../../test/support/free-port.js';
+import { HTTP2_UPSTREAM_BUFFER } from '../upstream-exchange.js';
 
 const ECHO = '/portcullis.test.Echo';
 
@@ -31,6 +32,27 @@ describe('gRPC through the gateway', () => {
   let keyTls: string;
   /** An HTTP/2 upstream that answers what the echo server cannot (`x-answer` picks it). */
   let odd: Http2Server;
+  /** How many bytes each `flood` answer of `odd` had sent when its stream closed. */
+  const floods: { sent: number }[] = [];
+  const FLOOD_BYTES = 48 * 1024 * 1024;
+  /** Sends FLOOD_BYTES as fast as the gateway takes them, then OK in the trailers. */
+  const flood = (res: Http2ServerResponse) => {
+    res.writeHead(200, { 'content-type': 'application/grpc' });
+    const chunk = Buffer.alloc(64 * 1024, 1);
+    let sent = 0;
+    res.stream.once('close', () => floods.push({ sent }));
+    const pump = () => {
+      while (sent < FLOOD_BYTES && !res.stream.destroyed) {
+        sent += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
+      if (sent >= FLOOD_BYTES) {
+        res.addTrailers({ 'grpc-status': '0' });
+        res.end();
+      }
+    };
+    pump();
+  };
   const clients: EchoClient[] = [];
 
   /** A client of the gateway's h2c listener, calling as `authority` (which selects the route). */
@@ -60,6 +82,7 @@ describe('gRPC through the gateway', () => {
       req.resume();
       const answer = req.headers['x-answer'];
       if (answer === 'http-503') return void res.writeHead(503, { 'content-type': 'text/plain' }).end('down for maintenance');
+      if (answer === 'flood') return flood(res);
       // A status no gRPC code has, or not a number: a hostile upstream's attempt at new label values.
       res.writeHead(200, { 'content-type': 'application/grpc' });
       res.addTrailers({ 'grpc-status': answer === 'status-99' ? '99' : 'not-a-number' });
@@ -275,6 +298,39 @@ describe('gRPC through the gateway', () => {
       }
     });
   }
+
+  it(`cuts a call whose client reads less than its HTTP/2 upstream sends, once ${HTTP2_UPSTREAM_BUFFER / 1024 / 1024} MiB wait for it`, async () => {
+    // An HTTP/2 upstream is never paused (see the test above), so what a slow client has not read
+    // is held by the gateway, up to HTTP2_UPSTREAM_BUFFER; past it the call is cut with an error
+    // status, never silently shortened, and the upstream's stream is closed before its end.
+    const session = http2Connect(`http://127.0.0.1:${h2cPort}`);
+    try {
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': `${ECHO}/Unary`,
+        ':authority': 'odd.test',
+        'content-type': 'application/grpc',
+        te: 'trailers',
+        'x-answer': 'flood',
+      });
+      stream.pause();
+      stream.end();
+      const trailers = new Promise<Record<string, unknown>>((resolve) => stream.once('trailers', resolve));
+      const before = floods.length;
+      await until('the upstream stream ended', () => floods.length > before, 20_000);
+      const upstream = floods.at(-1)!;
+      assert.ok(upstream.sent < FLOOD_BYTES, `the upstream was cut before the end (${upstream.sent} of ${FLOOD_BYTES} bytes sent)`);
+      assert.ok(upstream.sent > HTTP2_UPSTREAM_BUFFER, `only past the bound (${upstream.sent} bytes sent)`);
+      let received = 0;
+      stream.on('data', (chunk: Buffer) => (received += chunk.length));
+      stream.resume();
+      await new Promise((resolve) => stream.once('close', resolve));
+      assert.ok(received < upstream.sent, `the client got less than was sent (${received} of ${upstream.sent})`);
+      assert.equal((await trailers)['grpc-status'], String(grpc.status.UNAVAILABLE));
+    } finally {
+      session.destroy();
+    }
+  });
 
   it('passes a cancelled call on to the upstream', async () => {
     const cancelledBefore = secure.cancelled() + plain.cancelled();

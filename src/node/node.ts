@@ -23,7 +23,7 @@ import { createRuntimeUpdate } from './runtime-update.js';
 import { createConsumerDirectory } from './consumer-directory.js';
 import { createApiKeyParts, type ApiKeyParts } from './api-key-parts.js';
 import { createBasicAuthVerifier } from '../plugins/basic-auth/credential-verifier.js';
-import { createFailureLimiter } from '../plugins/basic-auth/failure-limiter.js';
+import { createFailureLimiter, type SharedOutcome } from '../plugins/basic-auth/failure-limiter.js';
 import { openStoreParts } from './store-parts.js';
 import { waitForDatabase } from './wait-for-database.js';
 import type { KeyringManager } from '../keyring/keyring-manager.js';
@@ -76,6 +76,10 @@ export interface WorkerRole {
   readonly keyring: readonly KeyringKey[];
   /** Every event id up to `through` is applied and the proxy state rebuilt with it. */
   onApplied(through: number): void;
+  /** A basic-auth outcome this worker decided, for the other workers' password-guessing limits. */
+  shareAttempt?(shared: SharedOutcome): void;
+  /** The node's secret for basic-auth's keyed digests, the same in every worker (so shared outcomes agree). */
+  readonly digestKey?: Uint8Array;
 }
 
 /** What the primary's node needs from its worker pool (src/node/workers/worker-pool.ts). */
@@ -122,6 +126,8 @@ export interface RunningNode {
   readonly adminAddress: { host: string; port: number };
   /** The HTTPS Admin API listener's address, or null when `admin_listen_tls` is off. */
   readonly adminTlsAddress: { host: string; port: number } | null;
+  /** Counts a basic-auth outcome another worker of this node decided (`WorkerRole.shareAttempt`). */
+  applySharedAttempt(shared: SharedOutcome): void;
   /** Stops accepting, drains in-flight requests, closes the store. */
   close(): Promise<void>;
 }
@@ -204,11 +210,14 @@ async function startProcess(options: NodeOptions): Promise<RunningWorker & Parti
     });
     closers.push(() => apiKeys.close());
     registerVerifierMetrics(metrics.registry, apiKeys.verifier);
+    // A worker's limits count what the node's other workers decided too (worker-pool.ts relays).
+    const limiter = createFailureLimiter({ share: worker?.shareAttempt }, config.basic_auth);
     const basicAuth = createBasicAuthVerifier(
       {
         credentials: store.basicAuthCredentials,
         hasher: passwordHasher,
-        limiter: createFailureLimiter({}, config.basic_auth),
+        limiter,
+        digestKey: worker?.digestKey,
         logger,
         onFailure: (reason) => metrics.basicAuthFailures.inc({ reason }),
         onThrottled: (scope) => metrics.basicAuthThrottled.inc({ scope }),
@@ -421,6 +430,7 @@ async function startProcess(options: NodeOptions): Promise<RunningWorker & Parti
       proxyAddress: addresses.proxy,
       proxyTlsAddress: addresses.proxyTls,
       ...(adminAddress ? { adminAddress, adminTlsAddress } : {}),
+      applySharedAttempt: (shared) => limiter.applyShared(shared),
       async close() {
         ready = false;
         await nodeRegistry.setState('stopping');

@@ -4,7 +4,8 @@
  * primary spreads them over both workers. Proves: both serve, a write through the Admin API is
  * seen by every worker before it is answered (a revoke refuses at once on every connection), a
  * new keyring key reaches the workers over IPC (a key hashed under it verifies), a killed worker
- * is replaced without the keyring file, `/metrics` sums every worker, SIGTERM drains them all.
+ * is replaced without the keyring file, `/metrics` sums every worker, basic-auth failures count
+ * over both workers, SIGTERM drains them all.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,13 +55,17 @@ describe('portcullis start --workers 2', () => {
   before(async () => {
     upstream = await startEchoUpstream();
     slow = await startEchoUpstream({ delayMs: 1500 });
-    configFile = writeConfig({ proxy_listen_tls: 'off', shutdown_timeout: 5000 });
+    configFile = writeConfig({ proxy_listen_tls: 'off', shutdown_timeout: 5000, basic_auth: { lockout_base: 60, pair_max_failures: 3 } });
     node = await startCliNode(configFile, { PORTCULLIS_WORKERS: '2' });
     await admin(node, 'POST', '/services', { name: 'echo', url: upstream.url });
     await admin(node, 'POST', '/services/echo/routes', { name: 'open', paths: ['/open'] });
     await admin(node, 'POST', '/services/echo/routes', { name: 'keyed', paths: ['/keyed'] });
     await admin(node, 'POST', '/routes/keyed/plugins', { name: 'key-auth' });
     await admin(node, 'POST', '/consumers', { username: 'alice' });
+    await admin(node, 'POST', '/services/echo/routes', { name: 'guarded', paths: ['/guarded'] });
+    await admin(node, 'POST', '/routes/guarded/plugins', { name: 'basic-auth' });
+    await admin(node, 'POST', '/consumers', { username: 'bob' });
+    await admin(node, 'POST', '/consumers/bob/basic-auth', { username: 'bob', password: 'bob-password' });
     await admin(node, 'POST', '/services', { name: 'slow', url: slow.url });
     await admin(node, 'POST', '/services/slow/routes', { name: 'slow', paths: ['/slow'] });
   });
@@ -95,6 +100,17 @@ describe('portcullis start --workers 2', () => {
     assert.deepEqual(new Set(await statuses(`${node.proxyUrl}/keyed`, 12, headers)), new Set([200]));
     assert.equal((await admin(node, 'DELETE', '/consumers/alice/api-keys/k1')).status, 204);
     assert.deepEqual(new Set(await statuses(`${node.proxyUrl}/keyed`, 12, headers)), new Set([401]));
+  });
+
+  it('counts basic-auth failures over both workers: a guesser whose connections are spread over them is locked after the limit, on every connection', async () => {
+    const as = (password: string) => ({ authorization: `Basic ${Buffer.from(`bob:${password}`).toString('base64')}` });
+    assert.deepEqual(await statuses(`${node.proxyUrl}/guarded`, 1, as('bob-password')), [200]);
+    // pair_max_failures is 3: with counts of their own, the two workers would allow 3 each.
+    assert.deepEqual(await statuses(`${node.proxyUrl}/guarded`, 3, as('guess')), [401, 401, 401]);
+    // The third failure crosses to the other worker through the primary: a moment.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Even the right password is refused now, on every connection (either worker), for lockout_base.
+    assert.deepEqual(await statuses(`${node.proxyUrl}/guarded`, 6, as('bob-password')), [429, 429, 429, 429, 429, 429]);
   });
 
   it('hands a newly generated and activated keyring key to every worker over IPC', async () => {

@@ -9,7 +9,7 @@
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { KeyringKey } from '../../keyring/keyring.js';
 import { startWorkerNode, type NodeOptions, type RunningWorker } from '../node.js';
-import { isToWorker, type ToPrimary } from './worker-messages.js';
+import { attemptMessage, isAttempt, isToWorker, type ToPrimary } from './worker-messages.js';
 import { releaseStartupMemory } from '../release-startup-memory.js';
 
 /** How long a worker waits for its keyring from the primary before giving up. */
@@ -35,6 +35,8 @@ export async function runWorker(options: Omit<NodeOptions, 'role'>): Promise<voi
   // The primary died (or closed the channel): nobody hands out connections or keys any more.
   process.on('disconnect', () => void stop());
 
+  /** Comes before the first keyring (IPC keeps the order). */
+  let digestKey: Uint8Array | undefined;
   let handed!: (keys: readonly KeyringKey[]) => void;
   // The newest keys handed over, also while the node starts (a key generated meanwhile is adopted once it serves).
   let latestKeys: readonly KeyringKey[] = [];
@@ -46,6 +48,11 @@ export async function runWorker(options: Omit<NodeOptions, 'role'>): Promise<voi
         latestKeys = message.keys;
         if (!node) return handed(message.keys);
         return void adopt(node, message.keys);
+      case 'digest-key':
+        digestKey = message.key;
+        return;
+      case 'attempt':
+        return void (isAttempt(message) && node?.applySharedAttempt(message));
       case 'poll':
         return void node?.bus.poll().catch(() => {});
       case 'metrics':
@@ -64,7 +71,16 @@ export async function runWorker(options: Omit<NodeOptions, 'role'>): Promise<voi
       firstKeyring,
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no keyring from the primary within 30 s')), KEYRING_TIMEOUT_MS).unref()),
     ]);
-    node = await startWorkerNode({ ...options, role: { kind: 'worker', keyring: keys, onApplied: (through) => send({ pc: 'applied', through }) } });
+    node = await startWorkerNode({
+      ...options,
+      role: {
+        kind: 'worker',
+        keyring: keys,
+        onApplied: (through) => send({ pc: 'applied', through }),
+        shareAttempt: (shared) => send(attemptMessage(shared)),
+        digestKey,
+      },
+    });
   } catch (err) {
     send({ pc: 'failed', message: (err as Error).message });
     process.stderr.write(`portcullis worker: could not start: ${(err as Error).message}\n`);

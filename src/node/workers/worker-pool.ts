@@ -6,13 +6,14 @@
  * (read-your-writes), and drains them all on shutdown.
  */
 import cluster, { type Worker } from 'node:cluster';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { MetricObjectWithValues, MetricValue, Registry } from 'prom-client';
 import type { KeyringHolder, KeyringKey } from '../../keyring/keyring.js';
 import type { NodeWorkers, ProxyAddresses } from '../node.js';
 import { aggregateMetrics } from './aggregate-metrics.js';
 import { createRestartBackoff, type RestartBackoffOptions } from './restart-backoff.js';
-import { isToPrimary, type ToWorker } from './worker-messages.js';
+import { attemptMessage, isAttempt, isToPrimary, type ToWorker } from './worker-messages.js';
 import type { WorkerStatus } from './worker-status.js';
 
 export interface WorkerPoolOptions {
@@ -46,6 +47,9 @@ export function createWorkerPool(options: WorkerPoolOptions): NodeWorkers {
     appliedThrough: 0,
     startedAt: 0,
   }));
+  // The workers' basic-auth digests of usernames must agree for the outcomes they share to count
+  // (worker-main.ts): one random key per node, never written anywhere.
+  const digestKey = randomBytes(32);
   const appliedWaiters = new Set<() => void>();
   const metricsWaiters = new Map<number, (metrics: Metrics) => void>();
   let keyring: KeyringHolder | null = null;
@@ -73,6 +77,7 @@ export function createWorkerPool(options: WorkerPoolOptions): NodeWorkers {
       if (!isToPrimary(message)) return;
       switch (message.pc) {
         case 'hello':
+          send(s, { pc: 'digest-key', key: digestKey });
           return send(s, { pc: 'keyring', keys: keys() });
         case 'serving':
           s.state = 'serving';
@@ -86,6 +91,11 @@ export function createWorkerPool(options: WorkerPoolOptions): NodeWorkers {
           return;
         case 'metrics':
           metricsWaiters.get(message.id)?.(message.metrics as Metrics);
+          return;
+        case 'attempt':
+          // One worker's basic-auth outcome counts in every other worker's limits.
+          if (!isAttempt(message)) return;
+          for (const other of slots) if (other !== s && other.state === 'serving') send(other, attemptMessage(message));
           return;
         case 'failed':
           // At start a worker's failure is the node's: the same configuration fails in every worker.

@@ -51,6 +51,11 @@ export interface BasicAuthVerifierDeps {
   readonly onFailure?: (reason: Failure) => void;
   /** Told of every attempt refused by the limiter (metrics). */
   readonly onThrottled?: (scope: Lockout['scope']) => void;
+  /**
+   * The secret of the keyed digests (32 bytes), random when absent. The workers of one node share
+   * one: the limiter's subjects (digests of usernames) they pass each other must agree.
+   */
+  readonly digestKey?: Uint8Array | undefined;
 }
 
 export interface BasicAuthVerifierOptions {
@@ -64,8 +69,9 @@ export interface BasicAuthVerifierOptions {
 
 export function createBasicAuthVerifier(deps: BasicAuthVerifierDeps, options: BasicAuthVerifierOptions): BasicAuthVerifier & EventSubscriber {
   const size = options.maxEntries ?? 10_000;
+  const digestKey = deps.digestKey;
   const cache = createVerificationCache<CredentialEntry | VerifiedEntry>(
-    { now: deps.now ?? Date.now },
+    { now: deps.now ?? Date.now, ...(digestKey === undefined ? {} : { randomBytes: () => digestKey }) },
     { cache_ttl: options.ttlSeconds, neg_cache_ttl: options.ttlSeconds, cache_size: size, neg_cache_size: size },
   );
   const lookups = createSingleFlight<string, CredentialEntry | null>();

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createFailureLimiter, type FailureLimiter, type FailureLimiterConfig, type Reservation } from './failure-limiter.js';
+import { createFailureLimiter, type FailureLimiter, type FailureLimiterConfig, type Reservation, type SharedOutcome } from './failure-limiter.js';
 
 const CONFIG: FailureLimiterConfig = {
   failure_window: 900,
@@ -185,5 +185,65 @@ describe('failure limiter', () => {
     assert.ok(limiter.tracked <= 400, `tracked ${limiter.tracked}`);
     limiter.failed('carol', '192.0.2.1');
     assert.ok(limiter.tracked <= 400);
+  });
+
+  describe('shared between the workers of a node', () => {
+    /** Two limiters wired as the worker pool wires them: each one's outcomes reach the other. */
+    const pair = () => {
+      const clock = { now: 1_700_000_000_000 };
+      const sent: SharedOutcome[][] = [[], []];
+      const limiters: FailureLimiter[] = [];
+      for (const i of [0, 1]) {
+        limiters.push(
+          createFailureLimiter(
+            {
+              now: () => clock.now,
+              share: (shared) => {
+                sent[i]!.push(shared);
+                limiters[1 - i]!.applyShared(shared);
+              },
+            },
+            CONFIG,
+          ),
+        );
+      }
+      return { a: limiters[0]!, b: limiters[1]!, sent };
+    };
+
+    it('locks a pair after five failures spread over two workers, in both', () => {
+      const { a, b } = pair();
+      for (let i = 0; i < 4; i += 1) (i % 2 === 0 ? a : b).failed('carol', '192.0.2.1');
+      assert.equal(a.check('carol', '192.0.2.1'), null);
+      assert.equal(b.check('carol', '192.0.2.1'), null);
+      b.failed('carol', '192.0.2.1');
+      assert.deepEqual(a.check('carol', '192.0.2.1'), { scope: 'pair', retryAfterSeconds: 1 });
+      assert.deepEqual(b.check('carol', '192.0.2.1'), { scope: 'pair', retryAfterSeconds: 1 });
+    });
+
+    it('shares settled reservations and the cached outcomes, never what it applied from another worker', () => {
+      const { a, b, sent } = pair();
+      (a.reserve('carol', '192.0.2.1') as Reservation).settle('failure');
+      (a.reserve('carol', '192.0.2.1') as Reservation).settle('none');
+      (a.reserve('dave', '192.0.2.2') as Reservation).settle('success');
+      a.failed('erin', '192.0.2.3');
+      a.succeeded('erin', '192.0.2.3');
+      assert.deepEqual(sent[0], [
+        { outcome: 'failure', subject: 'carol', clientAddress: '192.0.2.1' },
+        { outcome: 'success', subject: 'dave', clientAddress: '192.0.2.2' },
+        { outcome: 'failure', subject: 'erin', clientAddress: '192.0.2.3' },
+        { outcome: 'success', subject: 'erin', clientAddress: '192.0.2.3' },
+      ]);
+      // b applied all four and sent none of them back (no echo between workers).
+      assert.deepEqual(sent[1], []);
+      assert.equal(b.tracked, a.tracked);
+    });
+
+    it('exempts a pair from the address lock in a worker where it never authenticated, once another worker saw it succeed', () => {
+      const { a, b } = pair();
+      a.succeeded('carol', '192.0.2.1');
+      for (let i = 0; i < CONFIG.address_max_failures; i += 1) a.failed(`user${i}`, '192.0.2.1');
+      assert.equal(b.check('mallory', '192.0.2.1')?.scope, 'address');
+      assert.equal(b.check('carol', '192.0.2.1'), null);
+    });
   });
 });

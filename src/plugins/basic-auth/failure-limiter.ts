@@ -15,6 +15,12 @@
  * Attempts still being checked count too (`reserve`): a burst of concurrent guesses cannot get more
  * checks than the limit leaves. Each table is a TTL + LRU map of at most `max_tracked` entries,
  * keyed by what the caller passes as the subject (a digest of the username, so no username is held).
+ *
+ * Processes that serve the same clients (the workers of one node) share their outcomes: each
+ * failure and success decided here is passed to `share`, and what the others decided comes in
+ * through `applyShared`, counted as if decided here but not passed on again. So a guesser whose
+ * connections are spread over N workers meets the limits once, not N times (within the moment a
+ * message takes to cross; reservations in flight stay local).
  */
 import { createTtlLruMap, type TtlLruMap } from '../../credentials/ttl-lru-map.js';
 import { addressGroup } from './address-group.js';
@@ -26,6 +32,14 @@ export type LockoutScope = 'pair' | 'address' | 'username';
 export interface Lockout {
   readonly scope: LockoutScope;
   readonly retryAfterSeconds: number;
+}
+
+/** An outcome decided by one process, for the others that share its limits. */
+export interface SharedOutcome {
+  readonly outcome: 'failure' | 'success';
+  /** As passed to the limiter: a digest of the username. */
+  readonly subject: string;
+  readonly clientAddress: string;
 }
 
 /** An attempt being checked; settle it exactly once. */
@@ -43,6 +57,8 @@ export interface FailureLimiter {
   failed(subject: string, clientAddress: string): void;
   /** Records a success decided without a reservation (e.g. a cached right password). */
   succeeded(subject: string, clientAddress: string): void;
+  /** Records an outcome another process decided (see `share`); it is not shared again. */
+  applyShared(shared: SharedOutcome): void;
   /** Entries held in all tables (tests and metrics). */
   readonly tracked: number;
 }
@@ -75,9 +91,17 @@ interface Scope {
   readonly capMs: number;
 }
 
-/** Creates empty tables. `now` (ms) is injectable for tests. */
-export function createFailureLimiter(deps: { now?: () => number }, config: FailureLimiterConfig): FailureLimiter {
+export interface FailureLimiterDeps {
+  /** ms since the epoch; injectable for tests. */
+  readonly now?: () => number;
+  /** Receives each outcome decided by this limiter, for the processes that share its limits. */
+  readonly share?: (shared: SharedOutcome) => void;
+}
+
+/** Creates empty tables. */
+export function createFailureLimiter(deps: FailureLimiterDeps, config: FailureLimiterConfig): FailureLimiter {
   const now = deps.now ?? Date.now;
+  const share = deps.share;
   const windowMs = config.failure_window * 1000;
   const baseMs = config.lockout_base * 1000;
   const table = () => createTtlLruMap<string, Tally>({ now }, { maxSize: config.max_tracked });
@@ -165,15 +189,23 @@ export function createFailureLimiter(deps: { now?: () => number }, config: Failu
           if (outcome === 'failure') recordFailure(pairKey, group, subject);
           else if (outcome === 'success') recordSuccess(pairKey);
           for (const [scope, key, tally] of held) forgetIfIdle(scope, key, tally);
+          if (outcome !== 'none') share?.({ outcome, subject, clientAddress });
         },
       };
     },
     failed(subject, clientAddress) {
       const [pairKey, group] = keysOf(subject, clientAddress);
       recordFailure(pairKey, group, subject);
+      share?.({ outcome: 'failure', subject, clientAddress });
     },
     succeeded(subject, clientAddress) {
       recordSuccess(keysOf(subject, clientAddress)[0]);
+      share?.({ outcome: 'success', subject, clientAddress });
+    },
+    applyShared({ outcome, subject, clientAddress }) {
+      const [pairKey, group] = keysOf(subject, clientAddress);
+      if (outcome === 'failure') recordFailure(pairKey, group, subject);
+      else recordSuccess(pairKey);
     },
     get tracked() {
       return pair.tallies.size + address.tallies.size + username.tallies.size + trusted.size;

@@ -307,6 +307,10 @@ export const ConfigSchema = Type.Object(
       Ms(300_000, 0, 86_400_000),
       'A WebSocket connection with no byte either way for this long is closed with 1001, in ms (0 = never).',
     ),
+    websocket_max_connections: describe(
+      Type.Integer({ default: 10_000, minimum: 0, maximum: 1_000_000 }),
+      'Most WebSocket connections open at once in one proxy process (each worker has its own), handshakes in progress included; past it a handshake gets 503 `PC_PROXY_WEBSOCKET_LIMIT`. Each holds two sockets (client and upstream): keep it well under the open-file limit. 0 = no limit.',
+    ),
     workers: describe(
       Type.Integer({ default: 0, minimum: 0, maximum: 256 }),
       'Proxy worker processes (`node:cluster`) sharing the proxy ports: 0 = one per core (`os.availableParallelism()`), 1 = everything in one process. With more than one, the primary process runs the Admin API and hands the keyring to the workers over IPC; `portcullis start --workers N` overrides it. See docs/clustering.md.',

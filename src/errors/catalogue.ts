@@ -48,6 +48,7 @@ export const ERROR_CATALOGUE = {
   PC_PROXY_UPSTREAM_TLS_CONFIG: { status: 502, message: 'The TLS settings of the upstream service (CA or client certificate) could not be loaded' },
   PC_PROXY_WEBSOCKET_REQUIRED: { status: 426, message: 'This route accepts only WebSocket connections' },
   PC_PROXY_WEBSOCKET_REFUSED: { status: 400, message: 'This route does not accept WebSocket connections' },
+  PC_PROXY_WEBSOCKET_LIMIT: { status: 503, message: 'Too many WebSocket connections are open on this node' },
 
   // Authentication on the proxy: every failure of one plugin looks the same to the client.
   PC_AUTH_KEY_INVALID: { status: 401, message: 'Unauthorized' },

@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { RuntimeSnapshot } from '../runtime-state.js';
 import { createEntityFactory } from '../testing/entities.js';
@@ -205,6 +205,76 @@ describe('WebSocket limits and shutdown', () => {
       await proxy.close();
       for (const socket of held) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('refuses a handshake past websocket_max_connections with 503 (open tunnels and handshakes in progress count), and takes one again once a connection closed', async () => {
+    // An upstream that takes the handshake on /held and never answers: a handshake in progress.
+    const held: import('node:stream').Duplex[] = [];
+    const mixed = createServer();
+    const wss = new WebSocketServer({ noServer: true });
+    mixed.on('upgrade', (req, socket, head) => {
+      if (req.url === '/held') return void held.push(socket);
+      wss.handleUpgrade(req, socket, head, (ws) => ws.on('message', (data, binary) => ws.send(data, { binary })));
+    });
+    await new Promise<void>((resolve) => mixed.listen(0, '127.0.0.1', resolve));
+    const service = make.service({ name: 'mixed', port: (mixed.address() as AddressInfo).port });
+    const proxy = await startProxy(
+      {
+        services: [service],
+        routes: [make.route({ name: 'ws', paths: ['/echo', '/held'], protocols: ['ws'], strip_path: false, service: { id: service.id } })],
+        consumers: [],
+        plugins: [],
+      },
+      { websocket_max_connections: 2, websocket_idle_timeout: 0, websocket_handshake_timeout: 10_000 },
+    );
+    const url = `ws://127.0.0.1:${proxy.port}`;
+    let hostile: Socket | undefined;
+    try {
+      const first = await connect(`${url}/echo`);
+      const pending = new WebSocket(`${url}/held`);
+      pending.on('error', () => {});
+      await until('the held handshake reached the upstream', () => held.length === 1);
+      const refused = await rawExchange(
+        proxy.port,
+        'GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
+      assert.match(refused, /^HTTP\/1\.1 503 /);
+      assert.match(refused, /retry-after: 5/i);
+      assert.match(refused, /"code":"PC_PROXY_WEBSOCKET_LIMIT"/);
+      assert.match(refused, /x-request-id: /i);
+      assert.equal((await echoOnce(first, 'still open')).toString(), 'still open');
+      // The handshake in progress ends (the client gives up): its place is free.
+      const gone = closed(pending);
+      pending.terminate();
+      await gone;
+      const opened: WebSocket[] = [];
+      await until('a place is free again', async () => opened.push(await connect(`${url}/echo`)) > 0);
+      assert.equal((await echoOnce(opened[0]!, 'second')).toString(), 'second');
+      // Closed the WebSocket way: once the client has seen the close, the gateway's tunnel is gone.
+      for (const ws of [first, opened.pop()!]) {
+        const done = closed(ws);
+        ws.close(1000);
+        await done;
+      }
+      // A handshake refused (no route here) whose client keeps its side open and reads nothing
+      // more: the gateway closes it after its answer, so it does not hold a place.
+      const halfOpen = netConnect({ port: proxy.port, host: '127.0.0.1', allowHalfOpen: true });
+      hostile = halfOpen;
+      const answered = new Promise<string>((resolve) => halfOpen.once('data', (chunk: Buffer) => resolve(chunk.toString('latin1'))));
+      halfOpen.write(
+        'GET /nowhere HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
+      assert.match(await answered, /^HTTP\/1\.1 404 /);
+      // Two places: both free, though the refused client still holds its socket.
+      await until('two places are free after the refused handshake', async () => opened.push(await connect(`${url}/echo`)) >= 2);
+      for (const ws of opened) ws.terminate();
+    } finally {
+      hostile?.destroy();
+      await proxy.close();
+      for (const socket of held) socket.destroy();
+      mixed.closeAllConnections();
+      await new Promise((resolve) => mixed.close(resolve));
     }
   });
 

@@ -35,7 +35,7 @@ import { Tunnel } from './tunnel.js';
 import { WatchedTunnels, type WatchedTunnelsView } from './watched-tunnels.js';
 
 export interface WebSocketProxyDeps {
-  readonly config: Pick<Config, 'websocket_handshake_timeout' | 'websocket_idle_timeout'>;
+  readonly config: Pick<Config, 'websocket_handshake_timeout' | 'websocket_idle_timeout' | 'websocket_max_connections'>;
   readonly logger: Logger;
   readonly metrics: ProxyMetrics;
   readonly drain: Drain;
@@ -65,6 +65,9 @@ export function createWebSocketProxy(deps: WebSocketProxyDeps): WebSocketProxy {
   const { config, metrics, drain } = deps;
   const pending = new WeakMap<IncomingMessage, Pending>();
   const tunnels = new Set<Tunnel>();
+  // Handshakes between `accept` and their tunnel (or their end), with the listener that ends one
+  // whose client left: they hold a socket too, so they count against websocket_max_connections.
+  const handshaking = new Map<Duplex, () => void>();
   const watched = new WatchedTunnels<Tunnel>();
   const closedWaiters = new Set<() => void>();
 
@@ -72,6 +75,7 @@ export function createWebSocketProxy(deps: WebSocketProxyDeps): WebSocketProxy {
     const state = pending.get(ctx.req);
     if (state !== undefined) clearTimeout(state.timer);
     const client = res.socket;
+    if (client !== null) leaveHandshake(client);
     if (client === null || client.destroyed || res.headersSent || !saysWebSocket(headers.upgrade)) {
       upstream.destroy();
       if (client !== null) writeJsonError(res, { status: 502, code: 'PC_PROXY_UPSTREAM_ERROR' }, ctx.requestId);
@@ -102,6 +106,14 @@ export function createWebSocketProxy(deps: WebSocketProxyDeps): WebSocketProxy {
     drain.enter();
   };
 
+  /** The handshake on `socket` is over (its tunnel opens, or the answer is relayed). */
+  const leaveHandshake = (socket: Duplex) => {
+    const leftEarly = handshaking.get(socket);
+    if (leftEarly === undefined) return;
+    socket.off('end', leftEarly);
+    handshaking.delete(socket);
+  };
+
   return {
     accept(req, socket, head, handle) {
       // Until a tunnel owns it, a socket error (a reset) only ends this connection.
@@ -113,6 +125,16 @@ export function createWebSocketProxy(deps: WebSocketProxyDeps): WebSocketProxy {
       }
       const problem = handshakeProblem(req);
       if (problem !== null) return writeJsonError(res, problem, requestIdOf(req));
+      const limit = config.websocket_max_connections;
+      if (limit > 0 && tunnels.size + handshaking.size >= limit) {
+        return writeJsonError(res, { status: 503, code: 'PC_PROXY_WEBSOCKET_LIMIT', headers: { 'retry-after': '5' }, close: true }, requestIdOf(req));
+      }
+      // The server keeps sockets half-open: a client that gave up (FIN) would hold its place, and
+      // the upstream's handshake, until the timeout. It is closed instead, which aborts both.
+      const leftEarly = () => socket.destroy();
+      handshaking.set(socket, leftEarly);
+      socket.once('end', leftEarly);
+      socket.once('close', () => handshaking.delete(socket));
       // The whole handshake, access phase and upstream answer included, is bounded.
       const timer = setTimeout(() => {
         if (res.socket === null) return;
@@ -151,7 +173,9 @@ function responseOn(req: IncomingMessage, socket: Duplex): ServerResponse {
   const res = new ServerResponse(req);
   res.shouldKeepAlive = false;
   res.assignSocket(socket as Socket);
-  res.on('finish', () => socket.end());
+  // Closed once the answer is out, as Node's server does, not left half-open for the client to close:
+  // a client that never does would hold the socket (and a place under websocket_max_connections).
+  res.on('finish', () => socket.end(() => socket.destroy()));
   return res;
 }
 

@@ -9,7 +9,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { connect as http2Connect, createServer as createHttp2Server, type Http2Server, type Http2ServerResponse } from 'node:http2';
+import { connect as http2Connect, createServer as createHttp2Server, type ClientHttp2Session, type Http2Server, type Http2ServerResponse } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { startTestNode, type TestNode } from '../../../test/support/running-node.js';
@@ -72,6 +72,32 @@ describe('gRPC through the gateway', () => {
     return client;
   };
   const withKey = (extra: Record<string, string> = {}) => metadataOf({ 'x-api-key': key, ...extra });
+  /** A raw gRPC call to Unary on the h2c listener, sent whole, whose answer the client holds unread (paused). */
+  const heldCall = (session: ClientHttp2Session, authority: string, body?: Buffer, headers: Record<string, string> = {}) => {
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': `${ECHO}/Unary`,
+      ':authority': authority,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      ...headers,
+    });
+    stream.pause();
+    stream.end(body);
+    const trailers = new Promise<Record<string, unknown>>((resolve) => stream.once('trailers', resolve));
+    return { stream, trailers };
+  };
+  /** Opens a bidi call, cancels it once the first reply came back; resolves with the status the client saw. */
+  const cancelAfterFirstReply = async (client: EchoClient) => {
+    const bidi = client.Bidi(metadataOf());
+    const status = readAll(bidi);
+    await new Promise<void>((resolve) => {
+      bidi.once('data', () => resolve());
+      bidi.write({ message: 'first' });
+    });
+    bidi.cancel();
+    return (await status).code;
+  };
 
   before(async () => {
     ca = await createTestCa({ name: 'grpc test ca' });
@@ -272,16 +298,7 @@ describe('gRPC through the gateway', () => {
       const session = http2Connect(`http://127.0.0.1:${h2cPort}`);
       try {
         const before = plain.calls.length;
-        const stream = session.request({
-          ':method': 'POST',
-          ':path': `${ECHO}/Unary`,
-          ':authority': 'open.test',
-          'content-type': 'application/grpc',
-          te: 'trailers',
-        });
-        stream.pause();
-        stream.end(frame);
-        const trailers = new Promise<Record<string, unknown>>((resolve) => stream.once('trailers', resolve));
+        const { stream, trailers } = heldCall(session, 'open.test', frame);
         await until('the upstream got the call', () => plain.calls.length > before);
         // Time for the upstream to send its whole answer and trailers while this client reads nothing.
         await new Promise((resolve) => setTimeout(resolve, 300));
@@ -305,17 +322,7 @@ describe('gRPC through the gateway', () => {
     // status, never silently shortened, and the upstream's stream is closed before its end.
     const session = http2Connect(`http://127.0.0.1:${h2cPort}`);
     try {
-      const stream = session.request({
-        ':method': 'POST',
-        ':path': `${ECHO}/Unary`,
-        ':authority': 'odd.test',
-        'content-type': 'application/grpc',
-        te: 'trailers',
-        'x-answer': 'flood',
-      });
-      stream.pause();
-      stream.end();
-      const trailers = new Promise<Record<string, unknown>>((resolve) => stream.once('trailers', resolve));
+      const { stream, trailers } = heldCall(session, 'odd.test', undefined, { 'x-answer': 'flood' });
       const before = floods.length;
       await until('the upstream stream ended', () => floods.length > before, 20_000);
       const upstream = floods.at(-1)!;
@@ -334,14 +341,7 @@ describe('gRPC through the gateway', () => {
 
   it('passes a cancelled call on to the upstream', async () => {
     const cancelledBefore = secure.cancelled() + plain.cancelled();
-    const bidi = viaH2c('open.test').Bidi(metadataOf());
-    const status = readAll(bidi);
-    await new Promise<void>((resolve) => {
-      bidi.once('data', () => resolve());
-      bidi.write({ message: 'first' });
-    });
-    bidi.cancel();
-    assert.equal((await status).code, grpc.status.CANCELLED);
+    assert.equal(await cancelAfterFirstReply(viaH2c('open.test')), grpc.status.CANCELLED);
     await until('the upstream saw the cancellation', () => secure.cancelled() + plain.cancelled() > cancelledBefore);
   });
 
@@ -395,14 +395,7 @@ describe('gRPC through the gateway', () => {
       assert.equal(result.code, expected, `${JSON.stringify(request)}: ${result.details}`);
     }
     // A client that cancels while the upstream is still answering.
-    const bidi = viaH2c('open.test').Bidi(metadataOf());
-    const status = readAll(bidi);
-    await new Promise<void>((resolve) => {
-      bidi.once('data', () => resolve());
-      bidi.write({ message: 'first' });
-    });
-    bidi.cancel();
-    assert.equal((await status).code, grpc.status.CANCELLED);
+    assert.equal(await cancelAfterFirstReply(viaH2c('open.test')), grpc.status.CANCELLED);
 
     const expected: Record<string, number> = {
       'keyed echo OK': 2,

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../errors/catalogue.js';
-import { encodeGrpcMessage, GRPC_CODE_NAMES, grpcCodeName, grpcCodeOfHttpAnswer, grpcStatusFor, GrpcStatus } from './grpc-status.js';
+import { GRPC_CODE_NAMES } from '../../util/grpc-codes.js';
+import { encodeGrpcMessage, grpcCodeName, grpcCodeOfHttpAnswer, grpcStatusFor, GrpcStatus } from './grpc-status.js';
 
 describe('grpcStatusFor', () => {
   // The proxy's own errors a gRPC client can meet, by code, and the status each must become.

@@ -10,6 +10,8 @@
  * not serve, and what clients already derive from an HTTP 404, so the gateway changes nothing there.
  */
 
+import { GRPC_CODE_NAMES } from '../../util/grpc-codes.js';
+
 /** gRPC status codes (grpc/doc/statuscodes.md). */
 export const GrpcStatus = {
   OK: 0,
@@ -27,30 +29,10 @@ export const GrpcStatus = {
   UNAUTHENTICATED: 16,
 } as const;
 
-/** The name of each gRPC status code, by code (0–16): the `grpc_code` metric label. */
-export const GRPC_CODE_NAMES: readonly string[] = [
-  'OK',
-  'CANCELLED',
-  'UNKNOWN',
-  'INVALID_ARGUMENT',
-  'DEADLINE_EXCEEDED',
-  'NOT_FOUND',
-  'ALREADY_EXISTS',
-  'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED',
-  'FAILED_PRECONDITION',
-  'ABORTED',
-  'OUT_OF_RANGE',
-  'UNIMPLEMENTED',
-  'INTERNAL',
-  'UNAVAILABLE',
-  'DATA_LOSS',
-  'UNAUTHENTICATED',
-];
-
 /**
  * The name of a `grpc-status` value as received: UNKNOWN for anything but a code 0–16 in decimal
- * (what a gRPC client makes of a status it does not know), so a hostile upstream cannot add label values.
+ * (what a gRPC client makes of a status it does not know), so a hostile upstream cannot add label
+ * values: the `grpc_code` metric label.
  */
 export function grpcCodeName(value: unknown): string {
   const text = Array.isArray(value) ? value[0] : value;

@@ -14,6 +14,7 @@
  * version cannot be read until someone enables it, which is what disabling one is for.
  */
 import { VaultBackendError, type VaultFailureKind } from '../../vault-backend.js';
+import { GRPC_CODE_NAMES } from '../../../util/grpc-codes.js';
 
 /** What the read saw of the exchange with Secret Manager (filled in by the client's interceptors). */
 export interface ExchangeState {
@@ -23,32 +24,12 @@ export interface ExchangeState {
   readonly status?: number;
 }
 
-const GRPC_NAMES = [
-  'OK',
-  'CANCELLED',
-  'UNKNOWN',
-  'INVALID_ARGUMENT',
-  'DEADLINE_EXCEEDED',
-  'NOT_FOUND',
-  'ALREADY_EXISTS',
-  'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED',
-  'FAILED_PRECONDITION',
-  'ABORTED',
-  'OUT_OF_RANGE',
-  'UNIMPLEMENTED',
-  'INTERNAL',
-  'UNAVAILABLE',
-  'DATA_LOSS',
-  'UNAUTHENTICATED',
-] as const;
-
 const GRPC = { INVALID_ARGUMENT: 3, NOT_FOUND: 5, PERMISSION_DENIED: 7, FAILED_PRECONDITION: 9, UNAUTHENTICATED: 16 } as const;
 
 /** Google's code for an HTTP status without an envelope (cloud.google.com/apis/design/errors). */
 const GRPC_OF_HTTP: Readonly<Record<number, number>> = { 400: 3, 401: 16, 403: 7, 404: 5, 409: 10, 429: 8, 499: 1, 500: 13, 501: 12, 503: 14, 504: 4 };
 
-const isGrpcCode = (c: unknown): c is number => typeof c === 'number' && Number.isInteger(c) && c >= 0 && c < GRPC_NAMES.length;
+const isGrpcCode = (c: unknown): c is number => typeof c === 'number' && Number.isInteger(c) && c >= 0 && c < GRPC_CODE_NAMES.length;
 const isHttpStatus = (c: unknown): c is number => typeof c === 'number' && Number.isInteger(c) && c >= 100 && c <= 599;
 const field = (err: unknown, name: string): unknown => (typeof err === 'object' && err !== null ? (err as Record<string, unknown>)[name] : undefined);
 
@@ -68,7 +49,7 @@ function kindOf(code: number): VaultFailureKind {
 }
 
 function describeStatus(code: number, name: string, err: unknown, state: ExchangeState): string {
-  const status = `${GRPC_NAMES[code]}${state.status === undefined ? '' : `, HTTP ${state.status}`}`;
+  const status = `${GRPC_CODE_NAMES[code]}${state.status === undefined ? '' : `, HTTP ${state.status}`}`;
   switch (code) {
     case GRPC.NOT_FOUND:
       return `${name} does not exist (${status})`;

@@ -28,6 +28,8 @@ export interface ProxyMetrics {
   readonly websocketConnections: Gauge<'route' | 'service'>;
   /** Bytes forwarded through WebSocket connections, by route, service and direction. */
   readonly websocketBytes: Counter<'route' | 'service' | 'direction'>;
+  /** WebSocket handshakes refused because websocket_max_connections were open. */
+  readonly websocketLimitRefusals: Counter;
   /** gRPC calls answered, by route, service and the gRPC status the client was given. */
   readonly grpcCalls: Counter<'route' | 'service' | 'grpc_code'>;
 }
@@ -146,6 +148,11 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
       name: 'portcullis_websocket_bytes_total',
       help: 'Bytes forwarded through WebSocket connections (frames as they are, headers included), by route, service and direction (client_to_upstream, upstream_to_client)',
       labelNames: ['route', 'service', 'direction'],
+      registers: [registry],
+    }),
+    websocketLimitRefusals: new Counter({
+      name: 'portcullis_websocket_limit_refusals_total',
+      help: 'WebSocket handshakes refused with 503 PC_PROXY_WEBSOCKET_LIMIT because websocket_max_connections connections were open in this process (before routing: no route label)',
       registers: [registry],
     }),
   };

@@ -243,6 +243,7 @@ describe('WebSocket limits and shutdown', () => {
       assert.match(refused, /retry-after: 5/i);
       assert.match(refused, /"code":"PC_PROXY_WEBSOCKET_LIMIT"/);
       assert.match(refused, /x-request-id: /i);
+      assert.equal((await proxy.metrics.websocketLimitRefusals.get()).values[0]?.value, 1);
       assert.equal((await echoOnce(first, 'still open')).toString(), 'still open');
       // The handshake in progress ends (the client gives up): its place is free.
       const gone = closed(pending);

@@ -127,6 +127,7 @@ export function createWebSocketProxy(deps: WebSocketProxyDeps): WebSocketProxy {
       if (problem !== null) return writeJsonError(res, problem, requestIdOf(req));
       const limit = config.websocket_max_connections;
       if (limit > 0 && tunnels.size + handshaking.size >= limit) {
+        metrics.websocketLimitRefusals.inc();
         return writeJsonError(res, { status: 503, code: 'PC_PROXY_WEBSOCKET_LIMIT', headers: { 'retry-after': '5' }, close: true }, requestIdOf(req));
       }
       // The server keeps sockets half-open: a client that gave up (FIN) would hold its place, and

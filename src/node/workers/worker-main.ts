@@ -17,7 +17,8 @@ const KEYRING_TIMEOUT_MS = 30_000;
 
 export async function runWorker(options: Omit<NodeOptions, 'role'>): Promise<void> {
   const send = (message: ToPrimary) => {
-    if (process.connected) process.send!(message);
+    // The primary may be gone between the check and the write: the 'disconnect' handler stops this worker.
+    if (process.connected) process.send!(message, () => {});
   };
   let node: RunningWorker | null = null;
   let stopping: Promise<void> | null = null;

@@ -63,7 +63,13 @@ export function createWorkerPool(options: WorkerPoolOptions): NodeWorkers {
 
   const keys = (): KeyringKey[] => [...(keyring?.current().keys.values() ?? [])];
   const send = (s: Slot, message: ToWorker) => {
-    if (s.worker?.isConnected()) s.worker.send(message);
+    // A worker that is exiting can close its channel between the check and the write (EPIPE).
+    // Without a callback, Node emits that as an 'error' on the Worker, which would end the primary;
+    // the worker's exit is handled where it belongs ('exit' below).
+    if (!s.worker?.isConnected()) return;
+    s.worker.send(message, (err) => {
+      if (err) logger?.debug({ slot: s.slot, err: err.message }, 'message to a worker not delivered');
+    });
   };
   const serving = () => slots.filter((s) => s.state === 'serving');
 

@@ -14,7 +14,9 @@
  * nginx (as `npm run bench`) and a built checkout (`npm run build`).
  * With `--symbols N` it also lists the N symbols whose µs per request differ most (median over the
  * pairs), to see which V8 runtime functions and builtins make a category's difference.
- * Usage: npm run bench:gap -- [--pairs 5] [--seconds 5] [--symbols 40] [--out <file name under bench/results/>]
+ * With `--reference headers` the reference is the minimal proxy sending the same headers as
+ * Portcullis (its `/headers` mode): what is left is the gap that is not the gateway's headers.
+ * Usage: npm run bench:gap -- [--pairs 5] [--seconds 5] [--symbols 40] [--reference minimal|headers] [--out <file name under bench/results/>]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -31,10 +33,13 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     out: { type: 'string' },
     symbols: { type: 'string', default: '0' },
+    reference: { type: 'string', default: 'minimal' },
   },
 });
 const pairs = Number(values.pairs);
 const seconds = Number(values.seconds);
+if (values.reference !== 'minimal' && values.reference !== 'headers') throw new Error('--reference is minimal or headers');
+const withHeaders = values.reference === 'headers';
 const US_PER_SAMPLE = 250; // perf record -F 4000
 const work = mkdtempSync(join(tmpdir(), 'portcullis-gap-'));
 
@@ -104,8 +109,9 @@ process.env['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} --perf-basic
 try {
   const upstream = await startNginxUpstream(join(work, 'nginx'), '1');
   started.push(upstream);
-  const minimal = await startScript('minimal', 'bench/minimal-proxy.ts', [`http://127.0.0.1:${upstream.port}`], '1');
-  started.push(minimal);
+  const reference = await startScript('minimal', 'bench/minimal-proxy.ts', [`http://127.0.0.1:${upstream.port}`], '1');
+  started.push(reference);
+  const minimal = withHeaders ? { ...reference, path: '/headers' } : reference;
   const [portcullis] = await startPortcullisCli(upstream.port, '1', { checkout: distCheckout() });
   started.push(portcullis);
   const order = Array.from({ length: pairs }, (_, i) => (i % 2 === 0 ? [minimal, portcullis] : [portcullis, minimal])).flat();
@@ -136,8 +142,9 @@ const header = `| category | ${runs.map((r) => r.target).join(' | ')} | Portcull
 const lines = [
   `# Per-request CPU by category: Portcullis (dist/) and the minimal proxy (${new Date().toISOString()})`,
   '',
-  `\`npm run bench:gap -- --pairs ${pairs} --seconds ${seconds}\`: perf record -F 4000 of each proxy process under wrk`,
+  `\`npm run bench:gap -- --pairs ${pairs} --seconds ${seconds} --reference ${values.reference}\`: perf record -F 4000 of each proxy process under wrk`,
   `(32 connections, pinned: wrk on CPU 0, nginx and the proxies on CPU 1), ABBA pairs; µs of CPU per request.`,
+  ...(withHeaders ? ['The minimal proxy ran in its `/headers` mode: it sends the same request and response headers as Portcullis.'] : []),
   `Node ${process.version}; load average ${execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).trim()}.`,
   '',
   header,

@@ -28,6 +28,12 @@ export const RATIO_ROWS: readonly RatioRow[] = [
     goal: { kind: 'cpu', atLeast: 1, text: 'CPU/req ≤ minimal' },
   },
   {
+    label: "Portcullis ÷ minimal proxy sending the gateway's headers (no auth)",
+    subject: 'portcullis',
+    reference: 'minimal-headers',
+    goal: null,
+  },
+  {
     label: 'key-auth (cached key) ÷ no auth, same node',
     subject: 'key-auth',
     reference: 'portcullis',

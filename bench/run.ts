@@ -6,8 +6,8 @@
  * bench/results/. Then, unless BENCH_MICRO=0, it runs the router micro-benchmark and, when
  * present, the key-store scale run (`bench/keys-scale.ts`), and appends their output.
  *
- * Targets (CLI mode): `minimal` and `minimal-key` (bench/minimal-proxy.ts: no auth, and its
- * SHA-256 + Map key check), `portcullis` and `key-auth` (the real node, no auth and key-auth on a
+ * Targets (CLI mode): `minimal`, `minimal-key` and `minimal-headers` (bench/minimal-proxy.ts: no
+ * auth, its SHA-256 + Map key check, and no auth with the headers Portcullis sends), `portcullis` and `key-auth` (the real node, no auth and key-auth on a
  * cached key), `fast-gateway` and `fast-gateway-key` (bench/fast-gateway.ts: no auth, and an
  * onRequest hook with the same key check), `baseline`/`baseline-key-auth` with BENCH_BASELINE.
  *
@@ -15,7 +15,8 @@
  * BENCH_WARMUP (s per target, 3), BENCH_UPSTREAM (`nginx` when installed, else `node`),
  * BENCH_LOADER (`wrk` when installed, else `autocannon`), BENCH_PORTCULLIS (`cli` | `in-process`),
  * BENCH_PIN (`1`: load generator on CPU 0, servers on CPU 1, when taskset and 2 CPUs exist),
- * BENCH_BASELINE (another built checkout, run beside this one), BENCH_MICRO (`0` skips the
+ * BENCH_BASELINE (another built checkout, run beside this one), BENCH_ONLY (comma-separated
+ * target names: only those are loaded, for a focused comparison), BENCH_MICRO (`0` skips the
  * router and key-store runs). See bench/README.md and docs/performance.md.
  */
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -63,14 +64,18 @@ try {
       ? await startPortcullisCli(upstream.port, serverCpus, { checkout: baselineCheckout, names: ['baseline', 'baseline-key-auth'] })
       : [];
   if (baselineTargets[0]) started.push(baselineTargets[0]);
-  const targets = [
+  const everyTarget = [
     minimal,
     ...(mode === 'cli' ? [keyed(minimal, 'minimal-key', '/keyed')] : []),
+    { ...minimal, name: 'minimal-headers', path: '/headers' },
     ...portcullisTargets,
     fastGateway,
     ...(mode === 'cli' ? [keyed(fastGateway, 'fast-gateway-key', '/keyed/')] : []),
     ...baselineTargets,
   ];
+  const only = process.env['BENCH_ONLY']?.split(',').filter((name) => name !== '');
+  const targets = only?.length ? everyTarget.filter((target) => only.includes(target.name)) : everyTarget;
+  if (targets.length === 0) throw new Error(`BENCH_ONLY names no target (targets: ${everyTarget.map((t) => t.name).join(', ')})`);
 
   for (const target of targets) await loadTarget(target, { seconds: warmup, connections, cpus: loadCpus });
   const runs: Run[] = [];

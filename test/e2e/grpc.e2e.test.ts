@@ -2,10 +2,14 @@
  * gRPC through the real CLI (issue 13) with `@grpc/grpc-js` as client and as upstream echo
  * service: unary and streaming calls over h2c with the key in metadata; a call without a key is
  * UNAUTHENTICATED with nothing reaching the upstream; the upstream's NOT_FOUND and its message come
- * back; an upstream that is down is UNAVAILABLE; the logs never hold the key.
+ * back; an upstream that is down is UNAVAILABLE; the logs never hold the key. A call cancelled while
+ * its body goes to a slow upstream leaves the node responsive.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import { admin, startCliNode, writeConfig, type CliNode } from './support/cli.js';
 import { echoClient, metadataOf, readAll, startEchoServer, unary, type EchoClient, type EchoServer } from '../../src/proxy/grpc/testing/grpc-echo.js';
@@ -95,5 +99,76 @@ describe('gRPC through the real CLI', () => {
   it('answers UNAVAILABLE when the upstream is down', async () => {
     const result = await unary(down, { message: 'anyone?' });
     assert.equal(result.code, grpc.status.UNAVAILABLE);
+  });
+});
+
+/**
+ * A client cancels a call while its request body is still going to an upstream that reads slowly
+ * (a raw HTTP/2 upstream pausing after each chunk). Node's HTTP/2 client session used to be left
+ * sending empty DATA frames in a loop that never returned (the node at 100 % CPU, its memory
+ * growing to a crash) when the upstream's next WINDOW_UPDATE came: the node must stay responsive.
+ */
+describe('gRPC: a call cancelled while its body goes to a slow upstream', () => {
+  let node: CliNode;
+  let upstream: http2.Http2Server;
+  let h2cPort: number;
+  let received = 0;
+  let aborted = 0;
+
+  before(async () => {
+    upstream = http2.createServer();
+    upstream.on('stream', (stream) => {
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' });
+      stream.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        stream.pause();
+        setTimeout(() => stream.resume(), 50);
+      });
+      // Emitted for a stream reset before the client ended it: the upstream sees a cut call, not a finished one.
+      stream.on('aborted', () => aborted++);
+      stream.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    h2cPort = await freePort();
+    node = await startCliNode(writeConfig({ proxy_listen_h2c: `127.0.0.1:${h2cPort}` }));
+    const port = (upstream.address() as AddressInfo).port;
+    assert.equal((await admin(node, 'POST', '/services', { name: 'slow', url: `grpc://127.0.0.1:${port}` })).status, 201);
+    assert.equal((await admin(node, 'POST', '/services/slow/routes', { name: 'slow', paths: ['/'], protocols: ['grpc'] })).status, 201);
+  });
+
+  after(async () => {
+    // A node caught in the loop never runs its SIGTERM handler.
+    const killed = setTimeout(() => void node.stop('SIGKILL'), 5000);
+    await node.stop();
+    clearTimeout(killed);
+    upstream.close();
+  });
+
+  it('stays responsive, and the upstream sees the call reset', async () => {
+    const session = http2.connect(`http://127.0.0.1:${h2cPort}`);
+    session.on('error', () => {});
+    try {
+      for (let call = 1; call <= 3; call++) {
+        const before = received;
+        const req = session.request({ ':method': 'POST', ':path': '/slow.Service/Upload', 'content-type': 'application/grpc', te: 'trailers' });
+        req.on('error', () => {});
+        req.resume();
+        // 2 MiB queued at once: far more than the upstream reads before the cancel.
+        for (let i = 0; i < 32; i++) req.write(Buffer.alloc(64 * 1024, call));
+        const deadline = Date.now() + 5000;
+        while (received < before + 64 * 1024 && Date.now() < deadline) await delay(20);
+        assert.ok(received >= before + 64 * 1024, `call ${call}: the upstream read ${received - before} bytes`);
+        req.close(http2.constants.NGHTTP2_CANCEL);
+        // The upstream keeps reading what it holds, so its WINDOW_UPDATEs reach the node after the cancel.
+        await delay(400);
+        const ready = await fetch(`${node.adminUrl}/status/ready`, { signal: AbortSignal.timeout(3000) });
+        assert.equal(ready.status, 200, `call ${call}`);
+      }
+      const deadline = Date.now() + 5000;
+      while (aborted < 3 && Date.now() < deadline) await delay(20);
+      assert.equal(aborted, 3, 'each call was reset at the upstream, not ended as if complete');
+    } finally {
+      session.destroy();
+    }
   });
 });

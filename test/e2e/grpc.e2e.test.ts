@@ -107,30 +107,40 @@ describe('gRPC through the real CLI', () => {
  * (a raw HTTP/2 upstream pausing after each chunk). Node's HTTP/2 client session used to be left
  * sending empty DATA frames in a loop that never returned (the node at 100 % CPU, its memory
  * growing to a crash) when the upstream's next WINDOW_UPDATE came: the node must stay responsive.
+ * A body over `max_request_body_size` is answered RESOURCE_EXHAUSTED and its upstream call reset.
  */
-describe('gRPC: a call cancelled while its body goes to a slow upstream', () => {
+describe('gRPC: request bodies to an HTTP/2 upstream, cut short', () => {
   let node: CliNode;
   let upstream: http2.Http2Server;
   let h2cPort: number;
   let received = 0;
   let aborted = 0;
+  const wholeClosed: number[] = [];
 
   before(async () => {
     upstream = http2.createServer();
-    upstream.on('stream', (stream) => {
+    upstream.on('stream', (stream, headers) => {
+      if (headers[':path'] === '/whole.Service/Upload') {
+        // Reads what comes and never answers: its stream closes only once the gateway resets it.
+        let got = 0;
+        stream.on('data', (chunk: Buffer) => (got += chunk.length));
+        stream.on('close', () => wholeClosed.push(got));
+        stream.on('error', () => {});
+        return;
+      }
       stream.respond({ ':status': 200, 'content-type': 'application/grpc' });
       stream.on('data', (chunk: Buffer) => {
         received += chunk.length;
         stream.pause();
         setTimeout(() => stream.resume(), 50);
       });
-      // Emitted for a stream reset before the client ended it: the upstream sees a cut call, not a finished one.
+      // Emitted when a RST_STREAM comes while the upstream's own answer is still open: the call was reset.
       stream.on('aborted', () => aborted++);
       stream.on('error', () => {});
     });
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
     h2cPort = await freePort();
-    node = await startCliNode(writeConfig({ proxy_listen_h2c: `127.0.0.1:${h2cPort}` }));
+    node = await startCliNode(writeConfig({ proxy_listen_h2c: `127.0.0.1:${h2cPort}`, max_request_body_size: 4 * 1024 * 1024 }));
     const port = (upstream.address() as AddressInfo).port;
     assert.equal((await admin(node, 'POST', '/services', { name: 'slow', url: `grpc://127.0.0.1:${port}` })).status, 201);
     assert.equal((await admin(node, 'POST', '/services/slow/routes', { name: 'slow', paths: ['/'], protocols: ['grpc'] })).status, 201);
@@ -144,7 +154,29 @@ describe('gRPC: a call cancelled while its body goes to a slow upstream', () => 
     upstream.close();
   });
 
-  it('stays responsive, and the upstream sees the call reset', async () => {
+  it('answers a body over max_request_body_size RESOURCE_EXHAUSTED, and resets the upstream call', async () => {
+    const session = http2.connect(`http://127.0.0.1:${h2cPort}`);
+    session.on('error', () => {});
+    try {
+      const req = session.request({ ':method': 'POST', ':path': '/whole.Service/Upload', 'content-type': 'application/grpc', te: 'trailers' });
+      req.on('error', () => {});
+      const answer = new Promise<http2.IncomingHttpHeaders>((resolve) => req.once('response', resolve));
+      req.resume();
+      for (let i = 0; i < 96; i++) req.write(Buffer.alloc(64 * 1024, 7)); // 6 MiB
+      req.end();
+      const headers = await Promise.race([answer, delay(10_000).then(() => assert.fail('no answer within 10 s'))]);
+      assert.equal(headers['grpc-status'], '8');
+      assert.match(String(headers['grpc-message']), /too large/);
+      const deadline = Date.now() + 5000;
+      while (wholeClosed.length < 1 && Date.now() < deadline) await delay(20);
+      assert.equal(wholeClosed.length, 1, 'the upstream call was reset');
+      assert.ok(wholeClosed[0]! <= 4 * 1024 * 1024, `the upstream got ${wholeClosed[0]} bytes, past the limit`);
+    } finally {
+      session.destroy();
+    }
+  });
+
+  it('stays responsive after calls cancelled mid-upload, each reset at the upstream', async () => {
     const session = http2.connect(`http://127.0.0.1:${h2cPort}`);
     session.on('error', () => {});
     try {
@@ -166,7 +198,7 @@ describe('gRPC: a call cancelled while its body goes to a slow upstream', () => 
       }
       const deadline = Date.now() + 5000;
       while (aborted < 3 && Date.now() < deadline) await delay(20);
-      assert.equal(aborted, 3, 'each call was reset at the upstream, not ended as if complete');
+      assert.equal(aborted, 3, 'each call was reset at the upstream');
     } finally {
       session.destroy();
     }

@@ -74,8 +74,10 @@ try {
     ...baselineTargets,
   ];
   const only = process.env['BENCH_ONLY']?.split(',').filter((name) => name !== '');
+  // A misspelt name fails the run: silently dropping it would leave its comparison out unnoticed.
+  const unknown = only?.filter((name) => !everyTarget.some((target) => target.name === name)) ?? [];
+  if (unknown.length > 0) throw new Error(`BENCH_ONLY: no target ${unknown.join(', ')} (targets: ${everyTarget.map((t) => t.name).join(', ')})`);
   const targets = only?.length ? everyTarget.filter((target) => only.includes(target.name)) : everyTarget;
-  if (targets.length === 0) throw new Error(`BENCH_ONLY names no target (targets: ${everyTarget.map((t) => t.name).join(', ')})`);
 
   for (const target of targets) await loadTarget(target, { seconds: warmup, connections, cpus: loadCpus });
   const runs: Run[] = [];

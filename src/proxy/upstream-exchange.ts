@@ -117,7 +117,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     // that stream while Node may still hold its RST_STREAM behind a pending socket write: the
     // next WINDOW_UPDATE from the upstream makes Node's HTTP/2 session send empty DATA frames in a
     // loop that never returns (Node 20.20 and 24.21: 100 % CPU, memory to a crash, seen with a
-    // client cancelling a call whose upstream reads slowly). An iterable body is only closed.
+    // client cancelling a call whose upstream reads slowly). An iterable body leaves the stream to
+    // the pool's cancel alone (http2/upstream-cancel.ts: RST_STREAM CANCEL, no END_STREAM first).
     // `scripts/check-node-http2-abort-loop.mjs` tells whether a Node still has the bug.
     let sent: Readable | Buffer | AsyncIterable<Buffer> | null = body;
     if (target.http2 && body instanceof Readable) {

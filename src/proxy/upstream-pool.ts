@@ -11,13 +11,15 @@
  * Closing is graceful: requests in flight finish. A later use makes the pool again.
  *
  * A gRPC service's pool speaks HTTP/2: by ALPN over TLS (`grpcs`), with prior knowledge in
- * cleartext (`grpc`, undici's `useH2c`); many calls share one connection.
+ * cleartext (`grpc`, undici's `useH2c`); many calls share one connection. A call it cancels is
+ * reset with RST_STREAM CANCEL alone (`http2/upstream-cancel.ts`).
  */
 import type { Dispatcher } from 'undici';
 import { buildConnector, Pool } from '../util/undici.js';
 import { usesTls, type Service } from '../entities/services.js';
 import { sniOf, upstreamTlsFor, type UpstreamTls } from './upstream-tls.js';
 import { createUpstreamConnector } from './upstream-connector.js';
+import { cancelCallsWithReset } from './http2/upstream-cancel.js';
 
 /** The node-wide defaults and limits, from the config (milliseconds). */
 export interface UpstreamPoolConfig {
@@ -131,6 +133,8 @@ export function createUpstreamPool(config: UpstreamPoolConfig): UpstreamPool {
               ? buildConnector({ timeout: connectTimeout, useH2c: true } as buildConnector.BuildOptions)
               : { timeout: connectTimeout },
       });
+      // Undici's own cancel would send the upstream END_STREAM before the reset (http2/upstream-cancel.ts).
+      if (h2) cancelCallsWithReset(pool);
       entry = { key, pool, users: new Set(), used: false, closed: false };
       entries.set(key, entry);
     }

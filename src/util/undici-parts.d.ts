@@ -41,3 +41,8 @@ declare module 'undici/lib/api/index.js' {
   const api: Record<'request' | 'stream' | 'pipeline' | 'upgrade' | 'connect', (...args: never[]) => unknown>;
   export default api;
 }
+declare module 'undici/lib/core/symbols.js' {
+  /** The symbols undici keys its objects' internal state with; only the one used here is typed. */
+  const symbols: { readonly kHTTP2Session: symbol };
+  export default symbols;
+}

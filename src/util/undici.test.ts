@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import * as undici from 'undici';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Agent, Pool, buildConnector, request } from './undici.js';
+import http2 from 'node:http2';
+import { Agent, Pool, buildConnector, http2SessionOf, request } from './undici.js';
 
 describe('the undici parts (src/util/undici.ts)', () => {
   it("are the very objects undici's index exports (a moved file fails here, not in a node)", () => {
@@ -91,5 +92,31 @@ describe('the undici parts (src/util/undici.ts)', () => {
         assert.equal(ours, theirs, url);
       }
     });
+  });
+
+  it("http2SessionOf finds the HTTP/2 session of a pool's connection, and none on an HTTP/1.1 one", async () => {
+    const h2 = http2.createServer((_req, res) => res.end('h2'));
+    const h1 = createServer((_req, res) => res.end('h1'));
+    await Promise.all([h2, h1].map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))));
+    const origin = (server: { address(): unknown }) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // As upstream-pool.ts builds a `grpc` service's pool (`useH2c` is not in the options' type).
+    const h2c = { allowH2: true, useH2c: true, connect: buildConnector({ useH2c: true } as buildConnector.BuildOptions) };
+    const h2Pool = new Pool(origin(h2), h2c);
+    const h1Pool = new Pool(origin(h1));
+    try {
+      const found: unknown[] = [];
+      for (const pool of [h2Pool, h1Pool]) {
+        pool.on('connect', (_origin, targets) => found.push(http2SessionOf(targets[targets.length - 1]!)));
+        const res = await pool.request({ path: '/', method: 'GET' });
+        await res.body.text();
+      }
+      assert.equal(found.length, 2);
+      assert.equal(typeof (found[0] as http2.ClientHttp2Session | undefined)?.request, 'function', 'the h2c connection has its session');
+      assert.equal(found[1], undefined, 'an HTTP/1.1 connection has none');
+    } finally {
+      await Promise.all([h2Pool.destroy(), h1Pool.destroy()]);
+      h2.close();
+      await new Promise((resolve) => h1.close(resolve));
+    }
   });
 });

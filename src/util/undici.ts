@@ -18,6 +18,8 @@ import api from 'undici/lib/api/index.js';
 import global from 'undici/lib/global.js';
 import util from 'undici/lib/core/util.js';
 import errors from 'undici/lib/core/errors.js';
+import symbols from 'undici/lib/core/symbols.js';
+import type { ClientHttp2Session } from 'node:http2';
 
 // As undici's index does: every dispatcher gets `request`, `stream`, `pipeline`, `upgrade` and
 // `connect` (its type says so; without this a caller of `pool.request()` compiles and then fails).
@@ -53,4 +55,14 @@ export function request(url: string | URL, options: RequestOptions = {}): Promis
     path: parsed.search ? `${parsed.pathname}${parsed.search}` : parsed.pathname,
     method: options.method || (options.body ? 'PUT' : 'GET'),
   } as Dispatcher.RequestOptions);
+}
+
+/**
+ * The HTTP/2 session of an undici `Client` (one connection of a `Pool`), or undefined when the
+ * connection speaks HTTP/1.1 or is not open. Undici keeps it under an internal symbol and exposes
+ * no handle on it; src/util/undici.test.ts checks it is found, so an update that moves it fails there.
+ */
+export function http2SessionOf(client: Dispatcher): ClientHttp2Session | undefined {
+  const session = (client as unknown as Record<symbol, unknown>)[symbols.kHTTP2Session];
+  return session !== null && typeof session === 'object' ? (session as ClientHttp2Session) : undefined;
 }

@@ -108,6 +108,7 @@ describe('gRPC through the real CLI', () => {
  * sending empty DATA frames in a loop that never returned (the node at 100 % CPU, its memory
  * growing to a crash) when the upstream's next WINDOW_UPDATE came: the node must stay responsive.
  * A body over `max_request_body_size` is answered RESOURCE_EXHAUSTED and its upstream call reset.
+ * Each upstream call is reset with RST_STREAM CANCEL (src/proxy/http2/upstream-cancel.ts).
  */
 describe('gRPC: request bodies to an HTTP/2 upstream, cut short', () => {
   let node: CliNode;
@@ -116,6 +117,10 @@ describe('gRPC: request bodies to an HTTP/2 upstream, cut short', () => {
   let received = 0;
   let aborted = 0;
   const wholeClosed: number[] = [];
+  // The RST_STREAM code each upstream stream closed with: CANCEL for a call the gateway cancelled
+  // (undici alone ended the request first and reset with NO_ERROR, which reads as a whole request).
+  const wholeCodes: number[] = [];
+  const slowCodes: number[] = [];
 
   before(async () => {
     upstream = http2.createServer();
@@ -124,7 +129,7 @@ describe('gRPC: request bodies to an HTTP/2 upstream, cut short', () => {
         // Reads what comes and never answers: its stream closes only once the gateway resets it.
         let got = 0;
         stream.on('data', (chunk: Buffer) => (got += chunk.length));
-        stream.on('close', () => wholeClosed.push(got));
+        stream.on('close', () => (wholeClosed.push(got), wholeCodes.push(stream.rstCode)));
         stream.on('error', () => {});
         return;
       }
@@ -136,6 +141,7 @@ describe('gRPC: request bodies to an HTTP/2 upstream, cut short', () => {
       });
       // Emitted when a RST_STREAM comes while the upstream's own answer is still open: the call was reset.
       stream.on('aborted', () => aborted++);
+      stream.on('close', () => slowCodes.push(stream.rstCode));
       stream.on('error', () => {});
     });
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
@@ -171,6 +177,7 @@ describe('gRPC: request bodies to an HTTP/2 upstream, cut short', () => {
       while (wholeClosed.length < 1 && Date.now() < deadline) await delay(20);
       assert.equal(wholeClosed.length, 1, 'the upstream call was reset');
       assert.ok(wholeClosed[0]! <= 4 * 1024 * 1024, `the upstream got ${wholeClosed[0]} bytes, past the limit`);
+      assert.deepEqual(wholeCodes, [http2.constants.NGHTTP2_CANCEL], 'reset with CANCEL');
     } finally {
       session.destroy();
     }
@@ -199,6 +206,8 @@ describe('gRPC: request bodies to an HTTP/2 upstream, cut short', () => {
       const deadline = Date.now() + 5000;
       while (aborted < 3 && Date.now() < deadline) await delay(20);
       assert.equal(aborted, 3, 'each call was reset at the upstream');
+      for (let i = 0; i < 250 && slowCodes.length < 3; i++) await delay(20);
+      assert.deepEqual(slowCodes, Array(3).fill(http2.constants.NGHTTP2_CANCEL), 'each reset with CANCEL');
     } finally {
       session.destroy();
     }

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { PassThrough, type Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { Service } from '../../entities/services.js';
@@ -31,12 +32,14 @@ interface UpstreamCall {
 }
 
 /** A TCP relay to `port` that parses the frames going there (the gateway's) and counts connections. */
-async function startFrameLog(port: number): Promise<{ port: number; frames: Frame[]; connections: () => number; close: () => void }> {
+async function startFrameLog(port: number): Promise<{ port: number; frames: Frame[]; connections: () => number; freeze: () => void; close: () => void }> {
   const frames: Frame[] = [];
   const sockets = new Set<Socket>();
+  const clients = new Set<Socket>();
   let connections = 0;
   const server: Server = createServer((client) => {
     connections++;
+    clients.add(client);
     const upstream = connect(port, '127.0.0.1');
     sockets.add(client).add(upstream);
     upstream.pipe(client);
@@ -62,6 +65,14 @@ async function startFrameLog(port: number): Promise<{ port: number; frames: Fram
     port: (server.address() as AddressInfo).port,
     frames,
     connections: () => connections,
+    /** Stops reading what the gateway sends: its socket fills, and its writes stay pending. */
+    freeze: () => {
+      for (const client of clients) {
+        client.unpipe();
+        client.pause();
+        client.removeAllListeners('data');
+      }
+    },
     close: () => {
       for (const socket of sockets) socket.destroy();
       server.close();
@@ -207,5 +218,30 @@ describe('HTTP/2 upstream calls cancelled by the gateway', () => {
     assert.equal(await sent.settled, null);
     assert.equal(sent.status(), 200);
     assert.equal(log.connections(), 1, 'every call went over one connection');
+  });
+
+  it('ends a cancelled call at once even when its upstream connection reads nothing more (its body is let go)', async () => {
+    const target = pool.targetFor(service());
+    // As the exchange sends a client's body to an HTTP/2 upstream: its chunks, the stream destroyed when the client leaves.
+    const client = new PassThrough();
+    let released = false;
+    async function* chunksOf(body: Readable): AsyncGenerator<Buffer> {
+      try {
+        for await (const chunk of body) yield chunk as Buffer;
+      } finally {
+        released = true;
+      }
+    }
+    const sent = call(target, '/frozen', chunksOf(client));
+    for (let i = 0; i < 250 && !calls.has('/frozen'); i++) await delay(20);
+    log.freeze();
+    // Far more than the socket buffers and the stream's window hold: the pool's writes stay pending.
+    for (let i = 0; i < 128; i++) client.write(CHUNK);
+    await delay(300);
+    sent.abort();
+    client.destroy();
+    await sent.settled;
+    for (let i = 0; i < 50 && !released; i++) await delay(20);
+    assert.equal(released, true, "undici still holds the cancelled call's body a second later");
   });
 });

@@ -8,7 +8,7 @@
  * in ABBA pairs of wrk runs, each recorded with `perf record -F 4000` (one sample = 250 µs of CPU).
  * Portcullis runs from `dist/` (a module per file) so that its JavaScript can be told from undici's
  * and Node's; the request path is the same code as the bundle's. The table gives µs per request
- * per category for each run, and the median over the pairs of Portcullis − minimal.
+ * per category for each run, and the median over the pairs of Portcullis − the reference.
  *
  * Needs `perf` (Debian: linux-perf) allowed to profile (kernel.perf_event_paranoid ≤ 2), wrk and
  * nginx (as `npm run bench`) and a built checkout (`npm run build`).
@@ -102,6 +102,8 @@ function categories(file: string, requests: number): { byCategory: Map<string, n
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
+/** The reference's name in the tables: the bench target's (`npm run bench`) for the same mode. */
+const REFERENCE = withHeaders ? 'minimal-headers' : 'minimal';
 const started: ChildServer[] = [];
 const runs: { target: string; requests: number; byCategory: Map<string, number>; bySymbol: Map<string, number> }[] = [];
 // perf's JIT symbols come from the maps Node writes with this flag (/tmp/perf-<pid>.map).
@@ -111,7 +113,7 @@ try {
   started.push(upstream);
   const reference = await startScript('minimal', 'bench/minimal-proxy.ts', [`http://127.0.0.1:${upstream.port}`], '1');
   started.push(reference);
-  const minimal = withHeaders ? { ...reference, path: '/headers' } : reference;
+  const minimal = withHeaders ? { ...reference, name: REFERENCE, path: '/headers' } : reference;
   const [portcullis] = await startPortcullisCli(upstream.port, '1', { checkout: distCheckout() });
   started.push(portcullis);
   const order = Array.from({ length: pairs }, (_, i) => (i % 2 === 0 ? [minimal, portcullis] : [portcullis, minimal])).flat();
@@ -138,9 +140,9 @@ const deltas = (pick: (r: (typeof runs)[number]) => number) =>
     const [mine, ref] = a.target === 'portcullis' ? [a, b] : [b, a];
     return pick(mine) - pick(ref);
   });
-const header = `| category | ${runs.map((r) => r.target).join(' | ')} | Portcullis − minimal, median of ${pairs} pairs |`;
+const header = `| category | ${runs.map((r) => r.target).join(' | ')} | Portcullis − ${REFERENCE}, median of ${pairs} pairs |`;
 const lines = [
-  `# Per-request CPU by category: Portcullis (dist/) and the minimal proxy (${new Date().toISOString()})`,
+  `# Per-request CPU by category: Portcullis (dist/) and the ${withHeaders ? "minimal proxy sending the gateway's headers" : 'minimal proxy'} (${new Date().toISOString()})`,
   '',
   `\`npm run bench:gap -- --pairs ${pairs} --seconds ${seconds} --reference ${values.reference}\`: perf record -F 4000 of each proxy process under wrk`,
   `(32 connections, pinned: wrk on CPU 0, nginx and the proxies on CPU 1), ABBA pairs; µs of CPU per request.`,
@@ -164,9 +166,9 @@ if (symbolCount > 0) {
     .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta))
     .slice(0, symbolCount);
   lines.push(
-    `The ${symbolCount} symbols whose µs per request differ most (Portcullis − minimal, median of ${pairs} pairs):`,
+    `The ${symbolCount} symbols whose µs per request differ most (Portcullis − ${REFERENCE}, median of ${pairs} pairs):`,
     '',
-    '| symbol | Portcullis − minimal |',
+    `| symbol | Portcullis − ${REFERENCE} |`,
     '|---|---:|',
     ...ranked.map(({ symbol, delta }) => `| \`${symbol.replace(/\|/g, '\\|')}\` | ${delta.toFixed(2)} |`),
     '',

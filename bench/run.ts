@@ -112,12 +112,15 @@ try {
     date: new Date().toISOString(),
     node: process.version,
     cpu: `${cpus()[0]?.model ?? 'unknown'} × ${availableParallelism()}`,
-    portcullis: mode === 'cli' ? 'real CLI (dist/), configured via the Admin API' : 'in-process proxy (src/, no store or Admin API)',
+    portcullis:
+      mode === 'cli'
+        ? 'real CLI (bin/portcullis.js: the bundle, dist-bundle/), configured via the Admin API'
+        : 'in-process proxy (src/, no store or Admin API)',
     upstream: upstreamKind === 'nginx' ? 'nginx (one worker, body from memory)' : 'bench/upstream.ts (node:http)',
     pinning: pin ? `${loader} on CPU 0; upstream and proxies on CPU 1` : 'none (scheduler places all processes)',
     load: `${loader}, ${connections} connections, ${duration} s per run, ${rounds} rounds, ${warmup} s warm-up per target`,
     loadavg: `${(process.platform === 'linux' ? execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }) : '').trim()}`,
-    ...(baselineCheckout ? { baseline: `${baselineCheckout} (its dist/), targets baseline and baseline-key-auth` } : {}),
+    ...(baselineCheckout ? { baseline: `${baselineCheckout} (its bin/portcullis.js and build), targets baseline and baseline-key-auth` } : {}),
   };
   console.table(
     summaries.map((s) => ({

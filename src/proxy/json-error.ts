@@ -7,6 +7,7 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.js';
 import { isGrpcCall } from './grpc/grpc-call.js';
 import { writeGrpcError } from './grpc/grpc-error.js';
+import { isHttp2Request } from './http2/http2-request.js';
 
 /** One error answer of the proxy. */
 export interface ProxyErrorResponse {
@@ -21,12 +22,15 @@ export interface ProxyErrorResponse {
 
 /**
  * Writes `error` as the whole response. When the response has already started, the only honest
- * signal left is to cut the connection, so the response is destroyed instead.
+ * signal left is to cut it, so the response is destroyed instead: over HTTP/1.1 the connection
+ * closes with its body's length or chunking incomplete; over HTTP/2 the stream is reset with
+ * INTERNAL_ERROR. Destroyed without an error it would be reset with NO_ERROR, which clients such as
+ * Node's read as the answer's normal end: the part received would pass for the whole.
  */
 export function writeJsonError(res: ServerResponse, error: ProxyErrorResponse, requestId: string): void {
   if (isGrpcCall(res)) return writeGrpcError(res, error, requestId);
   if (res.headersSent) {
-    res.destroy();
+    res.destroy(isHttp2Request(res.req) ? new Error(`answer cut short: ${error.code}`) : undefined);
     return;
   }
   const body = JSON.stringify({ code: error.code, message: error.message ?? ERROR_CATALOGUE[error.code].message });

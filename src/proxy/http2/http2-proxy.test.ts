@@ -6,7 +6,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type ClientHttp2Session } from 'node:http2';
+import { connect, constants, type ClientHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { createEntityFactory } from '../testing/entities.js';
 import { echoRequest, startUpstream, type Echo, type Upstream } from '../testing/harness.js';
@@ -18,6 +18,8 @@ const make = createEntityFactory();
 
 describe('HTTP/2 on the proxy: one handler for h2 over TLS, h2c and HTTP/1.1', () => {
   let upstream: Upstream;
+  /** Starts an answer (200, chunked), then drops its connection (`/cut/drop`) or stalls (`/cut/stall`). */
+  let cutting: Upstream;
   let proxy: TestTlsProxy;
   let h2cPort: number;
   const sessions: ClientHttp2Session[] = [];
@@ -35,15 +37,22 @@ describe('HTTP/2 on the proxy: one handler for h2 over TLS, h2c and HTTP/1.1', (
   before(async () => {
     const defaults = await createSelfSignedTestCertificate({ names: ['default.test'] });
     upstream = await startUpstream(echoRequest);
+    cutting = await startUpstream((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('partial');
+      if (req.url === '/cut/drop') setTimeout(() => res.destroy(), 20);
+    });
     const service = make.service({ name: 'echo', port: upstream.port });
+    const cut = make.service({ name: 'cut', port: cutting.port, read_timeout: 300 });
     const closed = make.route({ name: 'closed', paths: ['/closed'], service: { id: service.id } });
     proxy = await startTlsProxy(
       {
-        services: [service],
+        services: [service, cut],
         routes: [
           make.route({ name: 'echo', paths: ['/echo'], strip_path: false, service: { id: service.id } }),
           closed,
           make.route({ name: 'secure-only', paths: ['/secure'], protocols: ['https'], service: { id: service.id } }),
+          make.route({ name: 'cut', paths: ['/cut'], strip_path: false, service: { id: cut.id } }),
         ],
         consumers: [],
         plugins: [make.plugin({ name: 'request-termination', route: { id: closed.id }, config: { status_code: 503, message: 'closed for now' } })],
@@ -58,6 +67,7 @@ describe('HTTP/2 on the proxy: one handler for h2 over TLS, h2c and HTTP/1.1', (
     for (const s of sessions) s.destroy();
     await proxy.close();
     await upstream.close();
+    await cutting.close();
   });
 
   for (const kind of ['tls', 'h2c'] as const) {
@@ -113,6 +123,30 @@ describe('HTTP/2 on the proxy: one handler for h2 over TLS, h2c and HTTP/1.1', (
         const res = await h2request(open(kind), isConnect ? headers : { ':path': '/echo/x', ...headers });
         assert.equal(res.status, isConnect ? 405 : 400);
         assert.equal((JSON.parse(res.text) as { code: string }).code, isConnect ? 'PC_METHOD_NOT_ALLOWED' : 'PC_BAD_REQUEST');
+      });
+    }
+
+    for (const [label, path] of [
+      ['drops its connection', '/cut/drop'],
+      ['stalls past its read timeout', '/cut/stall'],
+    ] as const) {
+      // A stream reset with NO_ERROR (what destroying it without an error sends) ends like a whole
+      // answer for clients such as Node's: the part would pass for the whole.
+      it(`${kind}: resets the stream with INTERNAL_ERROR when the upstream ${label} mid-answer`, async () => {
+        const stream = open(kind).request({ ':path': path });
+        const events: string[] = [];
+        let status = 0;
+        let body = '';
+        stream.on('response', (headers) => (status = Number(headers[':status'])));
+        stream.setEncoding('utf8');
+        stream.on('data', (chunk: string) => (body += chunk));
+        stream.on('end', () => events.push('end'));
+        stream.on('error', () => events.push('error'));
+        await new Promise((resolve) => stream.once('close', resolve));
+        assert.equal(status, 200);
+        assert.equal(body, 'partial');
+        assert.deepEqual(events, ['error'], 'the client must not see the answer end');
+        assert.equal(stream.rstCode, constants.NGHTTP2_INTERNAL_ERROR);
       });
     }
 

@@ -16,7 +16,9 @@
  * pairs), to see which V8 runtime functions and builtins make a category's difference.
  * With `--reference headers` the reference is the minimal proxy sending the same headers as
  * Portcullis (its `/headers` mode): what is left is the gap that is not the gateway's headers.
- * Usage: npm run bench:gap -- [--pairs 5] [--seconds 5] [--symbols 40] [--reference minimal|headers] [--out <file name under bench/results/>]
+ * With `--reference no-auth` the one node is profiled twice: key-auth on a cached key (`/keyed`, the
+ * bench's `key-auth` target) against the route without auth (`/`): what key-auth costs per request.
+ * Usage: npm run bench:gap -- [--pairs 5] [--seconds 5] [--symbols 40] [--reference minimal|headers|no-auth] [--out <file name under bench/results/>]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -38,8 +40,17 @@ const { values } = parseArgs({
 });
 const pairs = Number(values.pairs);
 const seconds = Number(values.seconds);
-if (values.reference !== 'minimal' && values.reference !== 'headers') throw new Error('--reference is minimal or headers');
+if (values.reference !== 'minimal' && values.reference !== 'headers' && values.reference !== 'no-auth') {
+  throw new Error('--reference is minimal, headers or no-auth');
+}
 const withHeaders = values.reference === 'headers';
+const keyAuth = values.reference === 'no-auth';
+/** The two targets' names in the tables: the bench targets' (`npm run bench`) for the same setups. */
+const REFERENCE = keyAuth ? 'portcullis' : withHeaders ? 'minimal-headers' : 'minimal';
+const SUBJECT = keyAuth ? 'key-auth' : 'portcullis';
+const TITLE = keyAuth
+  ? 'Portcullis (dist/) with key-auth on a cached key and without auth, one node'
+  : `Portcullis (dist/) and the ${withHeaders ? "minimal proxy sending the gateway's headers" : 'minimal proxy'}`;
 const US_PER_SAMPLE = 250; // perf record -F 4000
 const work = mkdtempSync(join(tmpdir(), 'portcullis-gap-'));
 
@@ -102,8 +113,6 @@ function categories(file: string, requests: number): { byCategory: Map<string, n
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-/** The reference's name in the tables: the bench target's (`npm run bench`) for the same mode. */
-const REFERENCE = withHeaders ? 'minimal-headers' : 'minimal';
 const started: ChildServer[] = [];
 const runs: { target: string; requests: number; byCategory: Map<string, number>; bySymbol: Map<string, number> }[] = [];
 // perf's JIT symbols come from the maps Node writes with this flag (/tmp/perf-<pid>.map).
@@ -111,12 +120,16 @@ process.env['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} --perf-basic
 try {
   const upstream = await startNginxUpstream(join(work, 'nginx'), '1');
   started.push(upstream);
-  const reference = await startScript('minimal', 'bench/minimal-proxy.ts', [`http://127.0.0.1:${upstream.port}`], '1');
-  started.push(reference);
-  const minimal = withHeaders ? { ...reference, name: REFERENCE, path: '/headers' } : reference;
-  const [portcullis] = await startPortcullisCli(upstream.port, '1', { checkout: distCheckout() });
-  started.push(portcullis);
-  const order = Array.from({ length: pairs }, (_, i) => (i % 2 === 0 ? [minimal, portcullis] : [portcullis, minimal])).flat();
+  let reference: ChildServer | null = null;
+  if (!keyAuth) {
+    reference = await startScript('minimal', 'bench/minimal-proxy.ts', [`http://127.0.0.1:${upstream.port}`], '1');
+    started.push(reference);
+    if (withHeaders) reference = { ...reference, name: REFERENCE, path: '/headers' };
+  }
+  const [portcullis, keyed] = await startPortcullisCli(upstream.port, '1', { checkout: distCheckout() });
+  started.push(portcullis); // `keyed` is the same process
+  const [ref, subject] = keyAuth ? [portcullis, keyed] : [reference!, portcullis];
+  const order = Array.from({ length: pairs }, (_, i) => (i % 2 === 0 ? [ref, subject] : [subject, ref])).flat();
   for (const [i, target] of order.entries()) {
     await loadTarget(target, { seconds: 3, connections: 32, cpus: '0' });
     const file = join(work, `perf-${i}.data`);
@@ -137,12 +150,12 @@ const total = (r: (typeof runs)[number]) => [...r.byCategory.values()].reduce((a
 const deltas = (pick: (r: (typeof runs)[number]) => number) =>
   Array.from({ length: pairs }, (_, p) => {
     const [a, b] = [runs[2 * p]!, runs[2 * p + 1]!];
-    const [mine, ref] = a.target === 'portcullis' ? [a, b] : [b, a];
+    const [mine, ref] = a.target === SUBJECT ? [a, b] : [b, a];
     return pick(mine) - pick(ref);
   });
-const header = `| category | ${runs.map((r) => r.target).join(' | ')} | Portcullis − ${REFERENCE}, median of ${pairs} pairs |`;
+const header = `| category | ${runs.map((r) => r.target).join(' | ')} | ${SUBJECT} − ${REFERENCE}, median of ${pairs} pairs |`;
 const lines = [
-  `# Per-request CPU by category: Portcullis (dist/) and the ${withHeaders ? "minimal proxy sending the gateway's headers" : 'minimal proxy'} (${new Date().toISOString()})`,
+  `# Per-request CPU by category: ${TITLE} (${new Date().toISOString()})`,
   '',
   `\`npm run bench:gap -- --pairs ${pairs} --seconds ${seconds} --reference ${values.reference}\`: perf record -F 4000 of each proxy process under wrk`,
   `(32 connections, pinned: wrk on CPU 0, nginx and the proxies on CPU 1), ABBA pairs; µs of CPU per request.`,
@@ -166,9 +179,9 @@ if (symbolCount > 0) {
     .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta))
     .slice(0, symbolCount);
   lines.push(
-    `The ${symbolCount} symbols whose µs per request differ most (Portcullis − ${REFERENCE}, median of ${pairs} pairs):`,
+    `The ${symbolCount} symbols whose µs per request differ most (${SUBJECT} − ${REFERENCE}, median of ${pairs} pairs):`,
     '',
-    `| symbol | Portcullis − ${REFERENCE} |`,
+    `| symbol | ${SUBJECT} − ${REFERENCE} |`,
     '|---|---:|',
     ...ranked.map(({ symbol, delta }) => `| \`${symbol.replace(/\|/g, '\\|')}\` | ${delta.toFixed(2)} |`),
     '',

@@ -75,6 +75,7 @@ export function createWorkerPool(options: WorkerPoolOptions): NodeWorkers {
 
   const fork = (s: Slot) => {
     const worker = cluster.fork({ PORTCULLIS_WORKER_SLOT: String(s.slot) });
+    absorbWorkerErrors(worker, (err) => logger?.debug({ slot: s.slot, err: err.message }, 'worker channel error'));
     s.worker = worker;
     s.state = 'starting';
     s.startedAt = Date.now();
@@ -218,4 +219,15 @@ export function createWorkerPool(options: WorkerPoolOptions): NodeWorkers {
       clearTimeout(killer);
     },
   };
+}
+
+/**
+ * Node's cluster also writes to a worker on its own, without a callback (the answer to a worker's
+ * listen on a shared port, a listen error included). A worker that exits at that moment makes the
+ * write fail with EPIPE, emitted as an 'error' on the Worker, which without a listener ends the
+ * primary. Seen: `start --workers 2` on a taken port exited 1 (an unhandled 'error' event) instead
+ * of 3, about one start in ten on Node 24. A worker's death is handled on its 'exit'.
+ */
+export function absorbWorkerErrors(worker: Worker, onError: (err: Error) => void): void {
+  worker.on('error', onError);
 }

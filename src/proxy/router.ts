@@ -89,7 +89,7 @@ export interface UpdatableRouter extends Router {
 
 /** Builds a router over `routes`; `services` is keyed by service id. */
 export function createRouter(routes: readonly Route[], services: ReadonlyMap<string, Service>): UpdatableRouter {
-  const index = new RouteIndex(routes.map((route) => ({ route, service: route.service ? (services.get(route.service.id) ?? null) : null })));
+  const index = new RouteIndex(routes, services);
   return viewOf({ index, latest: 0, broken: false }, 0);
 }
 

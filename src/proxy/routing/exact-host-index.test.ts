@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { compileEntry } from '../route-entry.js';
 import { createEntityFactory } from '../testing/entities.js';
 import { ExactHostIndex, portless } from './exact-host-index.js';
-import { rankEntries } from './ranked-entry.js';
+import { rankEntries } from '../testing/ranked-entries.js';
 
 const make = createEntityFactory();
 

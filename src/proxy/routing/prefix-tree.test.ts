@@ -4,7 +4,7 @@ import type { Route } from '../../entities/routes.js';
 import { compileEntry } from '../route-entry.js';
 import { createEntityFactory } from '../testing/entities.js';
 import { PrefixTree } from './prefix-tree.js';
-import { rankEntries } from './ranked-entry.js';
+import { rankEntries } from '../testing/ranked-entries.js';
 
 const make = createEntityFactory();
 

@@ -49,8 +49,12 @@ export class PrefixTree {
       if (slash === -1) break;
       start = slash + 1;
     }
-    if (isDirectory) insertRanked((node.dir ??= []), ranked);
-    else insertRanked((node.plain ??= []), ranked);
+    // A new list is made to its size: most hold one entry (an empty list would grow to room for 17).
+    if (isDirectory) {
+      if (node.dir === null) node.dir = [ranked];
+      else insertRanked(node.dir, ranked);
+    } else if (node.plain === null) node.plain = [ranked];
+    else insertRanked(node.plain, ranked);
   }
 
   /** The best plain-prefix entry visible at `version` matching the path, method and headers, or null. */

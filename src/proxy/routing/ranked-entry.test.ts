@@ -2,12 +2,13 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileEntry, compareEntries } from '../route-entry.js';
 import { createEntityFactory } from '../testing/entities.js';
-import { betterHit, compareRanked, insertRanked, rankEntries, visibleAt, type RankedEntry } from './ranked-entry.js';
+import { betterHit, compareRanked, fillInBulk, insertRanked, visibleAt, type RankedEntry } from './ranked-entry.js';
+import { rankEntries } from '../testing/ranked-entries.js';
 import { seededRandom } from '../testing/seeded-random.js';
 
 const make = createEntityFactory();
 
-describe('rankEntries / insertRanked / betterHit / visibleAt', () => {
+describe('rankEntries / insertRanked / fillInBulk / betterHit / visibleAt', () => {
   const route = make.route({ name: 'two-regexes', paths: ['~/a', '~/b'] });
   const entries = [
     compileEntry(make.route({ paths: ['/x'] }), null, '/x'),
@@ -40,6 +41,43 @@ describe('rankEntries / insertRanked / betterHit / visibleAt', () => {
         `seed ${seed}`,
       );
     }
+  });
+
+  it('fills lists in bulk: appended in any order, each sorted once at the end', () => {
+    const ranked = rankEntries(entries);
+    const indexes = (list: RankedEntry[]) => list.map((r) => (r as (typeof ranked)[number]).index);
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const random = seededRandom(seed);
+      const shuffled = [...ranked].sort(() => random.next() - 0.5);
+      const list: RankedEntry[] = [];
+      const inOrder: RankedEntry[] = [];
+      let during: number[] = [];
+      fillInBulk(() => {
+        for (const r of shuffled) insertRanked(list, r);
+        for (const r of ranked) insertRanked(inOrder, r);
+        during = indexes(list);
+      });
+      assert.deepEqual(during, indexes(shuffled), `seed ${seed}: appended as they came`);
+      assert.deepEqual(indexes(list), [3, 0, 1, 2, 4], `seed ${seed}`);
+      assert.deepEqual(indexes(inOrder), [3, 0, 1, 2, 4]);
+    }
+  });
+
+  it('inserts in place again after a bulk fill, also one that threw', () => {
+    const ranked = rankEntries(entries);
+    assert.throws(
+      () =>
+        fillInBulk(() => {
+          throw new Error('compile failed');
+        }),
+      /compile failed/,
+    );
+    const list: RankedEntry[] = [];
+    for (const r of [...ranked].reverse()) insertRanked(list, r);
+    assert.deepEqual(
+      list.map((r) => (r as (typeof ranked)[number]).index),
+      [3, 0, 1, 2, 4],
+    );
   });
 
   it('prefers the hit tried first, and any hit over none', () => {

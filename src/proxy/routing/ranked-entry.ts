@@ -38,22 +38,22 @@ export function visibleAt(ranked: RankedEntry, version: number): boolean {
   return ranked.added <= version && version < ranked.removed;
 }
 
-/**
- * `entries` (in compilation order) as ranked entries visible from `added`, sorted as the router
- * tries them; each with `index`, its position in `entries` (to find what the caller keeps beside it).
- */
-export function rankEntries(entries: readonly RouteEntry[], added = 0): (RankedEntry & { readonly index: number })[] {
-  const ranked = entries.map((entry, index) => ({ entry, ordinal: index, added, removed: Infinity, index }));
-  return ranked.sort(compareRanked);
-}
+/** Lists appended to out of order during `fillInBulk`, sorted at its end; null outside one. */
+let outOfOrder: Set<RankedEntry[]> | null = null;
 
 /**
- * Inserts `ranked` into `list`, kept in `compareRanked` order: a build adds entries in that order
- * (an append, checked first), an update adds one entry anywhere (binary search, then a splice).
+ * Inserts `ranked` into `list`, kept in `compareRanked` order: an entry that goes last is
+ * appended (checked first), an update adds one entry anywhere (binary search, then a splice).
+ * During `fillInBulk` an entry out of order is appended too, and the list sorted once at the end.
  */
 export function insertRanked(list: RankedEntry[], ranked: RankedEntry): void {
   if (list.length === 0 || compareRanked(list[list.length - 1]!, ranked) <= 0) {
     list.push(ranked);
+    return;
+  }
+  if (outOfOrder !== null) {
+    list.push(ranked);
+    outOfOrder.add(list);
     return;
   }
   let low = 0;
@@ -64,6 +64,25 @@ export function insertRanked(list: RankedEntry[], ranked: RankedEntry): void {
     else high = mid;
   }
   list.splice(low, 0, ranked);
+}
+
+/**
+ * Runs `fill`, which inserts entries (`insertRanked`) in any order, and sorts each list it
+ * appended to out of order once at the end: a build files routes in their compilation order,
+ * and inserting each in place would move a long list's tail every time. Synchronous, so no
+ * other insert can run meanwhile; a `fill` that throws leaves lists unsorted (a build then
+ * discards its index).
+ */
+export function fillInBulk(fill: () => void): void {
+  const outer = outOfOrder;
+  const lists = new Set<RankedEntry[]>();
+  outOfOrder = lists;
+  try {
+    fill();
+  } finally {
+    outOfOrder = outer;
+  }
+  for (const list of lists) list.sort(compareRanked);
 }
 
 /** The better of two hits (the one tried first); null counts as no hit. */

@@ -25,7 +25,7 @@ describe('RouteIndex', () => {
   ];
   for (const [what, route, host, path] of kinds) {
     it(`adds, changes and removes ${what} at new versions; earlier versions keep their answers`, () => {
-      const index = new RouteIndex([]);
+      const index = new RouteIndex([], new Map());
       index.update(1, [], [{ route, service: null }]);
       index.update(2, [], [{ route: { ...route, paths: ['/elsewhere'] }, service: null }]);
       index.update(3, [route.id], []);
@@ -43,14 +43,14 @@ describe('RouteIndex', () => {
 
   it('files nothing for a route of a disabled service, and counts no removal for it', () => {
     const service = make.service({ enabled: false });
-    const index = new RouteIndex([{ route: plain, service }]);
+    const index = new RouteIndex([{ ...plain, service: { id: service.id } }], new Map([[service.id, service]]));
     assert.equal(at(index, 0, undefined, '/a'), null);
     index.update(1, [plain.id], []);
     assert.equal(index.removedEntries, 0);
   });
 
   it('lets a port table made later see the bare host entries of earlier versions only as they were', () => {
-    const index = new RouteIndex([{ route: exact, service: null }]);
+    const index = new RouteIndex([exact], new Map());
     const withPort = make.route({ name: 'port', hosts: ['x.test:81'], paths: ['/b'] });
     index.update(1, [], [{ route: withPort, service: null }]);
     assert.equal(at(index, 0, 'x.test:81', '/a'), 'exact');

@@ -14,7 +14,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Route } from '../../entities/routes.js';
 import type { Service } from '../../entities/services.js';
 import { compileEntry, PathBytes, type RouteEntry } from '../route-entry.js';
-import { rankEntries, type RankedEntry, type RouteHit } from './ranked-entry.js';
+import { fillInBulk, type RankedEntry, type RouteHit } from './ranked-entry.js';
 import { ExactHostIndex, portless } from './exact-host-index.js';
 import { WildcardHostIndex } from './wildcard-host-index.js';
 import { RouteTable } from './route-table.js';
@@ -35,20 +35,32 @@ export class RouteIndex {
   readonly #exact = new ExactHostIndex();
   readonly #wildcard = new WildcardHostIndex();
   readonly #anyHost = new RouteTable();
-  /** The live entries of each route (and where they are filed), to mark them removed. */
-  readonly #byRoute = new Map<string, RankedEntry[]>();
+  /** The live entries of each route, to mark them removed: the entry alone when it is the route's only one (most are). */
+  readonly #byRoute = new Map<string, RankedEntry | RankedEntry[]>();
   /** Set once a regex entry is filed: lookups then make the path's bytes holder (harmless for versions without one). */
   #hasRegex = false;
   /** Entries marked removed, still in the lists. */
   removedEntries = 0;
 
-  /** Files every route at version 0, sorted once (so every list is built by appending). */
-  constructor(routes: readonly RouteWithService[]) {
+  /**
+   * Files every route at version 0 (`services` keyed by id), each entry where it goes as it is
+   * compiled; the lists are sorted once at the end (`fillInBulk`). Builds of 10k routes and more:
+   * no object or array per route beyond the entries themselves.
+   */
+  constructor(routes: readonly Route[], services: ReadonlyMap<string, Service>) {
     const entries: RouteEntry[] = [];
     const filings: Filing[] = [];
-    const routeIds: string[] = [];
-    for (const { route, service } of routes) compileRoute(route, service, entries, filings, routeIds);
-    for (const ranked of rankEntries(entries, 0)) this.#file(ranked, filings[ranked.index]!, routeIds[ranked.index]!);
+    let ordinal = 0;
+    fillInBulk(() => {
+      for (const route of routes) {
+        // The lists grow through the build: emptying them per route would free and remake their backing stores.
+        const first = entries.length;
+        compileRoute(route, route.service ? (services.get(route.service.id) ?? null) : null, entries, filings);
+        for (let i = first; i < entries.length; i++) {
+          this.#file({ entry: entries[i]!, ordinal: ordinal++, added: 0, removed: Infinity }, filings[i]!, route.id);
+        }
+      }
+    });
   }
 
   /** Files `changed` routes at `version`, after marking the entries of `removed` ids and of the changed routes removed from it. */
@@ -57,13 +69,13 @@ export class RouteIndex {
     const compiled = changed.map(({ route, service }) => {
       const entries: RouteEntry[] = [];
       const filings: Filing[] = [];
-      compileRoute(route, service, entries, filings, []);
-      return { id: route.id, ranked: rankEntries(entries, version), filings };
+      compileRoute(route, service, entries, filings);
+      return { id: route.id, entries, filings };
     });
     for (const id of removed) this.#remove(id, version);
-    for (const { id, ranked, filings } of compiled) {
+    for (const { id, entries, filings } of compiled) {
       this.#remove(id, version);
-      for (const r of ranked) this.#file(r, filings[r.index]!, id);
+      for (let i = 0; i < entries.length; i++) this.#file({ entry: entries[i]!, ordinal: i, added: version, removed: Infinity }, filings[i]!, id);
     }
   }
 
@@ -85,21 +97,27 @@ export class RouteIndex {
     else this.#anyHost.add(ranked);
     if (ranked.entry.kind === 'regex') this.#hasRegex = true;
     const own = this.#byRoute.get(routeId);
-    if (own === undefined) this.#byRoute.set(routeId, [ranked]);
-    else own.push(ranked);
+    if (own === undefined) this.#byRoute.set(routeId, ranked);
+    else if (Array.isArray(own)) own.push(ranked);
+    else this.#byRoute.set(routeId, [own, ranked]);
   }
 
   #remove(routeId: string, version: number): void {
     const own = this.#byRoute.get(routeId);
     if (own === undefined) return;
-    for (const ranked of own) ranked.removed = version;
-    this.removedEntries += own.length;
+    if (Array.isArray(own)) {
+      for (const ranked of own) ranked.removed = version;
+      this.removedEntries += own.length;
+    } else {
+      own.removed = version;
+      this.removedEntries += 1;
+    }
     this.#byRoute.delete(routeId);
   }
 }
 
 /** Compiles `route`'s entries in the linear router's order (ties keep it), with where each is filed. */
-function compileRoute(route: Route, service: Service | null, entries: RouteEntry[], filings: Filing[], routeIds: string[]): void {
+function compileRoute(route: Route, service: Service | null, entries: RouteEntry[], filings: Filing[]): void {
   if (service !== null && !service.enabled) return;
   const hosts = route.hosts.length > 0 ? route.hosts.map((h) => h.toLowerCase()) : NO_HOSTS;
   const exactHosts = hosts.length > 0 ? hosts.filter((h) => !h.includes('*')) : NO_HOSTS;
@@ -111,17 +129,14 @@ function compileRoute(route: Route, service: Service | null, entries: RouteEntry
     for (const host of exactHosts) {
       entries.push(compileEntry(route, service, path, portless(host) !== host));
       filings.push(host);
-      routeIds.push(route.id);
     }
     if (wildHosts.length > 0) {
       entries.push(compileEntry(route, service, path));
       filings.push(wildHosts);
-      routeIds.push(route.id);
     }
     if (hosts.length === 0) {
       entries.push(compileEntry(route, service, path));
       filings.push(null);
-      routeIds.push(route.id);
     }
   }
 }

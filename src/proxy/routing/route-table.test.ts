@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Route } from '../../entities/routes.js';
 import { compileEntry, PathBytes } from '../route-entry.js';
 import { createEntityFactory } from '../testing/entities.js';
-import { rankEntries } from './ranked-entry.js';
+import { rankEntries } from '../testing/ranked-entries.js';
 import { RouteTable } from './route-table.js';
 
 const make = createEntityFactory();

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileEntry } from '../route-entry.js';
 import { createEntityFactory } from '../testing/entities.js';
-import { rankEntries } from './ranked-entry.js';
+import { rankEntries } from '../testing/ranked-entries.js';
 import { WildcardHostIndex } from './wildcard-host-index.js';
 
 const make = createEntityFactory();

@@ -146,7 +146,7 @@ function microBenchmarks(): { name: string; output: string }[] {
   if (existsSync('bench/keys-scale.ts')) scripts.push(['key-store scale (bench/keys-scale.ts)', 'bench/keys-scale.ts', []]);
   return scripts.map(([name, script, args]) => {
     process.stdout.write(`running ${script} …\n`);
-    const run = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', script, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     return { name, output: run.status === 0 ? run.stdout.trim() : `failed (exit ${run.status}):\n${run.stdout.trim()}` };
   });
 }

@@ -16,9 +16,12 @@
  * pairs), to see which V8 runtime functions and builtins make a category's difference.
  * With `--reference headers` the reference is the minimal proxy sending the same headers as
  * Portcullis (its `/headers` mode): what is left is the gap that is not the gateway's headers.
+ * With `--reference in-node` the reference is that same proxy running inside a whole Portcullis
+ * node (`bench/minimal-node.ts`, the bench's `minimal-headers-in-node`): the process around the
+ * request is then the same on both sides, and what is left is the gateway's request path alone.
  * With `--reference no-auth` the one node is profiled twice: key-auth on a cached key (`/keyed`, the
  * bench's `key-auth` target) against the route without auth (`/`): what key-auth costs per request.
- * Usage: npm run bench:gap -- [--pairs 5] [--seconds 5] [--symbols 40] [--reference minimal|headers|no-auth] [--out <file name under bench/results/>]
+ * Usage: npm run bench:gap -- [--pairs 5] [--seconds 5] [--symbols 40] [--reference minimal|headers|in-node|no-auth] [--build dist|bundle] [--out <file name under bench/results/>]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -36,21 +39,26 @@ const { values } = parseArgs({
     out: { type: 'string' },
     symbols: { type: 'string', default: '0' },
     reference: { type: 'string', default: 'minimal' },
+    build: { type: 'string', default: 'dist' },
   },
 });
 const pairs = Number(values.pairs);
 const seconds = Number(values.seconds);
-if (values.reference !== 'minimal' && values.reference !== 'headers' && values.reference !== 'no-auth') {
-  throw new Error('--reference is minimal, headers or no-auth');
+if (!['minimal', 'headers', 'in-node', 'no-auth'].includes(values.reference)) {
+  throw new Error('--reference is minimal, headers, in-node or no-auth');
 }
-const withHeaders = values.reference === 'headers';
+if (values.build !== 'dist' && values.build !== 'bundle') throw new Error('--build is dist or bundle');
+/** The bundle is what the CLI runs; dist/ (a module per file) names each function's file. */
+const bundled = values.build === 'bundle';
+const inNode = values.reference === 'in-node';
+const withHeaders = values.reference === 'headers' || inNode;
 const keyAuth = values.reference === 'no-auth';
 /** The two targets' names in the tables: the bench targets' (`npm run bench`) for the same setups. */
-const REFERENCE = keyAuth ? 'portcullis' : withHeaders ? 'minimal-headers' : 'minimal';
+const REFERENCE = keyAuth ? 'portcullis' : inNode ? 'minimal-headers-in-node' : withHeaders ? 'minimal-headers' : 'minimal';
 const SUBJECT = keyAuth ? 'key-auth' : 'portcullis';
 const TITLE = keyAuth
-  ? 'Portcullis (dist/) with key-auth on a cached key and without auth, one node'
-  : `Portcullis (dist/) and the ${withHeaders ? "minimal proxy sending the gateway's headers" : 'minimal proxy'}`;
+  ? `Portcullis (${values.build === 'bundle' ? 'the bundle' : 'dist/'}) with key-auth on a cached key and without auth, one node`
+  : `Portcullis (${values.build === 'bundle' ? 'the bundle' : 'dist/'}) and the ${withHeaders ? "minimal proxy sending the gateway's headers" : 'minimal proxy'}${inNode ? ' inside a Portcullis node' : ''}`;
 const US_PER_SAMPLE = 250; // perf record -F 4000
 const work = mkdtempSync(join(tmpdir(), 'portcullis-gap-'));
 
@@ -71,7 +79,10 @@ function distCheckout(): string {
 function category(dso: string, symbol: string): string {
   if (dso.includes('kernel')) return 'kernel (TCP, syscalls)';
   if (dso.includes('JIT')) {
-    if (/minimal-proxy|\/dist\//.test(symbol)) return "JS: the proxy's own code";
+    if (/minimal-proxy|\/dist\/|\/dist-bundle\/portcullis\.mjs/.test(symbol)) return "JS: the proxy's own code";
+    if (/\/dist-bundle\/chunk-/.test(symbol)) return 'JS: undici and other bundled libraries';
+    // The node around the in-node reference runs from the sources (tsx): the gateway's code, idle there.
+    if (/\/src\/|\/bench\//.test(symbol)) return "JS: the proxy's own code";
     if (/undici|wasm/.test(symbol)) return 'JS: undici (client, llhttp wasm)';
     if (/ node:/.test(symbol)) return 'JS: Node internals (http, net, streams, events)';
     return 'JS: other';
@@ -122,11 +133,13 @@ try {
   started.push(upstream);
   let reference: ChildServer | null = null;
   if (!keyAuth) {
+    if (inNode) process.env['BENCH_IN_NODE'] = '1';
     reference = await startScript('minimal', 'bench/minimal-proxy.ts', [`http://127.0.0.1:${upstream.port}`], '1');
+    delete process.env['BENCH_IN_NODE'];
     started.push(reference);
     if (withHeaders) reference = { ...reference, name: REFERENCE, path: '/headers' };
   }
-  const [portcullis, keyed] = await startPortcullisCli(upstream.port, '1', { checkout: distCheckout() });
+  const [portcullis, keyed] = await startPortcullisCli(upstream.port, '1', { checkout: bundled ? '.' : distCheckout() });
   started.push(portcullis); // `keyed` is the same process
   const [ref, subject] = keyAuth ? [portcullis, keyed] : [reference!, portcullis];
   const order = Array.from({ length: pairs }, (_, i) => (i % 2 === 0 ? [ref, subject] : [subject, ref])).flat();
@@ -157,7 +170,7 @@ const header = `| category | ${runs.map((r) => r.target).join(' | ')} | ${SUBJEC
 const lines = [
   `# Per-request CPU by category: ${TITLE} (${new Date().toISOString()})`,
   '',
-  `\`npm run bench:gap -- --pairs ${pairs} --seconds ${seconds} --reference ${values.reference}\`: perf record -F 4000 of each proxy process under wrk`,
+  `\`npm run bench:gap -- --pairs ${pairs} --seconds ${seconds} --reference ${values.reference} --build ${values.build}\`: perf record -F 4000 of each proxy process under wrk`,
   `(32 connections, pinned: wrk on CPU 0, nginx and the proxies on CPU 1), ABBA pairs; µs of CPU per request.`,
   ...(withHeaders ? ['The minimal proxy ran in its `/headers` mode: it sends the same request and response headers as Portcullis.'] : []),
   `Node ${process.version}; load average ${execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).trim()}.`,

@@ -11,6 +11,9 @@
  * copies of the gateway's headers dropped, `X-Forwarded-For/-Proto/-Host/-Port`, `Forwarded`,
  * `X-Real-IP` and `X-Request-Id` (the client's when plausible, else a UUID) sent upstream, and the
  * request id on the response; `/headers` stripped from the path sent upstream.
+ * With BENCH_IN_NODE=1 the same proxy runs inside a whole Portcullis node (`minimal-node.ts`:
+ * store, Admin API, keyring, metrics, timers, configured as the bench's node is), so its requests
+ * pay what the process around them costs and nothing of the gateway's request path.
  * Prints `{"port": N}` once listening.
  * Usage: BENCH_KEY=<key> node --import tsx bench/minimal-proxy.ts <upstream origin> [port]
  */
@@ -20,6 +23,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Pool } from 'undici';
 
 const origin = process.argv[2] ?? 'http://127.0.0.1:3000';
+if (process.env['BENCH_IN_NODE'] === '1') await (await import('./minimal-node.js')).startNodeBeside(origin);
 const pool = new Pool(origin, { connections: 256, keepAliveTimeout: 60_000 });
 const host = new URL(origin).host;
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');

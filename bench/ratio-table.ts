@@ -34,6 +34,18 @@ export const RATIO_ROWS: readonly RatioRow[] = [
     goal: null,
   },
   {
+    label: 'minimal proxy inside a Portcullis node ÷ minimal proxy alone (what the process around costs)',
+    subject: 'minimal-in-node',
+    reference: 'minimal',
+    goal: null,
+  },
+  {
+    label: "Portcullis ÷ minimal proxy sending the gateway's headers inside a node (the request path alone)",
+    subject: 'portcullis',
+    reference: 'minimal-headers-in-node',
+    goal: null,
+  },
+  {
     label: 'key-auth (cached key) ÷ no auth, same node',
     subject: 'key-auth',
     reference: 'portcullis',

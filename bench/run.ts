@@ -7,7 +7,9 @@
  * present, the key-store scale run (`bench/keys-scale.ts`), and appends their output.
  *
  * Targets (CLI mode): `minimal`, `minimal-key` and `minimal-headers` (bench/minimal-proxy.ts: no
- * auth, its SHA-256 + Map key check, and no auth with the headers Portcullis sends), `portcullis` and `key-auth` (the real node, no auth and key-auth on a
+ * auth, its SHA-256 + Map key check, and no auth with the headers Portcullis sends),
+ * `minimal-in-node` and `minimal-headers-in-node` (the same, inside a whole Portcullis node:
+ * bench/minimal-node.ts), `portcullis` and `key-auth` (the real node, no auth and key-auth on a
  * cached key), `fast-gateway` and `fast-gateway-key` (bench/fast-gateway.ts: no auth, and an
  * onRequest hook with the same key check), `baseline`/`baseline-key-auth` with BENCH_BASELINE.
  *
@@ -57,6 +59,11 @@ try {
   process.env['BENCH_KEY'] = key; // inherited by the peers (never printed)
   const keyed = (server: ChildServer, name: string, path: string): ChildServer => ({ ...server, name, path, headers: { 'x-api-key': key } });
   const minimal = await startScript('minimal', 'bench/minimal-proxy.ts', [origin], serverCpus);
+  // The same minimal proxy inside a whole node (bench/minimal-node.ts): what the process around a request costs.
+  process.env['BENCH_IN_NODE'] = '1';
+  const minimalInNode = mode === 'cli' ? await startScript('minimal-in-node', 'bench/minimal-proxy.ts', [origin], serverCpus) : null;
+  delete process.env['BENCH_IN_NODE'];
+  if (minimalInNode) started.push(minimalInNode);
   const fastGateway = { ...(await startScript('fast-gateway', 'bench/fast-gateway.ts', [origin], serverCpus)), path: '/open/' };
   started.push(minimal, fastGateway);
   const baselineTargets =
@@ -68,6 +75,7 @@ try {
     minimal,
     ...(mode === 'cli' ? [keyed(minimal, 'minimal-key', '/keyed')] : []),
     { ...minimal, name: 'minimal-headers', path: '/headers' },
+    ...(minimalInNode ? [minimalInNode, { ...minimalInNode, name: 'minimal-headers-in-node', path: '/headers' }] : []),
     ...portcullisTargets,
     fastGateway,
     ...(mode === 'cli' ? [keyed(fastGateway, 'fast-gateway-key', '/keyed/')] : []),

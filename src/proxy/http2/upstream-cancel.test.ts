@@ -14,7 +14,7 @@ import type { Dispatcher } from 'undici';
 import type { Service } from '../../entities/services.js';
 import { createEntityFactory } from '../testing/entities.js';
 import { createUpstreamPool, type UpstreamPool, type UpstreamTarget } from '../upstream-pool.js';
-import { FLAG, FRAME, type Frame } from './testing/raw-h2.js';
+import { FLAG, FRAME, takeFrames, type Frame } from './testing/raw-h2.js';
 
 const { NGHTTP2_CANCEL } = http2.constants;
 const CHUNK = Buffer.alloc(64 * 1024, 7);
@@ -44,19 +44,14 @@ async function startFrameLog(port: number): Promise<{ port: number; frames: Fram
     sockets.add(client).add(upstream);
     upstream.pipe(client);
     client.pipe(upstream);
-    let buffered = Buffer.alloc(0);
+    let buffered: Buffer = Buffer.alloc(0);
     let preface = 24; // "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
     client.on('data', (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk]);
       const skip = Math.min(preface, buffered.length);
       buffered = buffered.subarray(skip);
       preface -= skip;
-      while (buffered.length >= 9) {
-        const length = buffered.readUIntBE(0, 3);
-        if (buffered.length < 9 + length) break;
-        frames.push({ type: buffered[3]!, flags: buffered[4]!, stream: buffered.readUInt32BE(5) & 0x7fffffff, payload: buffered.subarray(9, 9 + length) });
-        buffered = buffered.subarray(9 + length);
-      }
+      buffered = takeFrames(buffered, frames);
     });
     for (const socket of [client, upstream]) socket.on('error', () => {});
   });

@@ -64,6 +64,18 @@ export interface RawH2 {
   destroy(): void;
 }
 
+/** Moves the whole frames at the start of `bytes` into `frames`; returns the rest (the start of a frame, or nothing). */
+export function takeFrames(bytes: Buffer, frames: Frame[]): Buffer {
+  let rest = bytes;
+  while (rest.length >= 9) {
+    const length = rest.readUIntBE(0, 3);
+    if (rest.length < 9 + length) break;
+    frames.push({ type: rest[3]!, flags: rest[4]!, stream: rest.readUInt32BE(5) & 0x7fffffff, payload: rest.subarray(9, 9 + length) });
+    rest = rest.subarray(9 + length);
+  }
+  return rest;
+}
+
 /** Connects to an h2c listener and sends the preface and an empty SETTINGS frame; `read: false` leaves the server's frames unread. */
 export async function connectRawH2(port: number, options: { read?: boolean } = {}): Promise<RawH2> {
   const socket = connect(port, '127.0.0.1');
@@ -75,16 +87,10 @@ export async function connectRawH2(port: number, options: { read?: boolean } = {
   const closed = new Promise<void>((resolve) => socket.once('close', () => ((isClosed = true), resolve())));
   socket.on('error', () => undefined);
   const frames: Frame[] = [];
-  let buffered = Buffer.alloc(0);
+  let buffered: Buffer = Buffer.alloc(0);
   if (options.read !== false) {
     socket.on('data', (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      while (buffered.length >= 9) {
-        const length = buffered.readUIntBE(0, 3);
-        if (buffered.length < 9 + length) break;
-        frames.push({ type: buffered[3]!, flags: buffered[4]!, stream: buffered.readUInt32BE(5) & 0x7fffffff, payload: buffered.subarray(9, 9 + length) });
-        buffered = buffered.subarray(9 + length);
-      }
+      buffered = takeFrames(Buffer.concat([buffered, chunk]), frames);
     });
   } else {
     socket.pause();

@@ -414,16 +414,23 @@ for (const dialect of DIALECTS) {
     it('returns the running job when started again, from this process or another owner', async () => {
       const s = await setup(dialect);
       try {
-        const a = s.rewrapper({ batchSize: 2 });
+        // Each runner stops after every batch while `hold` is set (the job's row stays running), so
+        // the job is surely still running when started again. Without the hold a runner could
+        // finish the whole job before a second start read it (seen once, in CI on Node 24).
+        let hold = true;
+        const a = s.rewrapper({ batchSize: 2, onProgress: () => (hold ? void a.stop() : undefined) });
         const [p1, p2] = await Promise.all([a.start(), a.start()]);
-        const b = s.rewrapper({ owner: 'node-b', batchSize: 2 });
+        await a.whenIdle();
+        const b = s.rewrapper({ owner: 'node-b', batchSize: 2, onProgress: () => (hold ? void b.stop() : undefined) });
         const p3 = await b.start();
         for (const p of [p2, p3]) {
           assert.equal(p.status, 'running');
           assert.equal(p.started_at, p1.started_at);
           assert.equal(p.total, p1.total);
         }
-        await a.whenIdle();
+        await b.whenIdle();
+        hold = false;
+        await b.resume();
         const end = await b.whenIdle();
         assert.deepEqual([end.status, end.done, end.started_at], ['done', p1.total, p1.started_at]);
       } finally {
